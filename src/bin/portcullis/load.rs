@@ -1,0 +1,46 @@
+//! Loading the policy a subcommand runs on: `--policy FILE` or the embedded default.
+
+use std::path::Path;
+
+use portcullis::{Engine, Format, PolicyError};
+
+/// The policy file's text and format.
+pub fn read(path: &Path, format: Option<Format>) -> Result<(String, Format), String> {
+    let format = format.or_else(|| Format::from_path(path)).ok_or_else(|| {
+        format!(
+            "cannot tell the format of {}: name it .json or .toml, or pass --format json|toml",
+            path.display()
+        )
+    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read policy {}: {e}", path.display()))?;
+    Ok((text, format))
+}
+
+/// The compiled engine for `--policy`, or the embedded default policy.
+pub fn engine(path: Option<&Path>, format: Option<Format>) -> Result<Engine, String> {
+    match path {
+        None => Engine::default_policy().map_err(|e| describe(Path::new("(default policy)"), &e)),
+        Some(path) => {
+            let (text, format) = read(path, format)?;
+            Engine::from_text(&text, format).map_err(|e| describe(path, &e))
+        }
+    }
+}
+
+/// Every diagnostic, one per line, as `FILE:LINE:COLUMN: path (rule `id`): message`.
+pub fn describe(path: &Path, error: &PolicyError) -> String {
+    let lines: Vec<String> = error
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let at = d
+                .location
+                .map(|l| format!("{}:{}:{}", path.display(), l.line, l.column))
+                .unwrap_or_else(|| path.display().to_string());
+            let rule = d.rule.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default();
+            format!("{at}: {}{rule}: {}", d.path, d.kind)
+        })
+        .collect();
+    lines.join("\n")
+}

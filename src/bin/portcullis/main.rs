@@ -1,0 +1,86 @@
+//! `portcullis`: decisions from the command line.
+//!
+//! `check` decides one command, URL or tool call and says so in its exit
+//! status; `eval` streams JSON-lines requests to JSON-lines decisions; `lint`
+//! validates a policy and lists every problem. Every subcommand takes
+//! `--policy FILE` and otherwise uses the embedded default policy.
+//!
+//! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
+
+mod check;
+mod eval;
+mod lint;
+mod load;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit status for usage and input errors.
+const EXIT_ERROR: u8 = 1;
+
+/// Portcullis: allow / ask / deny for AI agents' commands, HTTP requests and tool calls.
+#[derive(Parser)]
+#[command(name = "portcullis", version, about, long_about = None)]
+struct Cli {
+    /// Policy file, JSON or TOML by its extension; the embedded default policy when absent.
+    #[arg(long, global = true, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Policy format, when the file name does not say it.
+    #[arg(long, global = true, value_enum)]
+    format: Option<FormatArg>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Toml,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide one command, URL or tool call. Exit status: 0 allow, 2 deny, 3 ask, 1 error.
+    Check(check::CheckArgs),
+    /// Read JSON-lines requests on stdin, write one decision per line on stdout, in order.
+    Eval,
+    /// Validate a policy and print every error; exit 0 when clean.
+    Lint {
+        /// The policy to lint (or use --policy); the embedded default when neither is given.
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let format = cli.format.map(|f| match f {
+        FormatArg::Json => portcullis::Format::Json,
+        FormatArg::Toml => portcullis::Format::Toml,
+    });
+    let result = match cli.command {
+        Command::Lint { file } => lint::run(file.or(cli.policy).as_deref(), format),
+        Command::Check(args) => {
+            load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
+        }
+        Command::Eval => load::engine(cli.policy.as_deref(), format).and_then(|engine| eval::run(&engine)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("portcullis: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

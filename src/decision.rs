@@ -1,0 +1,84 @@
+//! What Portcullis answers: the effect, the rule that decided it, why, and
+//! every rule that matched.
+//!
+//! A decision is self-explaining: an auditor reading its JSON learns what was
+//! decided, by which rule, and which other rules (shadow rules included)
+//! also matched. Rule ids and reasons are shared with the engine (`Arc<str>`),
+//! so building a decision does not copy them.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::effect::Effect;
+
+/// The kind of action a decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A shell command.
+    Command,
+    /// An HTTP request or URL.
+    Http,
+    /// A tool call.
+    Tool,
+}
+
+impl Kind {
+    /// The lowercase name used in decisions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Command => "command",
+            Kind::Http => "http",
+            Kind::Tool => "tool",
+        }
+    }
+}
+
+/// A rule that matched the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matched {
+    /// The rule's id.
+    pub rule: Arc<str>,
+    /// The rule's effect.
+    pub effect: Effect,
+    /// True for a shadow rule: reported, never enforced.
+    pub shadow: bool,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The request's id, echoed (null when the request had none).
+    pub id: Option<Value>,
+    /// What to do.
+    pub effect: Effect,
+    /// The id of the deciding rule; `None` when the default for the kind decided
+    /// or the request could not be analyzed.
+    pub rule: Option<Arc<str>>,
+    /// Why, for a person.
+    pub reason: Arc<str>,
+    /// Every rule that matched, enforced or shadow, in policy order.
+    pub matched: Vec<Matched>,
+    /// What kind of action was decided.
+    pub kind: Kind,
+}
+
+impl Decision {
+    /// The decision's JSON form, one line.
+    pub fn to_json(&self) -> String {
+        // Serializing this type cannot fail: every map key is a string.
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            format!(
+                r#"{{"effect":"deny","error":"decision could not be serialized","kind":"{}"}}"#,
+                self.kind.as_str()
+            )
+        })
+    }
+
+    /// True when the effect is `allow`.
+    pub fn is_allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+}

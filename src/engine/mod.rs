@@ -1,0 +1,201 @@
+//! The engine: the one place that knows both the analyzers and the matchers.
+//!
+//! An [`Engine`] is a compiled policy. It is immutable, `Send + Sync`, and a
+//! clone is one reference-count increment, so one engine serves every thread
+//! of a proxy. [`Engine::decide`] analyzes the request into canonical facts
+//! (a URL into its destination, port and scheme), runs the compiled matchers
+//! over those facts, and combines what matched into a [`Decision`]. Input that
+//! cannot be analyzed is never allowed: an unreadable URL is denied, a command
+//! beyond the size bound is sent to a human (`ask`).
+
+mod combine;
+mod compile;
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use crate::decision::{Decision, Kind};
+use crate::effect::Effect;
+use crate::egress::{self, Destination};
+use crate::policy::{Format, Policy, PolicyError};
+use crate::request::{Action, HttpRequest, Request, ToolCall};
+use compile::Compiled;
+
+/// Longest command line analyzed, in bytes (128 KiB); longer ones get `ask`.
+pub const MAX_COMMAND_BYTES: usize = 128 << 10;
+
+/// A compiled policy that decides requests.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Compiled>,
+}
+
+impl Engine {
+    fn from_compiled(compiled: Compiled) -> Self {
+        Engine {
+            inner: Arc::new(compiled),
+        }
+    }
+
+    /// Compiles a validated policy.
+    pub fn new(policy: &Policy) -> Result<Engine, PolicyError> {
+        compile::compile(policy)
+    }
+
+    /// Reads, validates and compiles a JSON policy.
+    pub fn from_json(text: &str) -> Result<Engine, PolicyError> {
+        Engine::from_text(text, Format::Json)
+    }
+
+    /// Reads, validates and compiles a TOML policy.
+    pub fn from_toml(text: &str) -> Result<Engine, PolicyError> {
+        Engine::from_text(text, Format::Toml)
+    }
+
+    /// Reads, validates and compiles a policy in the given format; every
+    /// error carries its line and column in `text`.
+    pub fn from_text(text: &str, format: Format) -> Result<Engine, PolicyError> {
+        let policy = Policy::parse(text, format)?;
+        compile::compile(&policy).map_err(|e| e.locate_in(text, format))
+    }
+
+    /// The embedded default policy (see `src/defaults/`), compiled once per
+    /// process and shared. It is checked by the test suite, so this fails
+    /// only if the binary was built from a broken tree.
+    pub fn default_policy() -> Result<Engine, PolicyError> {
+        static DEFAULT: OnceLock<Result<Engine, PolicyError>> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Engine::from_json(crate::defaults::DEFAULT_POLICY))
+            .clone()
+    }
+
+    /// The policy's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// The number of rules in the policy.
+    pub fn rule_count(&self) -> usize {
+        self.inner.rule_count()
+    }
+
+    /// Decides a request. The same request always gets the same decision.
+    pub fn decide(&self, request: &Request) -> Decision {
+        let mut decision = match &request.action {
+            Action::Command(command) => self.check_command(command),
+            Action::Http(http) => self.check_http_request(http),
+            Action::Tool(call) => self.check_tool_call(call),
+        };
+        decision.id = request.id.clone();
+        decision
+    }
+
+    /// Decides a shell command line.
+    pub fn check_command(&self, command: &str) -> Decision {
+        if command.len() > MAX_COMMAND_BYTES {
+            return refused(
+                Kind::Command,
+                Effect::Ask,
+                format!(
+                    "command is {} bytes, beyond the {MAX_COMMAND_BYTES}-byte analysis bound",
+                    command.len()
+                ),
+            );
+        }
+        let compiled = &*self.inner;
+        let mut matched = Vec::new();
+        compiled.command_patterns.for_each_match(command, |i| {
+            if let Some(&tag) = compiled.command_tags.get(i) {
+                matched.push(tag);
+            }
+        });
+        finish(compiled, Kind::Command, matched)
+    }
+
+    /// Decides an HTTP request to `url` with `method`.
+    pub fn check_http(&self, method: &str, url: &str) -> Decision {
+        self.decide_http(method, url)
+    }
+
+    /// Decides an HTTP request (method `GET` when absent).
+    pub fn check_http_request(&self, http: &HttpRequest) -> Decision {
+        self.decide_http(http.method.as_deref().unwrap_or("GET"), &http.url)
+    }
+
+    fn decide_http(&self, method: &str, url: &str) -> Decision {
+        if !egress::is_http_token(method) {
+            let shown: String = method.chars().take(40).collect();
+            return refused(
+                Kind::Http,
+                Effect::Deny,
+                format!("invalid HTTP method `{}`", shown.escape_debug()),
+            );
+        }
+        let target = match egress::parse_url(url) {
+            Ok(target) => target,
+            Err(e) => return refused(Kind::Http, Effect::Deny, format!("refused URL: {e}")),
+        };
+        let compiled = &*self.inner;
+        let index = &compiled.egress;
+        let mut candidates = index.anywhere.clone();
+        match &target.destination {
+            Destination::Name(name) => index.hosts.for_each_match(name, |t| candidates.push(t)),
+            Destination::Ip(ip) => index.networks.for_each_match(*ip, |t| candidates.push(t)),
+        }
+        candidates.retain(|&tag| {
+            index.filters.get(tag as usize).is_some_and(|f| {
+                (f.ports.is_empty() || f.ports.contains(&target.port))
+                    && (f.methods.is_empty() || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+                    && (f.schemes.is_empty() || f.schemes.iter().any(|s| **s == *target.scheme))
+            })
+        });
+        finish(compiled, Kind::Http, candidates)
+    }
+
+    /// Decides a tool call named `name` with `arguments`.
+    pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
+        let _ = arguments; // argument routing comes with the tool-call analyzers
+        let compiled = &*self.inner;
+        let mut matched = Vec::new();
+        compiled.tool_names.for_each_match(name, |t| matched.push(t));
+        finish(compiled, Kind::Tool, matched)
+    }
+
+    /// Decides a tool call.
+    pub fn check_tool_call(&self, call: &ToolCall) -> Decision {
+        self.check_tool(&call.name, &call.arguments)
+    }
+}
+
+fn finish(compiled: &Compiled, kind: Kind, mut matched: Vec<u32>) -> Decision {
+    matched.sort_unstable();
+    matched.dedup();
+    combine::combine(compiled, kind, &matched)
+}
+
+/// A decision made without rules, because the input could not be analyzed.
+fn refused(kind: Kind, effect: Effect, reason: String) -> Decision {
+    Decision {
+        id: None,
+        effect,
+        rule: None,
+        reason: reason.into(),
+        matched: Vec::new(),
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+        let engine = Engine::default_policy().unwrap();
+        let clone = engine.clone();
+        assert!(Arc::ptr_eq(&engine.inner, &clone.inner));
+    }
+}

@@ -1,0 +1,51 @@
+//! Globs over names (`mcp__github__*`, `Bash`, `file_?`), as regular expressions.
+//!
+//! A glob is translated once, at compile time, into an anchored regular
+//! expression so that every glob of a policy section joins the one
+//! [`RegexSet`](super::RegexSet) automaton instead of being scanned in a loop.
+//! `*` is any run of characters (possibly empty), `?` exactly one character;
+//! everything else is literal.
+
+/// The anchored regular expression equivalent to `glob`.
+pub fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len() + 8);
+    out.push_str(r"\A(?s:");
+    let mut literal = String::new();
+    for c in glob.chars() {
+        match c {
+            '*' | '?' => {
+                regex_syntax::escape_into(&literal, &mut out);
+                literal.clear();
+                out.push_str(if c == '*' { ".*" } else { "." });
+            }
+            other => literal.push(other),
+        }
+    }
+    regex_syntax::escape_into(&literal, &mut out);
+    out.push_str(r")\z");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::RegexSet;
+
+    fn glob_matches(glob: &str, name: &str) -> bool {
+        let set = RegexSet::new(&[glob_to_regex(glob)]).unwrap();
+        let mut hit = false;
+        set.for_each_match(name, |_| hit = true);
+        hit
+    }
+
+    #[test]
+    fn star_question_and_literals() {
+        assert!(glob_matches("mcp__github__*", "mcp__github__delete_repo"));
+        assert!(!glob_matches("mcp__github__*", "mcp__gitlab__delete_repo"));
+        assert!(glob_matches("file_?", "file_a"));
+        assert!(!glob_matches("file_?", "file_ab"));
+        assert!(glob_matches("a.b", "a.b"));
+        assert!(!glob_matches("a.b", "axb"), "dots are literal");
+        assert!(!glob_matches("Bash", "Bash2"), "globs are anchored");
+    }
+}

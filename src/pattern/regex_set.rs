@@ -1,0 +1,126 @@
+//! Many regular expressions searched in one pass.
+//!
+//! A [`RegexSet`] is a `regex-automata` meta regex built from every pattern
+//! of a kind at once, with `MatchKind::All` so that it reports *every*
+//! pattern that matches, not only the leftmost-first one. Search is linear in
+//! the haystack for any set of patterns (no backtracking), and the meta
+//! engine extracts literal prefilters from the patterns itself, so a haystack
+//! that contains none of the patterns' required literals is rejected by a
+//! memchr/Teddy scan without entering an automaton. Build cost is bounded by
+//! explicit NFA and cache size limits; a set that exceeds them is an error at
+//! compile time, never a slow search later.
+
+use regex_automata::meta::{self, Regex};
+use regex_automata::{Input, MatchKind, PatternSet};
+
+/// Limit on the compiled NFA of one set (per policy section), in bytes.
+const NFA_SIZE_LIMIT: usize = 32 << 20;
+/// Limit on the lazy DFA cache of one set, in bytes.
+const HYBRID_CACHE_CAPACITY: usize = 8 << 20;
+
+/// A set of patterns that cannot be compiled together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RegexSetError {
+    /// The index of the offending pattern, when one pattern is to blame.
+    pub pattern: Option<usize>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Checks that one pattern is a valid regular expression (syntax only).
+pub fn check_regex(pattern: &str) -> Result<(), String> {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map(|_| ())
+        .map_err(|e| {
+            // regex-syntax renders the pattern with a caret, then `error: <what>`.
+            let text = e.to_string();
+            let last = text.lines().last().unwrap_or("").trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_owned()
+        })
+}
+
+/// Many regular expressions matched together.
+#[derive(Debug, Clone, Default)]
+pub struct RegexSet {
+    regex: Option<Regex>,
+}
+
+impl RegexSet {
+    /// Compiles `patterns` into one automaton. An empty list gives a set that never matches.
+    pub fn new<P: AsRef<str>>(patterns: &[P]) -> Result<RegexSet, RegexSetError> {
+        if patterns.is_empty() {
+            return Ok(RegexSet { regex: None });
+        }
+        let config = meta::Config::new()
+            .match_kind(MatchKind::All)
+            .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+            .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY);
+        let regex = Regex::builder()
+            .configure(config)
+            .build_many(patterns)
+            .map_err(|e| RegexSetError {
+                pattern: e.pattern().map(|p| p.as_usize()),
+                message: e.to_string(),
+            })?;
+        Ok(RegexSet { regex: Some(regex) })
+    }
+
+    /// The number of patterns.
+    pub fn len(&self) -> usize {
+        self.regex.as_ref().map_or(0, Regex::pattern_len)
+    }
+
+    /// True when the set has no pattern.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `found` with the index of every pattern that matches somewhere in
+    /// `haystack`, in increasing order.
+    pub fn for_each_match(&self, haystack: &str, mut found: impl FnMut(usize)) {
+        let Some(regex) = &self.regex else {
+            return;
+        };
+        let mut set = PatternSet::new(regex.pattern_len());
+        regex.which_overlapping_matches(&Input::new(haystack), &mut set);
+        for pattern in set.iter() {
+            found(pattern.as_usize());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(set: &RegexSet, haystack: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        set.for_each_match(haystack, |i| out.push(i));
+        out
+    }
+
+    #[test]
+    fn every_matching_pattern_is_reported() {
+        let set = RegexSet::new(&["rm", r"\brm\s+-rf\b", "^git push", "mkfs"]).unwrap();
+        assert_eq!(matches(&set, "rm -rf /"), vec![0, 1]);
+        assert_eq!(matches(&set, "git push -f"), vec![2]);
+        assert!(matches(&set, "ls -la").is_empty());
+    }
+
+    #[test]
+    fn empty_set_matches_nothing() {
+        let set = RegexSet::new::<&str>(&[]).unwrap();
+        assert!(set.is_empty());
+        assert!(matches(&set, "anything").is_empty());
+    }
+
+    #[test]
+    fn bad_pattern_is_named() {
+        assert!(check_regex("(unclosed").is_err());
+        let err = RegexSet::new(&["ok", "(unclosed"]).unwrap_err();
+        assert_eq!(err.pattern, Some(1));
+    }
+}

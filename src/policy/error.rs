@@ -1,0 +1,189 @@
+//! Policy errors that say exactly what is wrong and where.
+//!
+//! A [`PolicyError`] holds every [`Diagnostic`] found in a policy, not only the
+//! first, so that `portcullis lint` can list them all at once. Each diagnostic
+//! carries its class ([`ErrorKind`]), the field path (`egress[3].cidrs[1]`),
+//! the id of the rule it belongs to when there is one, and the line and column
+//! in the policy text when the policy came from text.
+
+use std::fmt;
+
+use super::path::FieldPath;
+
+/// A 1-based line and column (in characters) inside policy text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Line number, starting at 1.
+    pub line: usize,
+    /// Column number in characters, starting at 1.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+/// What is wrong with a field. One variant per class of policy error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The text is not valid JSON or TOML.
+    #[error("syntax error: {0}")]
+    Syntax(String),
+    /// The same key appears twice in one JSON object.
+    #[error("duplicate key `{0}` in the same object")]
+    DuplicateKey(String),
+    /// `version` is not a version this build reads.
+    #[error("unsupported policy version {0}; this build reads version 1")]
+    UnsupportedVersion(String),
+    /// A field that the format does not define (often a typo).
+    #[error("unknown field `{field}`; expected one of: {expected}")]
+    UnknownField {
+        /// The field as written.
+        field: String,
+        /// The fields allowed at this place.
+        expected: String,
+    },
+    /// A required field is absent.
+    #[error("missing required field `{0}`")]
+    MissingField(&'static str),
+    /// A field has the wrong JSON/TOML type.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// The type the format wants here.
+        expected: &'static str,
+        /// The type found.
+        found: &'static str,
+    },
+    /// An effect other than `allow`, `ask`, `deny`.
+    #[error("invalid effect `{0}`; expected `allow`, `ask` or `deny`")]
+    InvalidEffect(String),
+    /// Two rules share an id.
+    #[error("duplicate rule id `{id}`; first defined at {first}")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+        /// Path of the rule that defined it first.
+        first: String,
+    },
+    /// A rule id that is empty, too long or contains whitespace or control characters.
+    #[error("invalid rule id `{0}`: ids are 1 to 128 characters without whitespace or control characters")]
+    InvalidId(String),
+    /// A rule with no matcher at all would match everything by accident.
+    #[error("rule has no matcher; set at least one of: {0}")]
+    EmptyRule(&'static str),
+    /// A list that is present but empty (omit the field to match anything).
+    #[error("empty list; omit the field to match anything")]
+    EmptyList,
+    /// A CIDR that does not parse.
+    #[error("invalid CIDR `{value}`: {reason}")]
+    InvalidCidr {
+        /// The CIDR as written.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A host pattern that is not a host name or `*.domain`.
+    #[error("invalid host `{value}`: {reason}")]
+    InvalidHost {
+        /// The host as written.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A port outside 1..=65535.
+    #[error("invalid port {0}; expected an integer from 1 to 65535")]
+    InvalidPort(String),
+    /// An HTTP method that is not an HTTP token.
+    #[error("invalid method `{0}`; expected an HTTP method such as GET or POST")]
+    InvalidMethod(String),
+    /// A URL scheme that is not a scheme.
+    #[error("invalid scheme `{0}`; expected letters, digits, `+`, `-`, `.`, starting with a letter")]
+    InvalidScheme(String),
+    /// A regular expression or glob that does not compile.
+    #[error("invalid pattern `{pattern}`: {reason}")]
+    InvalidPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// The compiler's explanation.
+        reason: String,
+    },
+    /// The policy exceeds a size bound.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+}
+
+/// One problem in a policy: what, which field, which rule, where in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// The field it is about.
+    pub path: FieldPath,
+    /// The id of the rule the field belongs to, when it belongs to one with a readable id.
+    pub rule: Option<String>,
+    /// Line and column in the policy text, when known.
+    pub location: Option<Location>,
+}
+
+impl Diagnostic {
+    pub(crate) fn new(path: FieldPath, kind: ErrorKind) -> Self {
+        Diagnostic {
+            kind,
+            path,
+            rule: None,
+            location: None,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(rule) = &self.rule {
+            write!(f, " (rule `{rule}`)")?;
+        }
+        if let Some(location) = &self.location {
+            write!(f, " at {location}")?;
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+/// A policy that cannot be compiled, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PolicyError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl PolicyError {
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        PolicyError { diagnostics }
+    }
+
+    /// Every problem found, in document order of discovery. Never empty.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub(crate) fn diagnostics_mut(&mut self) -> &mut [Diagnostic] {
+        &mut self.diagnostics
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.diagnostics.as_slice() {
+            [one] => write!(f, "invalid policy: {one}"),
+            many => {
+                write!(f, "invalid policy: {} errors", many.len())?;
+                for diagnostic in many {
+                    write!(f, "\n  {diagnostic}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

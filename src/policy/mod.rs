@@ -1,0 +1,58 @@
+//! Policy format v1: the document model, how it is read from JSON or TOML,
+//! and the errors a policy author sees.
+//!
+//! Reading a policy is three steps, each in its own file: [`source`](self)
+//! turns text into a value tree (syntax errors with line and column), the
+//! reader validates that tree into a [`Policy`] (every error, each with its
+//! field path and rule id), and the locator maps those paths back to lines and
+//! columns. Nothing here runs at decision time.
+
+mod error;
+mod model;
+mod path;
+mod reader;
+mod source;
+
+pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
+pub use model::{
+    CommandRule, Defaults, EgressRule, HostPattern, NamePattern, Policy, RuleMeta, ToolRule,
+};
+pub use path::{FieldPath, Segment};
+pub use source::{Format, MAX_POLICY_BYTES};
+
+use source::Locator;
+
+impl Policy {
+    /// Reads and validates a JSON policy.
+    pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, Format::Json)
+    }
+
+    /// Reads and validates a TOML policy (the same model as JSON).
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, Format::Toml)
+    }
+
+    /// Reads and validates a policy in the given format. On error, every
+    /// diagnostic carries a line and column in `text`.
+    pub fn parse(text: &str, format: Format) -> Result<Policy, PolicyError> {
+        let value = source::parse(text, format).map_err(|d| PolicyError::new(vec![d]))?;
+        reader::read_policy(&value).map_err(|mut diagnostics| {
+            Locator::new(text, format).locate_all(&mut diagnostics);
+            PolicyError::new(diagnostics)
+        })
+    }
+
+    /// Validates a policy that is already a JSON value (no line numbers then).
+    pub fn from_value(value: &serde_json::Value) -> Result<Policy, PolicyError> {
+        reader::read_policy(value).map_err(PolicyError::new)
+    }
+}
+
+impl PolicyError {
+    /// Adds line and column to diagnostics found after reading (at compile time).
+    pub(crate) fn locate_in(mut self, text: &str, format: Format) -> Self {
+        Locator::new(text, format).locate_all(self.diagnostics_mut());
+        self
+    }
+}

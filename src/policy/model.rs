@@ -1,0 +1,115 @@
+//! The policy document model, format v1, after validation.
+//!
+//! These types are what a valid policy *is*: every value has already been
+//! checked and put in canonical form (hosts lowercased and IDNA-encoded,
+//! CIDRs truncated to their network, methods uppercased, schemes lowercased).
+//! The engine compiles them into matchers; nothing here is used at decision
+//! time.
+
+use ipnet::IpNet;
+
+use crate::effect::Effect;
+
+/// A validated policy, format v1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Always 1 in this format.
+    pub version: u32,
+    /// Optional human name.
+    pub name: Option<String>,
+    /// The effect when no rule of a kind matches.
+    pub defaults: Defaults,
+    /// Egress (HTTP and network) rules, in policy order.
+    pub egress: Vec<EgressRule>,
+    /// Shell command rules, in policy order.
+    pub commands: Vec<CommandRule>,
+    /// Tool call rules, in policy order.
+    pub tools: Vec<ToolRule>,
+}
+
+/// The effect of each kind of request when no rule matches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// Default `deny`: egress is an allowlist.
+    pub egress: Effect,
+    /// Default `allow`.
+    pub command: Effect,
+    /// Default `allow`.
+    pub tool: Effect,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            egress: Effect::Deny,
+            command: Effect::Allow,
+            tool: Effect::Allow,
+        }
+    }
+}
+
+/// What every rule has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Unique across the policy.
+    pub id: String,
+    /// What the rule decides when it matches.
+    pub effect: Effect,
+    /// Shown in the decision.
+    pub reason: Option<String>,
+    /// Reported in `matched` but never decides.
+    pub shadow: bool,
+}
+
+/// A host pattern of an egress rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostPattern {
+    /// Exactly this name (canonical: lowercase, IDNA to ASCII, no trailing dot).
+    Exact(String),
+    /// `*.name`: any strict subdomain of `name`, never `name` itself.
+    Subdomains(String),
+}
+
+/// An egress rule: it matches when every field it sets matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EgressRule {
+    /// Id, effect, reason, shadow.
+    pub meta: RuleMeta,
+    /// Host names; a name destination must match one (empty: any).
+    pub hosts: Vec<HostPattern>,
+    /// Networks; an IP destination must fall in one (empty: any).
+    pub cidrs: Vec<IpNet>,
+    /// Effective ports (empty: any).
+    pub ports: Vec<u16>,
+    /// Uppercase methods (empty: any).
+    pub methods: Vec<String>,
+    /// Lowercase schemes (empty: any).
+    pub schemes: Vec<String>,
+}
+
+/// A shell command rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRule {
+    /// Id, effect, reason, shadow.
+    pub meta: RuleMeta,
+    /// A regular expression searched in the command text.
+    pub pattern: Option<String>,
+}
+
+/// A tool name pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NamePattern {
+    /// Exactly this name (case-sensitive).
+    Exact(String),
+    /// A glob: `*` is any run of characters, `?` any one character.
+    Glob(String),
+}
+
+/// A tool call rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolRule {
+    /// Id, effect, reason, shadow.
+    pub meta: RuleMeta,
+    /// Tool names or globs; the call's name must match one.
+    pub tools: Vec<NamePattern>,
+}

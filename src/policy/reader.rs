@@ -1,0 +1,527 @@
+//! Reads a value tree into a validated [`Policy`], collecting every error.
+//!
+//! The reader walks the tree by hand instead of deriving `Deserialize`, for
+//! one reason: a policy author wants *all* the mistakes at once, each with its
+//! class, its field path and its rule id, and serde stops at the first. Each
+//! section and each rule is read independently; a bad rule is reported and
+//! skipped, and the reader carries on. Cost: one pass over the tree, linear in
+//! the policy size, at compile time only.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde_json::{Map, Value};
+
+use super::error::{Diagnostic, ErrorKind};
+use super::model::{
+    CommandRule, Defaults, EgressRule, HostPattern, NamePattern, Policy, RuleMeta, ToolRule,
+};
+use super::path::FieldPath;
+use crate::effect::Effect;
+
+const TOP_FIELDS: &[&str] = &["version", "name", "defaults", "egress", "commands", "tools"];
+const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool"];
+const META_FIELDS: &[&str] = &["id", "effect", "reason", "shadow"];
+const EGRESS_MATCHERS: &[&str] = &["hosts", "cidrs", "ports", "methods", "schemes"];
+const COMMAND_MATCHERS: &[&str] = &["pattern"];
+const TOOL_MATCHERS: &[&str] = &["tool"];
+
+/// Longest rule id, in bytes.
+const MAX_ID_BYTES: usize = 128;
+/// Longest regular expression source, in bytes.
+const MAX_PATTERN_BYTES: usize = 4096;
+
+/// Reads and validates a policy; `Err` holds every problem found (never empty).
+pub(crate) fn read_policy(root: &Value) -> Result<Policy, Vec<Diagnostic>> {
+    let mut reader = Reader::default();
+    let policy = reader.policy(root);
+    match policy {
+        Some(policy) if reader.diags.is_empty() => Ok(policy),
+        _ => Err(reader.diags),
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    diags: Vec<Diagnostic>,
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Reader {
+    fn error(&mut self, path: FieldPath, kind: ErrorKind) {
+        self.diags.push(Diagnostic::new(path, kind));
+    }
+
+    fn wrong_type(&mut self, path: FieldPath, expected: &'static str, found: &Value) {
+        self.error(
+            path,
+            ErrorKind::WrongType {
+                expected,
+                found: type_name(found),
+            },
+        );
+    }
+
+    /// An object whose keys are all in `allowed`; unknown keys are reported, one by one.
+    fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &FieldPath,
+        allowed: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Value::Object(map) = value else {
+            self.wrong_type(path.clone(), "an object", value);
+            return None;
+        };
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.error(
+                    path.key(key),
+                    ErrorKind::UnknownField {
+                        field: key.clone(),
+                        expected: allowed.join(", "),
+                    },
+                );
+            }
+        }
+        Some(map)
+    }
+
+    fn string<'v>(&mut self, value: &'v Value, path: &FieldPath) -> Option<&'v str> {
+        match value {
+            Value::String(s) => Some(s),
+            other => {
+                self.wrong_type(path.clone(), "a string", other);
+                None
+            }
+        }
+    }
+
+    fn effect(&mut self, value: &Value, path: &FieldPath) -> Option<Effect> {
+        let text = self.string(value, path)?;
+        match text.parse() {
+            Ok(effect) => Some(effect),
+            Err(()) => {
+                self.error(path.clone(), ErrorKind::InvalidEffect(text.to_owned()));
+                None
+            }
+        }
+    }
+
+    /// A present list's elements with their paths. A single string is accepted
+    /// where `single_ok` is set. An empty list is an error.
+    fn list<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &FieldPath,
+        single_ok: bool,
+    ) -> Vec<(FieldPath, &'v Value)> {
+        match value {
+            Value::Array(items) => {
+                if items.is_empty() {
+                    self.error(path.clone(), ErrorKind::EmptyList);
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (path.index(i), item))
+                    .collect()
+            }
+            Value::String(_) if single_ok => vec![(path.clone(), value)],
+            other => {
+                let expected = if single_ok {
+                    "a string or an array of strings"
+                } else {
+                    "an array"
+                };
+                self.wrong_type(path.clone(), expected, other);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reads each element of an optional list field with `read`, keeping the good ones.
+    fn each<'v, T>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &str,
+        path: &FieldPath,
+        single_ok: bool,
+        mut read: impl FnMut(&mut Self, &'v Value, FieldPath) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(value) = map.get(key) else {
+            return Vec::new();
+        };
+        self.list(value, &path.key(key), single_ok)
+            .into_iter()
+            .filter_map(|(item_path, item)| read(self, item, item_path))
+            .collect()
+    }
+
+    fn policy(&mut self, root: &Value) -> Option<Policy> {
+        let top = FieldPath::root();
+        let map = self.object(root, &top, TOP_FIELDS)?;
+        match map.get("version") {
+            None => self.error(top.clone(), ErrorKind::MissingField("version")),
+            Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
+            Some(Value::Number(n)) => {
+                // A version this build does not know: the rest of the document
+                // follows another schema, so reading on would only add noise.
+                self.error(top.key("version"), ErrorKind::UnsupportedVersion(n.to_string()));
+                return None;
+            }
+            Some(other) => self.wrong_type(top.key("version"), "the integer 1", other),
+        }
+        let name = match map.get("name") {
+            Some(value) => self.string(value, &top.key("name")).map(str::to_owned),
+            None => None,
+        };
+        let defaults = match map.get("defaults") {
+            Some(value) => self.defaults(value, &top.key("defaults")),
+            None => Defaults::default(),
+        };
+        let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
+        let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
+        let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
+
+        let policy = Policy {
+            version: 1,
+            name,
+            defaults,
+            egress,
+            commands,
+            tools,
+        };
+        self.check_unique_ids(map);
+        Some(policy)
+    }
+
+    fn defaults(&mut self, value: &Value, path: &FieldPath) -> Defaults {
+        let mut defaults = Defaults::default();
+        let Some(map) = self.object(value, path, DEFAULTS_FIELDS) else {
+            return defaults;
+        };
+        let slots = [
+            ("egress", &mut defaults.egress),
+            ("command", &mut defaults.command),
+            ("tool", &mut defaults.tool),
+        ];
+        for (key, slot) in slots {
+            if let Some(value) = map.get(key) {
+                if let Some(effect) = self.effect(value, &path.key(key)) {
+                    *slot = effect;
+                }
+            }
+        }
+        defaults
+    }
+
+    /// Every rule id is unique across egress, commands and tools. Ids are read
+    /// again from the tree so that rules dropped for other errors still count.
+    fn check_unique_ids(&mut self, map: &Map<String, Value>) {
+        let mut first: HashMap<&str, FieldPath> = HashMap::new();
+        for section in ["egress", "commands", "tools"] {
+            let Some(Value::Array(rules)) = map.get(section) else {
+                continue;
+            };
+            for (i, rule) in rules.iter().enumerate() {
+                let Some(id) = rule.get("id").and_then(Value::as_str) else {
+                    continue;
+                };
+                let path = FieldPath::root().key(section).index(i);
+                match first.get(id) {
+                    Some(first_path) => {
+                        let mut d = Diagnostic::new(
+                            path.key("id"),
+                            ErrorKind::DuplicateId {
+                                id: id.to_owned(),
+                                first: first_path.to_string(),
+                            },
+                        );
+                        d.rule = Some(id.to_owned());
+                        self.diags.push(d);
+                    }
+                    None => {
+                        first.insert(id, path);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a rule object: the common fields, then `matchers` through `body`.
+    /// Diagnostics raised inside the rule are tagged with its id.
+    fn rule<T>(
+        &mut self,
+        value: &Value,
+        path: &FieldPath,
+        matchers: &'static [&'static str],
+        matcher_list: &'static str,
+        body: impl FnOnce(&mut Self, &Map<String, Value>) -> Option<T>,
+    ) -> Option<(RuleMeta, T)> {
+        let start = self.diags.len();
+        let allowed: Vec<&str> = META_FIELDS.iter().chain(matchers).copied().collect();
+        let map = self.object(value, path, &allowed)?;
+        let meta = self.meta(map, path);
+        // A rule with a misspelled matcher already has an unknown-field error;
+        // "no matcher" would only repeat it.
+        let misspelled = map.keys().any(|k| !allowed.contains(&k.as_str()));
+        if !misspelled && !matchers.iter().any(|m| map.contains_key(*m)) {
+            self.error(path.clone(), ErrorKind::EmptyRule(matcher_list));
+        }
+        let body = body(self, map);
+        if let Some(id) = map.get("id").and_then(Value::as_str) {
+            for d in self.diags.iter_mut().skip(start) {
+                d.rule = Some(id.to_owned());
+            }
+        }
+        Some((meta?, body?))
+    }
+
+    fn meta(&mut self, map: &Map<String, Value>, path: &FieldPath) -> Option<RuleMeta> {
+        let id = match map.get("id") {
+            None => {
+                self.error(path.clone(), ErrorKind::MissingField("id"));
+                None
+            }
+            Some(value) => self.string(value, &path.key("id")).and_then(|id| {
+                let valid = !id.is_empty()
+                    && id.len() <= MAX_ID_BYTES
+                    && !id.chars().any(|c| c.is_whitespace() || c.is_control());
+                if !valid {
+                    self.error(path.key("id"), ErrorKind::InvalidId(id.to_owned()));
+                }
+                valid.then(|| id.to_owned())
+            }),
+        };
+        let effect = match map.get("effect") {
+            None => {
+                self.error(path.clone(), ErrorKind::MissingField("effect"));
+                None
+            }
+            Some(value) => self.effect(value, &path.key("effect")),
+        };
+        let reason = match map.get("reason") {
+            Some(value) => Some(self.string(value, &path.key("reason"))?.to_owned()),
+            None => None,
+        };
+        let shadow = match map.get("shadow") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.wrong_type(path.key("shadow"), "a boolean", other);
+                return None;
+            }
+        };
+        Some(RuleMeta {
+            id: id?,
+            effect: effect?,
+            reason,
+            shadow,
+        })
+    }
+
+    fn egress_rule(&mut self, value: &Value, path: FieldPath) -> Option<EgressRule> {
+        let matchers = "hosts, cidrs, ports, methods, schemes";
+        let (meta, (hosts, cidrs, ports, methods, schemes)) =
+            self.rule(value, &path, EGRESS_MATCHERS, matchers, |r, map| {
+                let before = r.diags.len();
+                let fields = (
+                    r.each(map, "hosts", &path, false, |r, v, p| r.host(v, p)),
+                    r.each(map, "cidrs", &path, false, |r, v, p| r.cidr(v, p)),
+                    r.each(map, "ports", &path, false, |r, v, p| r.port(v, p)),
+                    r.each(map, "methods", &path, false, |r, v, p| r.method(v, p)),
+                    r.each(map, "schemes", &path, false, |r, v, p| r.scheme(v, p)),
+                );
+                (r.diags.len() == before).then_some(fields)
+            })?;
+        Some(EgressRule {
+            meta,
+            hosts,
+            cidrs,
+            ports,
+            methods,
+            schemes,
+        })
+    }
+
+    fn command_rule(&mut self, value: &Value, path: FieldPath) -> Option<CommandRule> {
+        let (meta, pattern) = self.rule(value, &path, COMMAND_MATCHERS, "pattern", |r, map| {
+            match map.get("pattern") {
+                Some(value) => r.regex(value, path.key("pattern")).map(Some),
+                None => Some(None),
+            }
+        })?;
+        Some(CommandRule { meta, pattern })
+    }
+
+    fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
+        let (meta, tools) = self.rule(value, &path, TOOL_MATCHERS, "tool", |r, map| {
+            let before = r.diags.len();
+            let tools = r.each(map, "tool", &path, true, |r, v, p| r.name_pattern(v, p));
+            (r.diags.len() == before).then_some(tools)
+        })?;
+        Some(ToolRule { meta, tools })
+    }
+
+    fn host(&mut self, value: &Value, path: FieldPath) -> Option<HostPattern> {
+        let raw = self.string(value, &path)?;
+        match parse_host_pattern(raw) {
+            Ok(host) => Some(host),
+            Err(reason) => {
+                let value = raw.to_owned();
+                self.error(path, ErrorKind::InvalidHost { value, reason });
+                None
+            }
+        }
+    }
+
+    fn cidr(&mut self, value: &Value, path: FieldPath) -> Option<IpNet> {
+        let raw = self.string(value, &path)?;
+        match parse_cidr(raw) {
+            Ok(net) => Some(net),
+            Err(reason) => {
+                let value = raw.to_owned();
+                self.error(path, ErrorKind::InvalidCidr { value, reason });
+                None
+            }
+        }
+    }
+
+    fn port(&mut self, value: &Value, path: FieldPath) -> Option<u16> {
+        let Value::Number(n) = value else {
+            self.wrong_type(path, "a port number", value);
+            return None;
+        };
+        match n.as_u64().and_then(|p| u16::try_from(p).ok()) {
+            Some(port) if port > 0 => Some(port),
+            _ => {
+                self.error(path, ErrorKind::InvalidPort(n.to_string()));
+                None
+            }
+        }
+    }
+
+    fn method(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        if crate::egress::is_http_token(raw) {
+            Some(raw.to_ascii_uppercase())
+        } else {
+            self.error(path, ErrorKind::InvalidMethod(raw.to_owned()));
+            None
+        }
+    }
+
+    fn scheme(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        let mut chars = raw.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if valid {
+            Some(raw.to_ascii_lowercase())
+        } else {
+            self.error(path, ErrorKind::InvalidScheme(raw.to_owned()));
+            None
+        }
+    }
+
+    fn regex(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        if raw.len() > MAX_PATTERN_BYTES {
+            let limit = format!(
+                "pattern is {} bytes; the maximum is {MAX_PATTERN_BYTES}",
+                raw.len()
+            );
+            self.error(path, ErrorKind::Limit(limit));
+            return None;
+        }
+        match crate::pattern::check_regex(raw) {
+            Ok(()) => Some(raw.to_owned()),
+            Err(reason) => {
+                let pattern = raw.to_owned();
+                self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+                None
+            }
+        }
+    }
+
+    fn name_pattern(&mut self, value: &Value, path: FieldPath) -> Option<NamePattern> {
+        let raw = self.string(value, &path)?;
+        if raw.is_empty() || raw.len() > MAX_PATTERN_BYTES {
+            let pattern = raw.chars().take(64).collect();
+            let reason = format!("a tool name is 1 to {MAX_PATTERN_BYTES} bytes");
+            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            return None;
+        }
+        if raw.contains(['*', '?']) {
+            Some(NamePattern::Glob(raw.to_owned()))
+        } else {
+            Some(NamePattern::Exact(raw.to_owned()))
+        }
+    }
+}
+
+/// `example.org` (exact) or `*.example.org` (strict subdomains), canonicalized
+/// by the WHATWG host parser: lowercase, IDNA to ASCII, one trailing dot dropped.
+fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {
+    let (subdomains, name) = match raw.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    if name.contains('*') {
+        return Err("`*` is allowed only as the whole first label, as in `*.example.org`".into());
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return Err("empty host name".into());
+    }
+    match url::Host::parse(name) {
+        Ok(url::Host::Domain(domain)) => {
+            if domain.split('.').any(str::is_empty) {
+                return Err("empty label".into());
+            }
+            Ok(if subdomains {
+                HostPattern::Subdomains(domain)
+            } else {
+                HostPattern::Exact(domain)
+            })
+        }
+        Ok(_) => Err("an IP address; list addresses and networks under `cidrs`".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a single-host network).
+/// Host bits are cleared: `10.1.2.3/8` is `10.0.0.0/8`.
+fn parse_cidr(raw: &str) -> Result<IpNet, String> {
+    if let Ok(net) = raw.parse::<IpNet>() {
+        return Ok(net.trunc());
+    }
+    let (addr, prefix) = match raw.split_once('/') {
+        Some((addr, prefix)) => (addr, Some(prefix)),
+        None => (raw, None),
+    };
+    let ip: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("`{addr}` is not an IPv4 or IPv6 address"))?;
+    match prefix {
+        None => Ok(IpNet::from(ip)),
+        Some(prefix) => {
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            Err(format!(
+                "prefix length `{prefix}` is not an integer from 0 to {max}"
+            ))
+        }
+    }
+}

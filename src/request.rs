@@ -1,0 +1,262 @@
+//! The one request model shared by Rust, the command line and the bindings.
+//!
+//! A request is exactly one action — a shell command, an HTTP request or a
+//! tool call — plus who asks (an optional [`Principal`]) and an optional id
+//! that the decision echoes. Its JSON form is the wire format of `eval`, of
+//! the C ABI and of the bindings:
+//!
+//! ```json
+//! {"id": 7, "principal": {"id": "agent-7", "roles": ["ci"]}, "command": "rm -rf /"}
+//! {"http": {"method": "GET", "url": "https://example.com/x", "headers": {"host": "example.com"}}}
+//! {"tool": {"name": "Bash", "arguments": {"command": "ls"}}}
+//! ```
+//!
+//! Unknown fields are refused, and so is a request with no action or with
+//! more than one: a request that could be read two ways is not decided.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Longest request JSON accepted by [`Request::from_json`], in bytes (1 MiB).
+pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Principal {
+    /// The principal's id, such as `agent-7`.
+    pub id: String,
+    /// Roles the caller claims.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The environment the caller says it works in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The agent session, for the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+/// An HTTP request (from a proxy or gateway).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRequest {
+    /// The method; `GET` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The absolute URL.
+    pub url: String,
+    /// Header names and values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The body, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// An agent's tool call.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolCall {
+    /// The tool's name, such as `Bash` or `mcp__github__create_issue`.
+    pub name: String,
+    /// The call's arguments, any JSON.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub arguments: Value,
+}
+
+/// The one thing a request asks to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A shell command line.
+    Command(String),
+    /// An HTTP request.
+    Http(HttpRequest),
+    /// A tool call.
+    Tool(ToolCall),
+}
+
+/// A request for a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Echoed in the decision; any JSON value.
+    pub id: Option<Value>,
+    /// Who asks.
+    pub principal: Option<Principal>,
+    /// What is asked.
+    pub action: Action,
+}
+
+/// A request that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// Not JSON, or not of the request's shape.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// None of `command`, `http`, `tool`.
+    #[error("invalid request: expected one of `command`, `http` or `tool`")]
+    NoAction,
+    /// More than one of `command`, `http`, `tool`.
+    #[error("invalid request: `command`, `http` and `tool` are exclusive; found {0}")]
+    ManyActions(String),
+    /// Larger than [`MAX_REQUEST_BYTES`].
+    #[error("invalid request: {0} bytes; the maximum is {MAX_REQUEST_BYTES}")]
+    TooLarge(usize),
+}
+
+/// The JSON shape, before the one-action rule is checked.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    principal: Option<Principal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    http: Option<HttpRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tool: Option<ToolCall>,
+}
+
+impl Request {
+    /// A request to run a shell command.
+    pub fn command(command: impl Into<String>) -> Self {
+        Request::from_action(Action::Command(command.into()))
+    }
+
+    /// A request to send an HTTP request.
+    pub fn http(method: impl Into<String>, url: impl Into<String>) -> Self {
+        Request::from_action(Action::Http(HttpRequest {
+            method: Some(method.into()),
+            url: url.into(),
+            ..HttpRequest::default()
+        }))
+    }
+
+    /// A request to call a tool.
+    pub fn tool(name: impl Into<String>, arguments: Value) -> Self {
+        Request::from_action(Action::Tool(ToolCall {
+            name: name.into(),
+            arguments,
+        }))
+    }
+
+    fn from_action(action: Action) -> Self {
+        Request {
+            id: None,
+            principal: None,
+            action,
+        }
+    }
+
+    /// This request, asked by `principal`.
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    /// This request, with an id the decision echoes.
+    pub fn with_id(mut self, id: Value) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Reads a request from its JSON form.
+    pub fn from_json(text: &str) -> Result<Request, RequestError> {
+        if text.len() > MAX_REQUEST_BYTES {
+            return Err(RequestError::TooLarge(text.len()));
+        }
+        let wire: Wire =
+            serde_json::from_str(text).map_err(|e| RequestError::Invalid(e.to_string()))?;
+        Request::from_wire(wire)
+    }
+
+    /// Reads a request from a JSON value.
+    pub fn from_value(value: Value) -> Result<Request, RequestError> {
+        let wire: Wire =
+            serde_json::from_value(value).map_err(|e| RequestError::Invalid(e.to_string()))?;
+        Request::from_wire(wire)
+    }
+
+    fn from_wire(wire: Wire) -> Result<Request, RequestError> {
+        let present: Vec<&str> = [
+            wire.command.as_ref().map(|_| "`command`"),
+            wire.http.as_ref().map(|_| "`http`"),
+            wire.tool.as_ref().map(|_| "`tool`"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if present.len() > 1 {
+            return Err(RequestError::ManyActions(present.join(", ")));
+        }
+        let action = match (wire.command, wire.http, wire.tool) {
+            (Some(command), _, _) => Action::Command(command),
+            (_, Some(http), _) => Action::Http(http),
+            (_, _, Some(tool)) => Action::Tool(tool),
+            _ => return Err(RequestError::NoAction),
+        };
+        Ok(Request {
+            id: wire.id,
+            principal: wire.principal,
+            action,
+        })
+    }
+
+    /// The JSON form of this request.
+    pub fn to_value(&self) -> Value {
+        let (command, http, tool) = match &self.action {
+            Action::Command(c) => (Some(c.clone()), None, None),
+            Action::Http(h) => (None, Some(h.clone()), None),
+            Action::Tool(t) => (None, None, Some(t.clone())),
+        };
+        let wire = Wire {
+            id: self.id.clone(),
+            principal: self.principal.clone(),
+            command,
+            http,
+            tool,
+        };
+        serde_json::to_value(wire).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_action_reads_from_json() {
+        let r = Request::from_json(r#"{"id": 3, "command": "ls"}"#).unwrap();
+        assert_eq!(r.action, Action::Command("ls".into()));
+        assert_eq!(r.id, Some(Value::from(3)));
+        let r = Request::from_json(r#"{"http": {"url": "https://a.example"}}"#).unwrap();
+        assert!(matches!(r.action, Action::Http(ref h) if h.method.is_none()));
+        let r = Request::from_json(r#"{"tool": {"name": "Bash", "arguments": {"command": "ls"}}, "principal": {"id": "agent-7", "roles": ["ci"], "environment": "staging", "session": "s-42"}}"#).unwrap();
+        assert_eq!(r.principal.unwrap().roles, vec!["ci".to_owned()]);
+    }
+
+    #[test]
+    fn ambiguous_or_unknown_requests_are_refused() {
+        assert_eq!(Request::from_json("{}"), Err(RequestError::NoAction));
+        assert!(matches!(
+            Request::from_json(r#"{"command": "ls", "tool": {"name": "x"}}"#),
+            Err(RequestError::ManyActions(_))
+        ));
+        assert!(matches!(
+            Request::from_json(r#"{"command": "ls", "comand": "rm"}"#),
+            Err(RequestError::Invalid(m)) if m.contains("comand")
+        ));
+    }
+
+    #[test]
+    fn requests_round_trip_through_json() {
+        let text = r#"{"id":"x","http":{"method":"POST","url":"https://a.example/","body":"{}"}}"#;
+        let r = Request::from_json(text).unwrap();
+        assert_eq!(Request::from_value(r.to_value()).unwrap(), r);
+    }
+}

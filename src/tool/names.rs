@@ -1,0 +1,95 @@
+//! Tool name matching: exact names by hash, globs by one automaton.
+//!
+//! Exact names (`Bash`, `mcp__github__delete_repository`) go into a hash map;
+//! every glob of the policy (`mcp__github__*`) is translated to an anchored
+//! regular expression and joins one [`RegexSet`]. A lookup is one hash probe
+//! plus one automaton search over the name, whatever the number of rules;
+//! names are short, so the search is short too. Matching is case-sensitive:
+//! tool names are identifiers chosen by their server.
+
+use std::collections::HashMap;
+
+use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+
+/// A set of exact names and globs, each tagged with a value (a rule index).
+#[derive(Debug, Clone, Default)]
+pub struct NameSet {
+    exact: HashMap<Box<str>, Vec<u32>>,
+    globs: RegexSet,
+    glob_tags: Vec<u32>,
+}
+
+/// Collects names and globs before [`NameSetBuilder::build`] compiles them.
+#[derive(Debug, Default)]
+pub struct NameSetBuilder {
+    exact: HashMap<Box<str>, Vec<u32>>,
+    globs: Vec<String>,
+    glob_tags: Vec<u32>,
+}
+
+impl NameSetBuilder {
+    /// Adds an exact name.
+    pub fn exact(&mut self, name: &str, tag: u32) {
+        self.exact.entry(name.into()).or_default().push(tag);
+    }
+
+    /// Adds a glob (`*` any run, `?` one character).
+    pub fn glob(&mut self, glob: &str, tag: u32) {
+        self.globs.push(glob_to_regex(glob));
+        self.glob_tags.push(tag);
+    }
+
+    /// Compiles the globs into one automaton.
+    pub fn build(self) -> Result<NameSet, RegexSetError> {
+        Ok(NameSet {
+            exact: self.exact,
+            globs: RegexSet::new(&self.globs)?,
+            glob_tags: self.glob_tags,
+        })
+    }
+}
+
+impl NameSet {
+    /// A builder.
+    pub fn builder() -> NameSetBuilder {
+        NameSetBuilder::default()
+    }
+
+    /// Calls `found` with the tag of every name or glob that matches `name`.
+    pub fn for_each_match(&self, name: &str, mut found: impl FnMut(u32)) {
+        if let Some(tags) = self.exact.get(name) {
+            tags.iter().copied().for_each(&mut found);
+        }
+        let tags = &self.glob_tags;
+        self.globs.for_each_match(name, |i| {
+            if let Some(&tag) = tags.get(i) {
+                found(tag);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_and_glob_names_match() {
+        let mut b = NameSet::builder();
+        b.exact("Bash", 1);
+        b.glob("mcp__github__*", 2);
+        b.glob("*delete*", 3);
+        let set = b.build().unwrap();
+        let hits = |name: &str| {
+            let mut out = Vec::new();
+            set.for_each_match(name, |t| out.push(t));
+            out.sort_unstable();
+            out
+        };
+        assert_eq!(hits("Bash"), vec![1]);
+        assert!(hits("bash").is_empty(), "names are case-sensitive");
+        assert_eq!(hits("mcp__github__delete_repo"), vec![2, 3]);
+        assert_eq!(hits("delete_volume"), vec![3]);
+        assert!(hits("Read").is_empty());
+    }
+}
