@@ -12,7 +12,11 @@ fn errors(file: &str) -> Vec<String> {
     let rel = format!("policies/bad/{file}");
     let format = Format::from_path(&common::data(&rel)).expect("json or toml");
     let error = Engine::from_text(&common::read(&rel), format).expect_err("policy must be refused");
-    error.diagnostics().iter().map(ToString::to_string).collect()
+    error
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 fn only_error(file: &str) -> String {
@@ -96,7 +100,10 @@ fn json_syntax_error_has_line_and_column() {
 #[test]
 fn toml_syntax_error_has_line_and_column() {
     let error = only_error("syntax.toml");
-    assert!(error.starts_with("(document) at line 5, column 10: syntax error: "), "{error}");
+    assert!(
+        error.starts_with("(document) at line 5, column 10: syntax error: "),
+        "{error}"
+    );
 }
 
 #[test]
@@ -126,30 +133,71 @@ fn every_error_is_reported_not_only_the_first() {
 #[test]
 fn wrong_types_and_bad_values_are_classified() {
     let cases: &[(&str, &str)] = &[
-        (r#"{"version": "1"}"#, "expected the integer 1, found a string"),
-        (r#"{"version": 1, "egress": {}}"#, "expected an array, found an object"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": "a.example"}]}"#, "expected an array, found a string"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": [70000]}]}"#, "invalid port 70000"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": ["443"]}]}"#, "expected a port number, found a string"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": ["10.0.0.1"]}]}"#, "an IP address; list addresses and networks under `cidrs`"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": ["exa mple.org"]}]}"#, "invalid host `exa mple.org`"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "schemes": ["1http"]}]}"#, "invalid scheme `1http`"),
-        (r#"{"version": 1, "egress": [{"id": "a b", "effect": "deny", "schemes": ["http"]}]}"#, "invalid rule id `a b`"),
-        (r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "shadow": "yes", "schemes": ["http"]}]}"#, "expected a boolean, found a string"),
-        (r#"{"version": 1, "tools": [{"id": "x", "tool": "Bash"}]}"#, "missing required field `effect`"),
-        (r#"{"version": 1, "surprise": true}"#, "unknown field `surprise`"),
+        (
+            r#"{"version": "1"}"#,
+            "expected the integer 1, found a string",
+        ),
+        (
+            r#"{"version": 1, "egress": {}}"#,
+            "expected an array, found an object",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": "a.example"}]}"#,
+            "expected an array, found a string",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": [70000]}]}"#,
+            "invalid port 70000",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": ["443"]}]}"#,
+            "expected a port number, found a string",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": ["10.0.0.1"]}]}"#,
+            "an IP address; list addresses and networks under `cidrs`",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": ["exa mple.org"]}]}"#,
+            "invalid host `exa mple.org`",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "schemes": ["1http"]}]}"#,
+            "invalid scheme `1http`",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "a b", "effect": "deny", "schemes": ["http"]}]}"#,
+            "invalid rule id `a b`",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "shadow": "yes", "schemes": ["http"]}]}"#,
+            "expected a boolean, found a string",
+        ),
+        (
+            r#"{"version": 1, "tools": [{"id": "x", "tool": "Bash"}]}"#,
+            "missing required field `effect`",
+        ),
+        (
+            r#"{"version": 1, "surprise": true}"#,
+            "unknown field `surprise`",
+        ),
         (r#"[1, 2]"#, "expected an object, found an array"),
     ];
     for (policy, expected) in cases {
         let error = Engine::from_json(policy).expect_err(policy).to_string();
-        assert!(error.contains(expected), "{policy}\n  gave: {error}\n  want: {expected}");
+        assert!(
+            error.contains(expected),
+            "{policy}\n  gave: {error}\n  want: {expected}"
+        );
     }
 }
 
 #[test]
 fn error_kinds_are_matchable() {
-    let error = Engine::from_json(r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "cidrs": ["nope"]}]}"#)
-        .unwrap_err();
+    let error = Engine::from_json(
+        r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "cidrs": ["nope"]}]}"#,
+    )
+    .unwrap_err();
     let d = &error.diagnostics()[0];
     assert!(matches!(d.kind, ErrorKind::InvalidCidr { .. }));
     assert_eq!(d.rule.as_deref(), Some("x"));

@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn names_are_lowercased_and_lose_one_trailing_dot() {
-        assert_eq!(dest("https://GitHub.COM./x"), Destination::Name("github.com".into()));
+        assert_eq!(
+            dest("https://GitHub.COM./x"),
+            Destination::Name("github.com".into())
+        );
     }
 
     #[test]
@@ -152,10 +155,19 @@ mod tests {
 
     #[test]
     fn unclean_and_hostless_urls_are_refused() {
-        assert_eq!(parse_url("https://a.example/\r\nHost: b"), Err(TargetError::Unclean(17)));
-        assert_eq!(parse_url(" https://a.example"), Err(TargetError::Unclean(0)));
+        assert_eq!(
+            parse_url("https://a.example/\r\nHost: b"),
+            Err(TargetError::Unclean(18))
+        );
+        assert_eq!(
+            parse_url(" https://a.example"),
+            Err(TargetError::Unclean(0))
+        );
         assert_eq!(parse_url("file:///etc/passwd"), Err(TargetError::NoHost));
-        assert!(matches!(parse_url("not a url"), Err(TargetError::Unclean(_))));
+        assert!(matches!(
+            parse_url("not a url"),
+            Err(TargetError::Unclean(_))
+        ));
         assert!(matches!(parse_url("nourl"), Err(TargetError::Invalid(_))));
         assert_eq!(parse_url(""), Err(TargetError::Empty));
     }

@@ -146,7 +146,8 @@ impl Engine {
         candidates.retain(|&tag| {
             index.filters.get(tag as usize).is_some_and(|f| {
                 (f.ports.is_empty() || f.ports.contains(&target.port))
-                    && (f.methods.is_empty() || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+                    && (f.methods.is_empty()
+                        || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
                     && (f.schemes.is_empty() || f.schemes.iter().any(|s| **s == *target.scheme))
             })
         });
@@ -158,7 +159,9 @@ impl Engine {
         let _ = arguments; // argument routing comes with the tool-call analyzers
         let compiled = &*self.inner;
         let mut matched = Vec::new();
-        compiled.tool_names.for_each_match(name, |t| matched.push(t));
+        compiled
+            .tool_names
+            .for_each_match(name, |t| matched.push(t));
         finish(compiled, Kind::Tool, matched)
     }
 

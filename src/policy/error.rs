@@ -100,7 +100,9 @@ pub enum ErrorKind {
     #[error("invalid method `{0}`; expected an HTTP method such as GET or POST")]
     InvalidMethod(String),
     /// A URL scheme that is not a scheme.
-    #[error("invalid scheme `{0}`; expected letters, digits, `+`, `-`, `.`, starting with a letter")]
+    #[error(
+        "invalid scheme `{0}`; expected letters, digits, `+`, `-`, `.`, starting with a letter"
+    )]
     InvalidScheme(String),
     /// A regular expression or glob that does not compile.
     #[error("invalid pattern `{pattern}`: {reason}")]
@@ -161,6 +163,10 @@ pub struct PolicyError {
 impl PolicyError {
     pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> Self {
         PolicyError { diagnostics }
+    }
+
+    pub(crate) fn one(diagnostic: impl Into<Box<Diagnostic>>) -> Self {
+        PolicyError::new(vec![*diagnostic.into()])
     }
 
     /// Every problem found, in document order of discovery. Never empty.

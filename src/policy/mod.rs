@@ -36,7 +36,7 @@ impl Policy {
     /// Reads and validates a policy in the given format. On error, every
     /// diagnostic carries a line and column in `text`.
     pub fn parse(text: &str, format: Format) -> Result<Policy, PolicyError> {
-        let value = source::parse(text, format).map_err(|d| PolicyError::new(vec![d]))?;
+        let value = source::parse(text, format)?;
         reader::read_policy(&value).map_err(|mut diagnostics| {
             Locator::new(text, format).locate_all(&mut diagnostics);
             PolicyError::new(diagnostics)

@@ -77,7 +77,11 @@ mod tests {
 
     #[test]
     fn paths_print_like_field_accessors() {
-        let path = FieldPath::root().key("egress").index(3).key("cidrs").index(1);
+        let path = FieldPath::root()
+            .key("egress")
+            .index(3)
+            .key("cidrs")
+            .index(1);
         assert_eq!(path.to_string(), "egress[3].cidrs[1]");
         assert_eq!(FieldPath::root().to_string(), "(document)");
     }

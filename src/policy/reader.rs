@@ -178,7 +178,10 @@ impl Reader {
             Some(Value::Number(n)) => {
                 // A version this build does not know: the rest of the document
                 // follows another schema, so reading on would only add noise.
-                self.error(top.key("version"), ErrorKind::UnsupportedVersion(n.to_string()));
+                self.error(
+                    top.key("version"),
+                    ErrorKind::UnsupportedVersion(n.to_string()),
+                );
                 return None;
             }
             Some(other) => self.wrong_type(top.key("version"), "the integer 1", other),
@@ -357,12 +360,17 @@ impl Reader {
     }
 
     fn command_rule(&mut self, value: &Value, path: FieldPath) -> Option<CommandRule> {
-        let (meta, pattern) = self.rule(value, &path, COMMAND_MATCHERS, "pattern", |r, map| {
-            match map.get("pattern") {
-                Some(value) => r.regex(value, path.key("pattern")).map(Some),
-                None => Some(None),
-            }
-        })?;
+        let (meta, pattern) =
+            self.rule(
+                value,
+                &path,
+                COMMAND_MATCHERS,
+                "pattern",
+                |r, map| match map.get("pattern") {
+                    Some(value) => r.regex(value, path.key("pattern")).map(Some),
+                    None => Some(None),
+                },
+            )?;
         Some(CommandRule { meta, pattern })
     }
 

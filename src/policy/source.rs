@@ -19,7 +19,7 @@ use jsonc_parser::ast::Value as JsonNode;
 use serde_json::Value;
 use toml::de::{DeTable, DeValue};
 
-use super::error::{Diagnostic, ErrorKind, Location};
+use super::error::{Diagnostic, ErrorKind, Location, PolicyError};
 use super::path::FieldPath;
 
 /// The largest policy text accepted, in bytes (64 MiB).
@@ -47,23 +47,24 @@ impl Format {
 }
 
 /// Parses policy text into a value tree, or reports the syntax error with its location.
-pub(crate) fn parse(text: &str, format: Format) -> Result<Value, Diagnostic> {
+pub(crate) fn parse(text: &str, format: Format) -> Result<Value, PolicyError> {
     if text.len() > MAX_POLICY_BYTES {
-        return Err(Diagnostic::new(
+        return Err(PolicyError::one(Diagnostic::new(
             FieldPath::root(),
             ErrorKind::Limit(format!(
                 "policy text is {} bytes; the maximum is {MAX_POLICY_BYTES}",
                 text.len()
             )),
-        ));
+        )));
     }
     match format {
         Format::Json => parse_json(text),
         Format::Toml => parse_toml(text),
     }
+    .map_err(PolicyError::one)
 }
 
-fn parse_json(text: &str) -> Result<Value, Diagnostic> {
+fn parse_json(text: &str) -> Result<Value, Box<Diagnostic>> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let mut d = Diagnostic::new(FieldPath::root(), ErrorKind::Syntax(json_message(&e)));
         if e.line() > 0 {
@@ -72,12 +73,12 @@ fn parse_json(text: &str) -> Result<Value, Diagnostic> {
                 column: e.column(),
             });
         }
-        d
+        Box::new(d)
     })?;
     // serde_json accepted the text, so it is strict JSON nested at most 128 deep.
     if let Some(root) = json_ast(text) {
         if let Some(d) = find_duplicate_key(&root, &FieldPath::root(), text) {
-            return Err(d);
+            return Err(Box::new(d));
         }
     }
     Ok(value)
@@ -137,14 +138,14 @@ fn find_duplicate_key(node: &JsonNode<'_>, path: &FieldPath, text: &str) -> Opti
     }
 }
 
-fn parse_toml(text: &str) -> Result<Value, Diagnostic> {
+fn parse_toml(text: &str) -> Result<Value, Box<Diagnostic>> {
     toml::from_str::<Value>(text).map_err(|e| {
         let mut d = Diagnostic::new(
             FieldPath::root(),
             ErrorKind::Syntax(e.message().trim().to_owned()),
         );
         d.location = e.span().map(|span| offset_to_location(text, span.start));
-        d
+        Box::new(d)
     })
 }
 
@@ -246,7 +247,11 @@ fn index_json(node: &JsonNode<'_>, path: &FieldPath, offsets: &mut HashMap<Field
     }
 }
 
-fn index_toml_table(table: &DeTable<'_>, path: &FieldPath, offsets: &mut HashMap<FieldPath, usize>) {
+fn index_toml_table(
+    table: &DeTable<'_>,
+    path: &FieldPath,
+    offsets: &mut HashMap<FieldPath, usize>,
+) {
     for (key, value) in table.iter() {
         let child = path.key(key.get_ref());
         offsets.insert(child.clone(), key.span().start);
@@ -254,7 +259,11 @@ fn index_toml_table(table: &DeTable<'_>, path: &FieldPath, offsets: &mut HashMap
     }
 }
 
-fn index_toml_value(value: &DeValue<'_>, path: &FieldPath, offsets: &mut HashMap<FieldPath, usize>) {
+fn index_toml_value(
+    value: &DeValue<'_>,
+    path: &FieldPath,
+    offsets: &mut HashMap<FieldPath, usize>,
+) {
     match value {
         DeValue::Table(table) => index_toml_table(table, path, offsets),
         DeValue::Array(array) => {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 /// `tests/data/<rel>`.
 pub fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 /// The text of `tests/data/<rel>`.

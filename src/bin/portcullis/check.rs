@@ -17,7 +17,12 @@ pub struct CheckArgs {
 enum What {
     /// A shell command: the words after `--`, joined by spaces, or one quoted string.
     Command {
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
         words: Vec<String>,
     },
     /// A URL, as an HTTP request.

@@ -68,7 +68,11 @@ fn error_line(number: u64, error: &str) -> String {
 /// Reads one line (without its `\n`) into `line`, keeping at most `limit`
 /// bytes. `None` at end of input; `Some(true)` when the line was longer than
 /// `limit` (the rest of it is consumed and dropped).
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<Option<bool>> {
+fn read_line(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<bool>> {
     let mut read_any = false;
     let mut overflow = false;
     loop {

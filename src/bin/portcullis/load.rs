@@ -38,7 +38,11 @@ pub fn describe(path: &Path, error: &PolicyError) -> String {
                 .location
                 .map(|l| format!("{}:{}:{}", path.display(), l.line, l.column))
                 .unwrap_or_else(|| path.display().to_string());
-            let rule = d.rule.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default();
+            let rule = d
+                .rule
+                .as_ref()
+                .map(|r| format!(" (rule `{r}`)"))
+                .unwrap_or_default();
             format!("{at}: {}{rule}: {}", d.path, d.kind)
         })
         .collect();

@@ -74,7 +74,9 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }
-        Command::Eval => load::engine(cli.policy.as_deref(), format).and_then(|engine| eval::run(&engine)),
+        Command::Eval => {
+            load::engine(cli.policy.as_deref(), format).and_then(|engine| eval::run(&engine))
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,298 @@
+//! The command-line tool: exit statuses, `eval` streaming and error lines, `lint`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn portcullis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .output()
+        .expect("run portcullis")
+}
+
+fn code(args: &[&str]) -> i32 {
+    portcullis(args).status.code().expect("exit code")
+}
+
+fn good_policy() -> String {
+    common::data("policies/good/egress.json")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn check_exit_status_says_allow_deny_ask() {
+    assert_eq!(code(&["check", "url", "https://github.com/x"]), 0);
+    assert_eq!(code(&["check", "url", "http://169.254.169.254/"]), 2);
+    let policy = good_policy();
+    assert_eq!(
+        code(&[
+            "--policy",
+            &policy,
+            "check",
+            "url",
+            "-X",
+            "DELETE",
+            "https://api.github.com/x"
+        ]),
+        3
+    );
+    assert_eq!(
+        code(&["--policy", &policy, "check", "tool", r#"{"name": "Read"}"#]),
+        0
+    );
+    assert_eq!(
+        code(&["--policy", &policy, "check", "tool", r#"{"name": "Write"}"#]),
+        3,
+        "tool default is ask in this policy"
+    );
+}
+
+#[test]
+fn usage_and_input_errors_exit_1() {
+    assert_eq!(code(&[]), 1);
+    assert_eq!(code(&["check"]), 1);
+    assert_eq!(code(&["check", "nonsense"]), 1);
+    assert_eq!(code(&["check", "tool", "{not json"]), 1);
+    assert_eq!(
+        code(&[
+            "--policy",
+            "/nonexistent/policy.json",
+            "check",
+            "url",
+            "https://a.example"
+        ]),
+        1
+    );
+    let bad = common::data("policies/bad/bad_cidr.json")
+        .display()
+        .to_string();
+    let out = portcullis(&["--policy", &bad, "check", "url", "https://a.example"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad_cidr.json:8:31: egress[3].cidrs[1]"));
+    assert_eq!(code(&["--help"]), 0);
+}
+
+#[test]
+fn check_command_joins_words_after_the_separator() {
+    let policy = good_policy();
+    // The policy denies `rm -rf /` at the end of the line.
+    assert_eq!(
+        code(&["--policy", &policy, "check", "command", "--", "rm", "-rf", "/"]),
+        2
+    );
+    assert_eq!(
+        code(&["--policy", &policy, "check", "command", "rm -rf /"]),
+        2
+    );
+    assert_eq!(
+        code(&["--policy", &policy, "check", "command", "--", "rm", "-rf", "/tmp/x"]),
+        0
+    );
+}
+
+#[test]
+fn check_json_prints_the_decision() {
+    let out = portcullis(&["check", "--json", "url", "http://127.1/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["effect"], "deny");
+    assert_eq!(v["rule"], "deny-loopback");
+    assert_eq!(v["kind"], "http");
+}
+
+#[test]
+fn toml_policies_and_explicit_format_work() {
+    let toml = common::data("policies/good/egress.toml")
+        .display()
+        .to_string();
+    assert_eq!(
+        code(&[
+            "--policy",
+            &toml,
+            "check",
+            "url",
+            "-X",
+            "DELETE",
+            "https://api.github.com/x"
+        ]),
+        3
+    );
+    let dir = tempdir();
+    let odd = dir.join("policy.conf");
+    std::fs::copy(&toml, &odd).unwrap();
+    let odd = odd.display().to_string();
+    assert_eq!(
+        code(&["--policy", &odd, "check", "url", "https://github.com/"]),
+        1,
+        "format unknown"
+    );
+    assert_eq!(
+        code(&[
+            "--policy",
+            &odd,
+            "--format",
+            "toml",
+            "check",
+            "url",
+            "https://github.com/"
+        ]),
+        0
+    );
+}
+
+#[test]
+fn eval_keeps_order_and_survives_malformed_lines() {
+    let input = [
+        r#"{"id": 1, "http": {"url": "https://github.com/"}}"#,
+        "not json",
+        r#"{"id": 3, "http": {"url": "http://169.254.169.254/"}}"#,
+        "",
+        r#"{"id": 5, "command": "ls", "tool": {"name": "x"}}"#,
+        r#"{"id": 6, "tool": {"name": "Read"}}"#,
+    ]
+    .join("\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("eval")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6, "one output line per input line");
+    assert_eq!(
+        (lines[0]["id"].clone(), lines[0]["effect"].clone()),
+        (1.into(), "allow".into())
+    );
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["effect"], "deny");
+    assert!(lines[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("invalid request"));
+    assert_eq!(
+        (lines[2]["id"].clone(), lines[2]["effect"].clone()),
+        (3.into(), "deny".into())
+    );
+    assert_eq!(lines[3]["line"], 4);
+    assert_eq!(lines[4]["line"], 5);
+    assert!(lines[4]["error"].as_str().unwrap().contains("exclusive"));
+    assert_eq!(
+        (lines[5]["id"].clone(), lines[5]["effect"].clone()),
+        (6.into(), "allow".into())
+    );
+}
+
+#[test]
+fn eval_streams_each_decision_before_the_next_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("eval")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    // Each answer must arrive while stdin is still open: eval must not wait for the end of input.
+    for (i, url) in [
+        "https://github.com/",
+        "http://10.0.0.1/",
+        "https://pypi.org/",
+    ]
+    .iter()
+    .enumerate()
+    {
+        writeln!(stdin, r#"{{"id": {i}, "http": {{"url": "{url}"}}}}"#).unwrap();
+        stdin.flush().unwrap();
+        let answer = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("decision streamed before end of input");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(v["id"], i);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn eval_bounds_line_length() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("eval")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let huge = format!(r#"{{"command": "{}"}}"#, "a".repeat(2 << 20));
+        stdin.write_all(huge.as_bytes()).unwrap();
+        stdin.write_all(b"\n{\"command\": \"ls\"}\n").unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].contains(r#""line":1,"effect":"deny","error":"line exceeds"#),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].contains(r#""effect":"allow""#));
+}
+
+#[test]
+fn lint_lists_every_error_and_fails() {
+    let bad = common::data("policies/bad/many_errors.json")
+        .display()
+        .to_string();
+    let out = portcullis(&["lint", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 7, "{stdout}");
+    assert!(stdout.contains(
+        "many_errors.json:9:36: commands[0].pattern (rule `c`): invalid pattern `(unclosed`"
+    ));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("7 errors"));
+}
+
+#[test]
+fn lint_passes_clean_policies() {
+    assert_eq!(code(&["lint"]), 0, "the embedded default policy");
+    assert_eq!(code(&["lint", &good_policy()]), 0);
+    assert_eq!(code(&["--policy", &good_policy(), "lint"]), 0);
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "portcullis-cli-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,164 @@
+//! Differential property tests: each compiled matcher agrees with a naive
+//! reference on random rule sets and random inputs.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net};
+use portcullis::egress::{HostSet, NetworkSet};
+use portcullis::pattern::RegexSet;
+use portcullis::tool::NameSet;
+use proptest::prelude::*;
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v
+}
+
+/// Naive host semantics: exact equality, or `name` ends with `.` + domain.
+fn naive_host(exact: &[String], wild: &[String], name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (i, e) in exact.iter().enumerate() {
+        if e == name {
+            out.push(i as u32);
+        }
+    }
+    for (i, w) in wild.iter().enumerate() {
+        if name.len() > w.len()
+            && name.ends_with(w.as_str())
+            && name.as_bytes()[name.len() - w.len() - 1] == b'.'
+        {
+            out.push((exact.len() + i) as u32);
+        }
+    }
+    out
+}
+
+/// Naive glob: `*` any run, `?` one character.
+fn naive_glob(glob: &[char], name: &[char]) -> bool {
+    match (glob.first(), name.first()) {
+        (None, None) => true,
+        (Some('*'), _) => {
+            naive_glob(&glob[1..], name) || (!name.is_empty() && naive_glob(glob, &name[1..]))
+        }
+        (Some('?'), Some(_)) => naive_glob(&glob[1..], &name[1..]),
+        (Some(g), Some(n)) if g == n => naive_glob(&glob[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+fn label() -> impl Strategy<Value = String> {
+    "[a-c]{1,2}"
+}
+
+fn domain() -> impl Strategy<Value = String> {
+    prop::collection::vec(label(), 1..4).prop_map(|labels| labels.join("."))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn host_set_agrees_with_naive_suffix_matching(
+        exact in prop::collection::vec(domain(), 0..8),
+        wild in prop::collection::vec(domain(), 0..8),
+        probes in prop::collection::vec(domain(), 1..8),
+    ) {
+        let mut set = HostSet::new();
+        for (i, e) in exact.iter().enumerate() {
+            set.insert_exact(e, i as u32);
+        }
+        for (i, w) in wild.iter().enumerate() {
+            set.insert_subdomains(w, (exact.len() + i) as u32);
+        }
+        for probe in &probes {
+            let mut got = Vec::new();
+            set.for_each_match(probe, |t| got.push(t));
+            prop_assert_eq!(sorted(got), naive_host(&exact, &wild, probe), "probe {}", probe);
+        }
+    }
+
+    #[test]
+    fn network_set_agrees_with_naive_containment(
+        nets in prop::collection::vec((any::<u32>(), 0u8..=32), 0..12),
+        probes in prop::collection::vec(any::<u32>(), 1..12),
+    ) {
+        let nets: Vec<IpNet> = nets
+            .into_iter()
+            .map(|(addr, len)| IpNet::V4(Ipv4Net::new(Ipv4Addr::from(addr), len).unwrap().trunc()))
+            .collect();
+        let mut set = NetworkSet::new();
+        for (i, n) in nets.iter().enumerate() {
+            set.insert(*n, i as u32);
+        }
+        // Probe inside some networks on purpose, not only at random.
+        let probes = probes.iter().copied().chain(nets.iter().map(|n| match n.network() {
+            IpAddr::V4(a) => u32::from(a),
+            IpAddr::V6(_) => 0,
+        }));
+        for probe in probes {
+            let ip = IpAddr::V4(Ipv4Addr::from(probe));
+            let mut got = Vec::new();
+            set.for_each_match(ip, |t| got.push(t));
+            let want: Vec<u32> = nets
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| {
+                    let IpNet::V4(n) = n else { return false };
+                    let mask = if n.prefix_len() == 0 { 0 } else { u32::MAX << (32 - n.prefix_len()) };
+                    probe & mask == u32::from(n.network())
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            prop_assert_eq!(sorted(got), want);
+        }
+    }
+
+    #[test]
+    fn regex_set_agrees_with_a_loop_of_single_regexes(
+        patterns in prop::collection::vec("[ab]{1,3}|\\^[ab]{1,2}|[ab]\\+[ab]|\\([ab]\\|c\\)[ab]\\*|\\\\b[ab]{1,2}", 1..10),
+        haystacks in prop::collection::vec("[abc ]{0,12}", 1..10),
+    ) {
+        let set = RegexSet::new(&patterns).unwrap();
+        let singles: Vec<regex_automata::meta::Regex> =
+            patterns.iter().map(|p| regex_automata::meta::Regex::new(p).unwrap()).collect();
+        for haystack in &haystacks {
+            let mut got = Vec::new();
+            set.for_each_match(haystack, |i| got.push(i));
+            let want: Vec<usize> = singles
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.is_match(haystack.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            prop_assert_eq!(got, want, "haystack {:?}", haystack);
+        }
+    }
+
+    #[test]
+    fn name_set_agrees_with_a_naive_glob_matcher(
+        globs in prop::collection::vec("[ab_*?.]{1,6}", 1..8),
+        names in prop::collection::vec("[ab_.]{0,8}", 1..8),
+    ) {
+        let mut builder = NameSet::builder();
+        for (i, g) in globs.iter().enumerate() {
+            if g.contains(['*', '?']) {
+                builder.glob(g, i as u32);
+            } else {
+                builder.exact(g, i as u32);
+            }
+        }
+        let set = builder.build().unwrap();
+        for name in &names {
+            let mut got = Vec::new();
+            set.for_each_match(name, |t| got.push(t));
+            let name_chars: Vec<char> = name.chars().collect();
+            let want: Vec<u32> = globs
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| naive_glob(&g.chars().collect::<Vec<_>>(), &name_chars))
+                .map(|(i, _)| i as u32)
+                .collect();
+            prop_assert_eq!(sorted(got), want, "name {:?}", name);
+        }
+    }
+}
