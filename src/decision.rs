@@ -63,6 +63,23 @@ pub struct Decision {
     pub matched: Vec<Matched>,
     /// What kind of action was decided.
     pub kind: Kind,
+    /// For commands: the simple command that decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandDetail>,
+}
+
+/// The simple command a command decision was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandDetail {
+    /// Its text in the original command line.
+    pub text: String,
+    /// Its byte span in the original command line.
+    pub span: [usize; 2],
+    /// Its normalized argv.
+    pub argv: Vec<String>,
+    /// Wrappers and contexts it was found behind (`sudo`, `bash -c`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
 }
 
 impl Decision {

@@ -10,14 +10,17 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// What to do with a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Effect {
     /// Let it through.
     Allow,
     /// Ask a human first.
     Ask,
-    /// Refuse it.
+    /// Refuse it. The default: what is not decided is refused.
+    #[default]
     Deny,
 }
 

@@ -38,6 +38,7 @@
     )
 )]
 
+pub mod command;
 mod decision;
 pub mod defaults;
 mod effect;
@@ -48,7 +49,7 @@ pub mod policy;
 mod request;
 pub mod tool;
 
-pub use decision::{Decision, Kind, Matched};
+pub use decision::{CommandDetail, Decision, Kind, Matched};
 pub use effect::Effect;
 pub use engine::{Engine, MAX_COMMAND_BYTES};
 pub use policy::{Diagnostic, ErrorKind, Format, Location, Policy, PolicyError};

@@ -1,11 +1,81 @@
-//! The embedded default policy.
+//! The embedded default policy: egress allowlist plus the command packs.
 //!
-//! `default.json` is compiled into the library with `include_str!`, so the
-//! command-line tool and every binding work with no file at hand. It is an
-//! egress allowlist for what a coding agent needs (GitHub and its content
-//! hosts, crates.io, PyPI, npm, the Go module proxy, Docker Hub), with cloud
-//! metadata endpoints and loopback, private and link-local ranges denied.
-//! The test suite compiles it and checks its decisions.
+//! Every part is a policy file in this folder, compiled into the library
+//! with `include_str!`, so the command-line tool and every binding work with
+//! no file at hand: `default.json` (the egress allowlist: GitHub and its
+//! content hosts, crates.io, PyPI, npm, the Go module proxy, Docker Hub;
+//! cloud metadata endpoints and loopback, private and link-local ranges
+//! denied) and one pack per area under `packs/` (filesystem, git, databases,
+//! containers, infrastructure, cloud, remote code, publishing, credentials,
+//! system). Each pack rule carries examples, which compiling checks. The
+//! parts are read and concatenated once per process.
 
-/// The default policy, JSON.
+use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, PolicyError};
+
+/// The base of the default policy (egress and defaults), JSON.
 pub const DEFAULT_POLICY: &str = include_str!("default.json");
+
+/// Every part of the default policy, by stable name, in order.
+pub const PARTS: &[(&str, &str)] = &[
+    ("default", DEFAULT_POLICY),
+    ("packs/filesystem", include_str!("packs/filesystem.json")),
+    ("packs/git", include_str!("packs/git.json")),
+    ("packs/databases", include_str!("packs/databases.json")),
+    ("packs/containers", include_str!("packs/containers.json")),
+    ("packs/infrastructure", include_str!("packs/infrastructure.json")),
+    ("packs/cloud", include_str!("packs/cloud.json")),
+    ("packs/remote-code", include_str!("packs/remote-code.json")),
+    ("packs/publishing", include_str!("packs/publishing.json")),
+    ("packs/credentials", include_str!("packs/credentials.json")),
+    ("packs/system", include_str!("packs/system.json")),
+];
+
+/// The default policy: the base, with every pack's rules appended in order.
+/// Errors name the part they come from in their path (`packs/git: commands[2]`).
+pub fn policy() -> Result<Policy, PolicyError> {
+    let mut merged: Option<Policy> = None;
+    let mut diagnostics = Vec::new();
+    for (name, text) in PARTS {
+        match Policy::from_json(text) {
+            Ok(part) => match merged.as_mut() {
+                None => merged = Some(part),
+                Some(policy) => {
+                    policy.egress.extend(part.egress);
+                    policy.commands.extend(part.commands);
+                    policy.tools.extend(part.tools);
+                }
+            },
+            Err(e) => diagnostics.extend(e.diagnostics().iter().map(|d| {
+                let mut d = d.clone();
+                d.path = FieldPath::root().key(name).join(&d.path);
+                d
+            })),
+        }
+    }
+    if let Some(policy) = &merged {
+        let mut seen = std::collections::HashSet::new();
+        let ids = policy
+            .egress
+            .iter()
+            .map(|r| &r.meta.id)
+            .chain(policy.commands.iter().map(|r| &r.meta.id))
+            .chain(policy.tools.iter().map(|r| &r.meta.id));
+        for id in ids {
+            if !seen.insert(id) {
+                let mut d = Diagnostic::new(
+                    FieldPath::root(),
+                    ErrorKind::DuplicateId {
+                        id: id.clone(),
+                        first: "another part of the default policy".into(),
+                    },
+                );
+                d.rule = Some(id.clone());
+                diagnostics.push(d);
+            }
+        }
+    }
+    match merged {
+        Some(policy) if diagnostics.is_empty() => Ok(policy),
+        _ => Err(PolicyError::new(diagnostics)),
+    }
+}

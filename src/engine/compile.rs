@@ -3,8 +3,8 @@
 //! Every rule gets a global index (egress rules first, then commands, then
 //! tools, each in policy order), and every matcher is tagged with those
 //! indices: host names go into a [`HostSet`], networks into a [`NetworkSet`],
-//! all command patterns into one [`RegexSet`], all tool names into one
-//! [`NameSet`]. Egress fields that are cheap to test (ports, methods,
+//! command rules into a [`CommandMatcher`] (indexed by program), all tool
+//! names into one [`NameSet`]. Egress fields that are cheap to test (ports, methods,
 //! schemes) stay on the rule and are checked only for rules whose
 //! destination matched. Compile cost is linear in the policy size plus the
 //! regex compilation; the result is immutable and shared.
@@ -15,7 +15,8 @@ use super::Engine;
 use crate::decision::Kind;
 use crate::effect::Effect;
 use crate::egress::{HostSet, NetworkSet};
-use crate::pattern::RegexSet;
+use crate::command::matcher::{ArgvRule, CommandMatcher};
+use crate::command::Construct;
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy, PolicyError, RuleMeta,
 };
@@ -62,9 +63,7 @@ pub(crate) struct Compiled {
     rules: Vec<CompiledRule>,
     defaults: [DefaultVerdict; 3],
     pub(crate) egress: EgressIndex,
-    pub(crate) command_patterns: RegexSet,
-    /// Global rule index of each command pattern.
-    pub(crate) command_tags: Vec<u32>,
+    pub(crate) commands: CommandMatcher,
     pub(crate) tool_names: NameSet,
 }
 
@@ -153,31 +152,37 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         });
     }
 
-    let mut patterns = Vec::new();
-    let mut command_tags = Vec::new();
-    let mut pattern_rules = Vec::new();
-    for (i, rule) in policy.commands.iter().enumerate() {
+    let mut argv_rules = Vec::new();
+    for rule in &policy.commands {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Kind::Command));
-        if let Some(pattern) = &rule.pattern {
-            patterns.push(pattern.as_str());
-            command_tags.push(tag);
-            pattern_rules.push(i);
-        }
+        let (programs, program_globs) = split_names(&rule.programs);
+        argv_rules.push(ArgvRule {
+            tag,
+            programs,
+            program_globs,
+            subcommands: rule.subcommands.clone(),
+            flags_all: rule.flags_all.clone(),
+            flags_any: rule.flags_any.clone(),
+            not_flags: rule.not_flags.clone(),
+            args_any: rule.args_any.clone(),
+            writes_any: rule.writes_any.clone(),
+            piped_from: rule.piped_from.clone(),
+            construct: rule.construct.as_deref().and_then(Construct::from_name),
+            pattern: rule.pattern.clone(),
+        });
     }
-    let command_patterns = RegexSet::new(&patterns).map_err(|e| {
-        let path = match e.pattern.and_then(|p| pattern_rules.get(p)) {
-            Some(&i) => FieldPath::root().key("commands").index(i).key("pattern"),
-            None => FieldPath::root().key("commands"),
-        };
-        let pattern = e
-            .pattern
-            .and_then(|p| patterns.get(p))
-            .map_or_else(|| "(all command patterns)".to_owned(), |p| (*p).to_owned());
-        let reason = e.message.clone();
+    let egress_count = policy.egress.len();
+    let commands = CommandMatcher::new(argv_rules).map_err(|e| {
+        let i = (e.tag as usize).saturating_sub(egress_count);
+        let path = FieldPath::root().key("commands").index(i).key(e.field);
+        let reason = e.message;
         PolicyError::new(vec![Diagnostic::new(
             path,
-            ErrorKind::InvalidPattern { pattern, reason },
+            ErrorKind::InvalidPattern {
+                pattern: format!("(the rule's {})", e.field),
+                reason,
+            },
         )])
     })?;
 
@@ -213,8 +218,19 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
             default_verdict(Kind::Tool, d.tool),
         ],
         egress,
-        command_patterns,
-        command_tags,
+        commands,
         tool_names,
     }))
+}
+
+fn split_names(names: &[NamePattern]) -> (Vec<String>, Vec<String>) {
+    let mut exact = Vec::new();
+    let mut globs = Vec::new();
+    for name in names {
+        match name {
+            NamePattern::Exact(n) => exact.push(n.clone()),
+            NamePattern::Glob(g) => globs.push(g.clone()),
+        }
+    }
+    (exact, globs)
 }

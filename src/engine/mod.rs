@@ -10,16 +10,18 @@
 
 mod combine;
 mod compile;
+mod examples;
 
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use crate::decision::{Decision, Kind};
+use crate::decision::{CommandDetail, Decision, Kind};
 use crate::effect::Effect;
 use crate::egress::{self, Destination};
 use crate::policy::{Format, Policy, PolicyError};
 use crate::request::{Action, HttpRequest, Request, ToolCall};
+use combine::Verdict;
 use compile::Compiled;
 
 /// Longest command line analyzed, in bytes (128 KiB); longer ones get `ask`.
@@ -38,9 +40,15 @@ impl Engine {
         }
     }
 
-    /// Compiles a validated policy.
+    /// Compiles a validated policy, then checks every rule's examples.
     pub fn new(policy: &Policy) -> Result<Engine, PolicyError> {
-        compile::compile(policy)
+        let engine = compile::compile(policy)?;
+        let failures = examples::check(&engine, policy);
+        if failures.is_empty() {
+            Ok(engine)
+        } else {
+            Err(PolicyError::new(failures))
+        }
     }
 
     /// Reads, validates and compiles a JSON policy.
@@ -57,7 +65,7 @@ impl Engine {
     /// error carries its line and column in `text`.
     pub fn from_text(text: &str, format: Format) -> Result<Engine, PolicyError> {
         let policy = Policy::parse(text, format)?;
-        compile::compile(&policy).map_err(|e| e.locate_in(text, format))
+        Engine::new(&policy).map_err(|e| e.locate_in(text, format))
     }
 
     /// The embedded default policy (see `src/defaults/`), compiled once per
@@ -66,7 +74,7 @@ impl Engine {
     pub fn default_policy() -> Result<Engine, PolicyError> {
         static DEFAULT: OnceLock<Result<Engine, PolicyError>> = OnceLock::new();
         DEFAULT
-            .get_or_init(|| Engine::from_json(crate::defaults::DEFAULT_POLICY))
+            .get_or_init(|| Engine::new(&crate::defaults::policy()?))
             .clone()
     }
 
@@ -91,7 +99,9 @@ impl Engine {
         decision
     }
 
-    /// Decides a shell command line.
+    /// Decides a shell command line: every simple command it would run is
+    /// matched, the most severe verdict decides, and anything the analyzer
+    /// could not understand makes the decision at least `ask`.
     pub fn check_command(&self, command: &str) -> Decision {
         if command.len() > MAX_COMMAND_BYTES {
             return refused(
@@ -104,13 +114,40 @@ impl Engine {
             );
         }
         let compiled = &*self.inner;
-        let mut matched = Vec::new();
-        compiled.command_patterns.for_each_match(command, |i| {
-            if let Some(&tag) = compiled.command_tags.get(i) {
-                matched.push(tag);
+        let analysis = crate::command::analyze(command);
+        let mut verdicts = Vec::new();
+        compiled.commands.for_each_match(&analysis.commands, |hit| {
+            if let Some(rule) = compiled.rule(hit.tag) {
+                let effect = if hit.certain {
+                    rule.effect
+                } else {
+                    rule.effect.min(Effect::Ask)
+                };
+                verdicts.push(Verdict {
+                    tag: hit.tag,
+                    effect,
+                    command: Some(hit.command),
+                });
             }
         });
-        finish(compiled, Kind::Command, matched)
+        let (mut decision, deciding) = combine::combine(compiled, Kind::Command, &mut verdicts);
+        if let Some(problem) = analysis.problems.first() {
+            if decision.effect < Effect::Ask {
+                decision.effect = Effect::Ask;
+                decision.rule = None;
+                decision.reason =
+                    format!("the command could not be fully analyzed: {}", problem.message).into();
+            }
+        }
+        decision.command = deciding
+            .and_then(|i| analysis.commands.get(i))
+            .map(|c| CommandDetail {
+                text: command.get(c.span.0..c.span.1).unwrap_or_default().trim().to_owned(),
+                span: [c.span.0, c.span.1],
+                argv: c.argv.iter().map(|w| w.text.clone()).collect(),
+                via: c.via.clone(),
+            });
+        decision
     }
 
     /// Decides an HTTP request to `url` with `method`.
@@ -171,10 +208,18 @@ impl Engine {
     }
 }
 
-fn finish(compiled: &Compiled, kind: Kind, mut matched: Vec<u32>) -> Decision {
-    matched.sort_unstable();
-    matched.dedup();
-    combine::combine(compiled, kind, &matched)
+fn finish(compiled: &Compiled, kind: Kind, matched: Vec<u32>) -> Decision {
+    let mut verdicts: Vec<Verdict> = matched
+        .into_iter()
+        .filter_map(|tag| {
+            compiled.rule(tag).map(|rule| Verdict {
+                tag,
+                effect: rule.effect,
+                command: None,
+            })
+        })
+        .collect();
+    combine::combine(compiled, kind, &mut verdicts).0
 }
 
 /// A decision made without rules, because the input could not be analyzed.
@@ -186,6 +231,7 @@ fn refused(kind: Kind, effect: Effect, reason: String) -> Decision {
         reason: reason.into(),
         matched: Vec::new(),
         kind,
+        command: None,
     }
 }
 

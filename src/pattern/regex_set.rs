@@ -28,18 +28,21 @@ pub struct RegexSetError {
     pub message: String,
 }
 
-/// Checks that one pattern is a valid regular expression (syntax only).
+/// Checks that one pattern is a valid regular expression that can match something.
 pub fn check_regex(pattern: &str) -> Result<(), String> {
-    regex_syntax::ParserBuilder::new()
+    let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
-        .map(|_| ())
         .map_err(|e| {
             // regex-syntax renders the pattern with a caret, then `error: <what>`.
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("").trim();
             last.strip_prefix("error: ").unwrap_or(last).to_owned()
-        })
+        })?;
+    if hir.properties().minimum_len().is_none() {
+        return Err("the pattern can never match".into());
+    }
+    Ok(())
 }
 
 /// Many regular expressions matched together.
@@ -120,6 +123,8 @@ mod tests {
     #[test]
     fn bad_pattern_is_named() {
         assert!(check_regex("(unclosed").is_err());
+        assert_eq!(check_regex(r"[^\s\S]"), Err("the pattern can never match".into()));
+        assert!(check_regex("a|[^\\s\\S]").is_ok());
         let err = RegexSet::new(&["ok", "(unclosed"]).unwrap_err();
         assert_eq!(err.pattern, Some(1));
     }

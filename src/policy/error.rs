@@ -112,6 +112,22 @@ pub enum ErrorKind {
         /// The compiler's explanation.
         reason: String,
     },
+    /// A flag that does not start with `-`.
+    #[error("invalid flag `{0}`; flags start with `-` and contain no spaces or `=`")]
+    InvalidFlag(String),
+    /// A `construct` the analyzer does not know.
+    #[error("unknown construct `{0}`; expected `fork-bomb`")]
+    UnknownConstruct(String),
+    /// A rule's example does not behave as the rule says.
+    #[error("example {example:?} {expected}, but it {got}")]
+    ExampleFailed {
+        /// The example input.
+        example: String,
+        /// What the rule promised.
+        expected: &'static str,
+        /// What happened.
+        got: String,
+    },
     /// The policy exceeds a size bound.
     #[error("limit exceeded: {0}")]
     Limit(String),

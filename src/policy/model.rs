@@ -49,7 +49,7 @@ impl Default for Defaults {
 }
 
 /// What every rule has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuleMeta {
     /// Unique across the policy.
     pub id: String,
@@ -59,6 +59,17 @@ pub struct RuleMeta {
     pub reason: Option<String>,
     /// Reported in `matched` but never decides.
     pub shadow: bool,
+    /// Inputs the rule must and must not match, checked at compile time.
+    pub examples: Examples,
+}
+
+/// A rule's own test cases: compile fails when one does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Examples {
+    /// Inputs the rule must match.
+    pub matching: Vec<String>,
+    /// Inputs the rule must not match.
+    pub not_matching: Vec<String>,
 }
 
 /// A host pattern of an egress rule.
@@ -87,12 +98,32 @@ pub struct EgressRule {
     pub schemes: Vec<String>,
 }
 
-/// A shell command rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A shell command rule: it matches a simple command (after normalization)
+/// when every field it sets matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CommandRule {
-    /// Id, effect, reason, shadow.
+    /// Id, effect, reason, shadow, examples.
     pub meta: RuleMeta,
-    /// A regular expression searched in the command text.
+    /// Program basenames or globs (`rm`, `mkfs.*`); the program must be one (empty: any).
+    pub programs: Vec<NamePattern>,
+    /// Alternatives, each a list of word globs the subcommand must start with
+    /// (`["compose", "down"]`, `["*", "delete-*"]`).
+    pub subcommands: Vec<Vec<String>>,
+    /// Every one of these flags (canonical names) must be present.
+    pub flags_all: Vec<String>,
+    /// At least one of these flags must be present.
+    pub flags_any: Vec<String>,
+    /// None of these flags may be present.
+    pub not_flags: Vec<String>,
+    /// Path globs; at least one positional argument must match one.
+    pub args_any: Vec<String>,
+    /// Path globs; the command must redirect its output to a match.
+    pub writes_any: Vec<String>,
+    /// The command's input must be piped from one of these programs.
+    pub piped_from: Vec<String>,
+    /// A construct recognized by structure (`fork-bomb`).
+    pub construct: Option<String>,
+    /// A regular expression searched in the normalized command text.
     pub pattern: Option<String>,
 }
 

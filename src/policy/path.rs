@@ -40,6 +40,13 @@ impl FieldPath {
         FieldPath(segments)
     }
 
+    /// This path followed by `tail`.
+    pub fn join(&self, tail: &FieldPath) -> Self {
+        let mut segments = self.0.clone();
+        segments.extend(tail.0.iter().cloned());
+        FieldPath(segments)
+    }
+
     /// The segments, outermost first.
     pub fn segments(&self) -> &[Segment] {
         &self.0

@@ -15,16 +15,29 @@ use serde_json::{Map, Value};
 
 use super::error::{Diagnostic, ErrorKind};
 use super::model::{
-    CommandRule, Defaults, EgressRule, HostPattern, NamePattern, Policy, RuleMeta, ToolRule,
+    CommandRule, Defaults, EgressRule, Examples, HostPattern, NamePattern, Policy, RuleMeta,
+    ToolRule,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
 
 const TOP_FIELDS: &[&str] = &["version", "name", "defaults", "egress", "commands", "tools"];
 const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool"];
-const META_FIELDS: &[&str] = &["id", "effect", "reason", "shadow"];
+const META_FIELDS: &[&str] = &["id", "effect", "reason", "shadow", "examples"];
+const EXAMPLES_FIELDS: &[&str] = &["match", "no_match"];
 const EGRESS_MATCHERS: &[&str] = &["hosts", "cidrs", "ports", "methods", "schemes"];
-const COMMAND_MATCHERS: &[&str] = &["pattern"];
+const COMMAND_MATCHERS: &[&str] = &[
+    "program",
+    "subcommand",
+    "flags_all",
+    "flags_any",
+    "not_flags",
+    "args_any",
+    "writes_any",
+    "piped_from",
+    "construct",
+    "pattern",
+];
 const TOOL_MATCHERS: &[&str] = &["tool"];
 
 /// Longest rule id, in bytes.
@@ -279,8 +292,12 @@ impl Reader {
         let meta = self.meta(map, path);
         // A rule with a misspelled matcher already has an unknown-field error;
         // "no matcher" would only repeat it.
+        // `not_flags` alone would match nearly every command: it does not count.
         let misspelled = map.keys().any(|k| !allowed.contains(&k.as_str()));
-        if !misspelled && !matchers.iter().any(|m| map.contains_key(*m)) {
+        let has_matcher = matchers
+            .iter()
+            .any(|m| *m != "not_flags" && map.contains_key(*m));
+        if !misspelled && !has_matcher {
             self.error(path.clone(), ErrorKind::EmptyRule(matcher_list));
         }
         let body = body(self, map);
@@ -327,11 +344,27 @@ impl Reader {
                 return None;
             }
         };
+        let examples = match map.get("examples") {
+            None => Examples::default(),
+            Some(value) => self.examples(value, &path.key("examples"))?,
+        };
         Some(RuleMeta {
             id: id?,
             effect: effect?,
             reason,
             shadow,
+            examples,
+        })
+    }
+
+    fn examples(&mut self, value: &Value, path: &FieldPath) -> Option<Examples> {
+        let map = self.object(value, path, EXAMPLES_FIELDS)?;
+        let read = |r: &mut Self, key: &str| {
+            r.each(map, key, path, false, |r, v, p| r.string(v, &p).map(str::to_owned))
+        };
+        Some(Examples {
+            matching: read(self, "match"),
+            not_matching: read(self, "no_match"),
         })
     }
 
@@ -360,18 +393,73 @@ impl Reader {
     }
 
     fn command_rule(&mut self, value: &Value, path: FieldPath) -> Option<CommandRule> {
-        let (meta, pattern) =
-            self.rule(
-                value,
-                &path,
-                COMMAND_MATCHERS,
-                "pattern",
-                |r, map| match map.get("pattern") {
-                    Some(value) => r.regex(value, path.key("pattern")).map(Some),
-                    None => Some(None),
+        let matchers = "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern";
+        let (meta, rule) = self.rule(value, &path, COMMAND_MATCHERS, matchers, |r, map| {
+            let before = r.diags.len();
+            let words = |r: &mut Self, key: &str| {
+                r.each(map, key, &path, true, |r, v, p| r.word(v, p))
+            };
+            let rule = CommandRule {
+                meta: RuleMeta::default(),
+                programs: r.each(map, "program", &path, true, |r, v, p| r.name_pattern(v, p)),
+                subcommands: r.each(map, "subcommand", &path, true, |r, v, p| {
+                    r.word(v, p).map(|s| s.split_whitespace().map(str::to_owned).collect())
+                }),
+                flags_all: r.each(map, "flags_all", &path, true, |r, v, p| r.flag(v, p)),
+                flags_any: r.each(map, "flags_any", &path, true, |r, v, p| r.flag(v, p)),
+                not_flags: r.each(map, "not_flags", &path, true, |r, v, p| r.flag(v, p)),
+                args_any: words(r, "args_any"),
+                writes_any: words(r, "writes_any"),
+                piped_from: words(r, "piped_from"),
+                construct: match map.get("construct") {
+                    Some(v) => r.construct(v, path.key("construct")),
+                    None => None,
                 },
-            )?;
-        Some(CommandRule { meta, pattern })
+                pattern: match map.get("pattern") {
+                    Some(value) => r.regex(value, path.key("pattern")),
+                    None => None,
+                },
+            };
+            (r.diags.len() == before).then_some(rule)
+        })?;
+        Some(CommandRule { meta, ..rule })
+    }
+
+    /// A non-empty string without whitespace at its ends.
+    fn word(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        if raw.trim().is_empty() || raw.len() > MAX_PATTERN_BYTES {
+            let reason = format!("expected 1 to {MAX_PATTERN_BYTES} non-blank bytes");
+            let pattern = raw.chars().take(64).collect();
+            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            return None;
+        }
+        Some(raw.trim().to_owned())
+    }
+
+    /// A flag: `-x`, `--long`, or `-long` (single-dash long options such as `-auto-approve`).
+    fn flag(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        let valid = raw.starts_with('-')
+            && raw.len() > 1
+            && raw.len() <= 64
+            && !raw.contains(|c: char| c.is_whitespace() || c == '=');
+        if valid {
+            Some(raw.to_owned())
+        } else {
+            self.error(path, ErrorKind::InvalidFlag(raw.to_owned()));
+            None
+        }
+    }
+
+    fn construct(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        if crate::command::Construct::from_name(raw).is_some() {
+            Some(raw.to_owned())
+        } else {
+            self.error(path, ErrorKind::UnknownConstruct(raw.to_owned()));
+            None
+        }
     }
 
     fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
@@ -445,6 +533,7 @@ impl Reader {
     }
 
     fn regex(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        // A pattern that can never match is a rule that never fires.
         let raw = self.string(value, &path)?;
         if raw.len() > MAX_PATTERN_BYTES {
             let limit = format!(

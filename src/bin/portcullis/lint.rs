@@ -4,22 +4,22 @@ use std::path::Path;
 
 use portcullis::{Engine, Format};
 
+
 use crate::load;
 
 /// Prints every diagnostic of the policy; `Ok(0)` when clean, `Ok(1)` when not.
 pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
-    let (name, text, format) = match path {
+    let (name, result) = match path {
         Some(path) => {
             let (text, format) = load::read(path, format)?;
-            (path.to_path_buf(), text, format)
+            (path.to_path_buf(), Engine::from_text(&text, format))
         }
         None => (
             Path::new("(default policy)").to_path_buf(),
-            portcullis::defaults::DEFAULT_POLICY.to_owned(),
-            Format::Json,
+            Engine::default_policy(),
         ),
     };
-    match Engine::from_text(&text, format) {
+    match result {
         Ok(engine) => {
             println!("{}: ok ({} rules)", name.display(), engine.rule_count());
             Ok(0)

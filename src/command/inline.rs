@@ -1,0 +1,300 @@
+//! Shell commands hidden in other languages' code.
+//!
+//! `python -c "import os; os.system('rm -rf /')"`, `node -e
+//! "require('child_process').execSync('…')"`, `perl -e 'system "…"'`,
+//! `awk 'BEGIN{system("…")}'`, `psql -c '\! …'`: the guard must see the
+//! command inside. This file finds calls that run a shell (`system`,
+//! `os.system`, `subprocess.run`, `execSync`, backticks, …) and calls that
+//! delete (`shutil.rmtree`, `fs.rmSync`, `FileUtils.rm_rf`, `os.remove`, …)
+//! whose first argument is a string literal (or a list of them), and returns
+//! each as a shell script for the parser: a shell-out as its own text, a
+//! deletion as the equivalent `rm`. Arguments that are not literals are not
+//! guessed. This is a scanner over tokens, not a parser of each language:
+//! linear in the code, and deliberately over-eager (a call named `system` in
+//! any language counts).
+
+use super::simple::SimpleCommand;
+use super::word::Word;
+
+/// Calls whose first argument is a shell command line or an argv list.
+const SHELL_CALLS: &[&str] = &[
+    "system",
+    "popen",
+    "getoutput",
+    "getstatusoutput",
+    "check_output",
+    "check_call",
+    "call",
+    "run",
+    "Popen",
+    "exec",
+    "execSync",
+    "execFile",
+    "execFileSync",
+    "spawn",
+    "spawnSync",
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "capture2",
+    "capture2e",
+    "capture3",
+    "qx",
+];
+
+/// Calls that delete a whole tree.
+const TREE_DELETES: &[&str] = &["rmtree", "rm_rf", "rm_r", "remove_dir_all", "rimraf", "rmdirSync"];
+
+/// Calls that delete one file (or a tree, when a `recursive` option is given).
+const FILE_DELETES: &[&str] = &["remove", "unlink", "unlinkSync", "rmSync", "rm", "rm_f", "delete_file"];
+
+/// Shell scripts found in `command`'s code, each with how it was found.
+pub(crate) fn shell_outs(command: &SimpleCommand, language: &str) -> Vec<(String, String)> {
+    let program = command.program.as_deref().unwrap_or("");
+    let mut out = Vec::new();
+    for code in code_of(command, language) {
+        if language == "sql" {
+            // psql's `\!` runs a shell command.
+            for line in code.lines() {
+                if let Some(script) = line.trim_start().strip_prefix("\\!") {
+                    out.push((script.trim().to_owned(), format!("{program} \\!")));
+                }
+            }
+            continue;
+        }
+        for script in scan(code) {
+            out.push((script, format!("{program} code")));
+        }
+    }
+    out
+}
+
+/// The code a command runs: the value of a code option, an awk program, or
+/// the input of an interpreter reading stdin.
+fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
+    let mut code = Vec::new();
+    let options: &[String] = match super::tables::tables() {
+        Ok(t) => t.code_options(language),
+        Err(_) => &[],
+    };
+    let mut words = command.argv.iter().skip(1).peekable();
+    while let Some(word) = words.next() {
+        if options.iter().any(|o| *o == word.text) {
+            if let Some(value) = words.next().filter(|w| w.is_known()) {
+                code.push(value.text.as_str());
+            }
+        }
+    }
+    if language == "awk" {
+        if let Some(program) = awk_program(&command.argv) {
+            code.push(program);
+        }
+    }
+    if let Some(input) = &command.input {
+        code.push(input.as_str());
+    }
+    code
+}
+
+fn awk_program(argv: &[Word]) -> Option<&str> {
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        match word.text.as_str() {
+            "-f" | "--file" => return None,
+            "-F" | "-v" | "--assign" | "--field-separator" => {
+                words.next();
+            }
+            t if t.starts_with('-') && t.len() > 1 => {}
+            _ => return word.is_known().then_some(word.text.as_str()),
+        }
+    }
+    None
+}
+
+/// Quotes `s` as one shell word.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+struct Scanner<'a> {
+    code: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.code.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_spaces(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// A string literal at the cursor: its value, or `None` when it is not a
+    /// plain literal (an f-string, a template with `${…}`, not a string at all).
+    fn literal(&mut self) -> Option<String> {
+        let mut interpolated = false;
+        // Python string prefixes.
+        while let Some(b) = self.peek() {
+            match b {
+                b'r' | b'R' | b'b' | b'B' | b'u' | b'U' => self.pos += 1,
+                b'f' | b'F' => {
+                    interpolated = true;
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+        }
+        let quote = self.peek().filter(|q| matches!(q, b'\'' | b'"' | b'`'))?;
+        let rest = self.code.get(self.pos..)?;
+        let triple: String = std::iter::repeat_n(char::from(quote), 3).collect();
+        let (open, close) = if rest.starts_with(&triple) {
+            (3, triple.clone())
+        } else {
+            (1, char::from(quote).to_string())
+        };
+        self.pos += open;
+        let mut value = String::new();
+        loop {
+            let rest = self.code.get(self.pos..)?;
+            if rest.starts_with(&close) {
+                self.pos += close.len();
+                break;
+            }
+            let c = rest.chars().next()?;
+            self.pos += c.len_utf8();
+            if c == '\\' {
+                let next = self.code.get(self.pos..)?.chars().next()?;
+                self.pos += next.len_utf8();
+                value.push(match next {
+                    'n' => '\n',
+                    't' => '\t',
+                    other => other,
+                });
+                continue;
+            }
+            value.push(c);
+        }
+        // f-strings and `${…}` templates are not literals.
+        if interpolated || (quote == b'`' && value.contains("${")) {
+            return None;
+        }
+        Some(value)
+    }
+
+    /// `[ "a", 'b' ]` at the cursor: the elements, when all are literals.
+    fn list(&mut self) -> Option<Vec<String>> {
+        if self.peek() != Some(b'[') {
+            return None;
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_spaces();
+            match self.peek()? {
+                b']' => {
+                    self.pos += 1;
+                    return Some(items);
+                }
+                b',' => self.pos += 1,
+                _ => items.push(self.literal()?),
+            }
+        }
+    }
+}
+
+/// Shell scripts in code: shell-out calls, deletions as `rm`, backticks.
+fn scan(code: &str) -> Vec<String> {
+    let mut scripts = Vec::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'`' {
+            // Backticks run a shell in Perl, Ruby and PHP.
+            let mut s = Scanner { code, pos: i };
+            if let Some(script) = s.literal() {
+                scripts.push(script);
+            }
+            i = s.pos.max(i + 1);
+            continue;
+        }
+        let is_start = b.is_ascii_alphabetic() || b == b'_';
+        let after_ident = i > 0 && bytes.get(i - 1).is_some_and(|p| p.is_ascii_alphanumeric() || *p == b'_');
+        if !is_start || after_ident {
+            i += 1;
+            continue;
+        }
+        let len = bytes
+            .iter()
+            .skip(i)
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let name = code.get(i..i + len).unwrap_or_default();
+        i += len;
+        let shell = SHELL_CALLS.contains(&name);
+        let tree = TREE_DELETES.contains(&name);
+        let file = FILE_DELETES.contains(&name);
+        if !(shell || tree || file) {
+            continue;
+        }
+        let mut s = Scanner { code, pos: i };
+        s.skip_spaces();
+        match s.peek() {
+            Some(b'(' | b'{') => s.pos += 1,
+            Some(b'\'' | b'"') if shell => {}
+            _ => continue,
+        }
+        s.skip_spaces();
+        let call_start = s.pos;
+        let argument = match s.peek() {
+            Some(b'[') if shell => s.list().map(|items| {
+                items.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+            }),
+            _ => s.literal().map(|v| if shell { v } else { quote(&v) }),
+        };
+        let Some(argument) = argument else { continue };
+        let rest_of_call: String = code
+            .get(s.pos..)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| *c != ')')
+            .collect();
+        let script = if shell {
+            argument
+        } else if tree || rest_of_call.contains("recursive") {
+            format!("rm -r -f {argument}")
+        } else {
+            format!("rm -f {argument}")
+        };
+        scripts.push(script);
+        i = s.pos.max(call_start);
+    }
+    scripts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_outs_and_deletions_are_found() {
+        assert_eq!(scan("import os; os.system('rm -rf /')"), vec!["rm -rf /"]);
+        assert_eq!(
+            scan("import subprocess; subprocess.run(['rm', '-rf', '/home/x y'])"),
+            vec!["'rm' '-rf' '/home/x y'"]
+        );
+        assert_eq!(scan("import shutil; shutil.rmtree('/var/lib')"), vec!["rm -r -f '/var/lib'"]);
+        assert_eq!(
+            scan("require('fs').rmSync('/srv', {recursive: true})"),
+            vec!["rm -r -f '/srv'"]
+        );
+        assert_eq!(scan(r#"BEGIN{system("shutdown now")}"#), vec!["shutdown now"]);
+        assert_eq!(scan("system \"reboot\""), vec!["reboot"]);
+        assert_eq!(scan("print `whoami`"), vec!["whoami"]);
+        assert!(scan("os.system(cmd)").is_empty(), "non-literals are not guessed");
+        assert!(scan("print('system(\"x\")')").len() <= 1);
+        assert!(scan("x = f'{a}'; os.system(f'rm {a}')").is_empty());
+    }
+}

@@ -1,0 +1,78 @@
+//! Shell commands: see a command line the way the shell will run it.
+//!
+//! Guards that match regular expressions on the raw line are bypassed by
+//! `rm -fr`, `sudo`, `bash -c '…'`, `$(echo rm)` and `r''m`, and trip on
+//! `git commit -m "never rm -rf /"`. This module parses the line ([`parser`]
+//! for structure, [`lexer`] for words), normalizes every simple command
+//! ([`normalize`]: wrappers unwrapped, basenames, flags split and mapped via
+//! the program table), and hands the engine a list of [`SimpleCommand`]s,
+//! each with its span in the line. It knows nothing of policies; the argv
+//! matcher ([`matcher`]) knows nothing of raw text.
+//!
+//! Cost: one pass over the line, a handful of small allocations per word;
+//! nested scripts (`bash -c`, `eval`, `$(…)`) are parsed once each, within
+//! the nesting bound. Anything not fully understood is reported in
+//! [`Analysis::problems`], which the engine turns into `ask`.
+
+pub mod inline;
+pub mod lexer;
+pub mod matcher;
+pub mod normalize;
+pub mod parser;
+pub mod paths;
+pub mod simple;
+pub mod tables;
+pub mod word;
+
+pub use parser::{Construct, Problem, Redirect, RedirectOp, MAX_COMMANDS, MAX_DEPTH};
+pub use simple::SimpleCommand;
+pub use word::Word;
+
+use parser::{Context, Parser};
+
+/// What a command line would run, and what could not be understood.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Every simple command, outer ones and nested ones.
+    pub commands: Vec<SimpleCommand>,
+    /// Why parts of the line could not be analyzed (unterminated quotes,
+    /// bounds exceeded, scripts unknown until run).
+    pub problems: Vec<Problem>,
+}
+
+/// Analyzes a shell command line.
+pub fn analyze(line: &str) -> Analysis {
+    let tables = match tables::tables() {
+        Ok(tables) => tables,
+        Err(e) => {
+            return Analysis {
+                commands: Vec::new(),
+                problems: vec![Problem {
+                    message: format!("the program table failed to load: {e}"),
+                    at: 0,
+                }],
+            }
+        }
+    };
+    let mut ctx = Context::default();
+    Parser::new(line, &mut ctx, 0, None, Vec::new()).parse();
+    let mut commands = Vec::new();
+    // For each raw command, the index in `commands` of what it became.
+    let mut became: Vec<Option<usize>> = Vec::new();
+    let mut i = 0;
+    while let Some(slot) = ctx.commands.get_mut(i) {
+        let raw = std::mem::take(slot);
+        let piped = raw
+            .pipe_prev
+            .and_then(|p| became.get(p).copied().flatten())
+            .and_then(|c| commands.get(c))
+            .cloned();
+        let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
+        became.push(index);
+        i += 1;
+    }
+    Analysis {
+        commands,
+        problems: ctx.problems,
+    }
+}

@@ -1,0 +1,600 @@
+//! From what was written to what will run: wrappers unwrapped, programs
+//! reduced to basenames, flags split and mapped to canonical names.
+//!
+//! Every raw command of the parse goes through [`normalize`] once. Wrappers
+//! from the program table are peeled off in a loop (`sudo env X=1 timeout 5
+//! nice rm …` is `rm …`); strings that are themselves shell scripts (`bash -c`,
+//! `eval`, `ssh host 'cmd'`, `su -c`, `watch`, `env -S`, `find -exec`, git
+//! aliases starting with `!`, shell-outs inside `python -c` and friends) are
+//! parsed again, one nesting level deeper, and their commands join the queue.
+//! `xargs` and `parallel` take their template as the command, with the piped
+//! input as its last arguments (known when it comes from `echo` or `printf`,
+//! unknown otherwise). Cost: linear in the words, plus one re-parse per
+//! nested script.
+
+use super::inline;
+use super::parser::{Context, Parser, RawCommand, MAX_DEPTH};
+use super::simple::SimpleCommand;
+use super::tables::{Tables, Wrapper, WrapperKind};
+use super::word::Word;
+
+/// Most wrappers peeled off one command.
+const MAX_UNWRAP: usize = 32;
+
+/// The program name of a command word: its basename.
+pub(crate) fn basename(text: &str) -> &str {
+    text.rsplit('/').next().unwrap_or(text)
+}
+
+/// Where a nested script came from, for its commands' `via` and span.
+struct Origin<'a> {
+    span: (usize, usize),
+    depth: usize,
+    via: &'a [String],
+}
+
+impl Origin<'_> {
+    /// Parses `script` as shell, one level deeper, into the context's queue.
+    fn parse(&self, ctx: &mut Context, script: &str, how: String) {
+        let mut via = self.via.to_vec();
+        via.push(how);
+        if self.depth + 1 > MAX_DEPTH {
+            ctx.abort(self.span.0, format!("nesting deeper than {MAX_DEPTH} levels"));
+            return;
+        }
+        Parser::new(script, ctx, self.depth + 1, Some(self.span), via).parse();
+    }
+
+    /// Queues `words` as a command of its own (a `find -exec` template).
+    fn queue(&self, ctx: &mut Context, words: Vec<Word>, how: String) {
+        let mut via = self.via.to_vec();
+        via.push(how);
+        if ctx.commands.len() >= super::parser::MAX_COMMANDS {
+            ctx.abort(self.span.0, "too many commands");
+            return;
+        }
+        ctx.commands.push(RawCommand {
+            words,
+            span: self.span,
+            via,
+            depth: self.depth + 1,
+            ..RawCommand::default()
+        });
+    }
+}
+
+/// Normalizes one raw command; returns the index in `out` of the command it
+/// became (for pipes that read its output), if any.
+pub(crate) fn normalize(
+    raw: RawCommand,
+    ctx: &mut Context,
+    tables: &Tables,
+    piped: Option<&SimpleCommand>,
+    out: &mut Vec<SimpleCommand>,
+) -> Option<usize> {
+    let mut words: Vec<Word> = raw
+        .words
+        .into_iter()
+        .skip_while(|w| w.assignment.is_some())
+        .collect();
+    if words.is_empty() && raw.redirects.is_empty() && raw.construct.is_none() {
+        return None;
+    }
+    let mut via = raw.via;
+    let mut input = raw.input;
+    for round in 0.. {
+        if round == MAX_UNWRAP {
+            ctx.problem(raw.span.0, "too many nested wrappers");
+            break;
+        }
+        let Some(first) = words.first().filter(|w| w.is_known()) else {
+            break;
+        };
+        let name = basename(&first.text).to_owned();
+        let Some(wrapper) = tables.wrapper(&name) else {
+            break;
+        };
+        let origin = Origin {
+            span: raw.span,
+            depth: raw.depth,
+            via: &via,
+        };
+        match wrapper.kind {
+            WrapperKind::Prefix | WrapperKind::String => match peel(&words, wrapper) {
+                Peeled::Command(rest) if wrapper.kind == WrapperKind::Prefix => {
+                    via.push(name);
+                    words = rest;
+                    continue;
+                }
+                Peeled::Script(script) => {
+                    run_script(ctx, &origin, &script, format!("{name} -c"));
+                }
+                Peeled::Shell => {
+                    via.push(name);
+                    words = vec![Word::literal("sh")];
+                }
+                Peeled::Command(_) | Peeled::Nothing => {}
+            },
+            WrapperKind::Multiplexer if words.len() > 1 => {
+                via.push(name);
+                words.remove(0);
+                continue;
+            }
+            WrapperKind::Multiplexer => {}
+            WrapperKind::Shell => match shell_script(&words, wrapper) {
+                ShellRun::Script(script) => {
+                    run_script(ctx, &origin, &script, format!("{name} -c"));
+                }
+                ShellRun::Stdin => {
+                    if let Some(body) = input.take() {
+                        origin.parse(ctx, &body, format!("{name} <<heredoc"));
+                    }
+                }
+                ShellRun::File => {}
+            },
+            WrapperKind::Eval => {
+                let script = join(words.iter().skip(1));
+                run_script(ctx, &origin, &script, "eval".into());
+            }
+            WrapperKind::Watch => {
+                if let Peeled::Command(rest) = peel(&words, wrapper) {
+                    run_script(ctx, &origin, &join(rest.iter()), "watch".into());
+                }
+            }
+            WrapperKind::Ssh => {
+                if let Peeled::Command(rest) = peel(&words, wrapper) {
+                    // The first word after the options is the host; the rest is a remote script.
+                    if rest.len() > 1 {
+                        let host = rest.first().map_or("", |w| w.text.as_str());
+                        let script = join(rest.iter().skip(1));
+                        run_script(ctx, &origin, &script, format!("ssh {host}"));
+                    }
+                }
+            }
+            WrapperKind::Xargs => {
+                if let Some(template) = xargs_template(&words, wrapper, piped) {
+                    via.push(name);
+                    words = template;
+                    continue;
+                }
+            }
+            WrapperKind::Find => find_actions(&words, ctx, &origin, tables, out),
+        }
+        break;
+    }
+
+    let command = build(words, raw.redirects, input, raw.span, via, tables, piped);
+    let command = SimpleCommand {
+        construct: raw.construct,
+        ..command
+    };
+    let origin = Origin {
+        span: raw.span,
+        depth: raw.depth,
+        via: &command.via,
+    };
+    for (script, how) in embedded_scripts(&command) {
+        origin.parse(ctx, &script, how);
+    }
+    out.push(command);
+    Some(out.len() - 1)
+}
+
+/// Parses a script word, or reports that it cannot be known before it runs.
+fn run_script(ctx: &mut Context, origin: &Origin<'_>, script: &Word, how: String) {
+    if script.is_known() {
+        origin.parse(ctx, &script.text, how);
+    } else {
+        ctx.problem(
+            origin.span.0,
+            format!("`{how}` runs `{}`, which is not known until it runs", script.text),
+        );
+    }
+}
+
+fn join<'w>(words: impl Iterator<Item = &'w Word>) -> Word {
+    let mut out = Word::default();
+    for (i, w) in words.enumerate() {
+        if i > 0 {
+            out.text.push(' ');
+        }
+        out.text.push_str(&w.text);
+        out.dynamic |= w.dynamic;
+    }
+    out
+}
+
+enum Peeled {
+    /// The wrapped command's words.
+    Command(Vec<Word>),
+    /// An option's value is a script (`su -c`, `env -S`, `flock -c`).
+    Script(Word),
+    /// An interactive shell (`sudo -i`).
+    Shell,
+    /// Nothing is run (`command -v x`, `sudo -l`).
+    Nothing,
+}
+
+/// Skips a wrapper's options (and fixed positionals) and returns what it runs.
+fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
+    let has = |list: &[String], name: &str| list.iter().any(|o| o == name);
+    let mut i = 1;
+    let mut shell = false;
+    while let Some(word) = words.get(i) {
+        let text = word.text.as_str();
+        if word.dynamic || !text.starts_with('-') || text.len() < 2 {
+            if wrapper.skip_assignments && word.assignment.is_some() {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if text == "--" {
+            i += 1;
+            break;
+        }
+        let (name, attached) = match text.split_once('=') {
+            Some((name, value)) if text.starts_with("--") => (name, Some(value)),
+            _ => (text, None),
+        };
+        if has(&wrapper.stop_options, name) {
+            return Peeled::Nothing;
+        }
+        if has(&wrapper.script_options, name) {
+            return match attached.map(Word::literal).or_else(|| words.get(i + 1).cloned()) {
+                Some(script) => Peeled::Script(script),
+                None => Peeled::Nothing,
+            };
+        }
+        if has(&wrapper.shell_options, name) {
+            shell = true;
+        }
+        if has(&wrapper.value_options, name) {
+            i += if attached.is_some() { 1 } else { 2 };
+            continue;
+        }
+        // A short cluster (`-Eu root`, `-kn10`): the first letter that takes a
+        // value takes the rest of the cluster, or the next word.
+        if !text.starts_with("--") && text.len() > 2 {
+            let mut consumed_next = false;
+            for (at, c) in text.char_indices().skip(1) {
+                let flag = format!("-{c}");
+                if has(&wrapper.stop_options, &flag) {
+                    return Peeled::Nothing;
+                }
+                if has(&wrapper.shell_options, &flag) {
+                    shell = true;
+                }
+                if has(&wrapper.value_options, &flag) {
+                    consumed_next = at + c.len_utf8() == text.len();
+                    break;
+                }
+            }
+            i += if consumed_next { 2 } else { 1 };
+            continue;
+        }
+        i += 1;
+    }
+    i += wrapper.positionals;
+    let rest: Vec<Word> = words.iter().skip(i).cloned().collect();
+    if rest.is_empty() {
+        return if shell { Peeled::Shell } else { Peeled::Nothing };
+    }
+    Peeled::Command(rest)
+}
+
+enum ShellRun {
+    Script(Word),
+    File,
+    Stdin,
+}
+
+/// How a shell invocation gets its script: `-c STRING`, a file, or stdin.
+fn shell_script(words: &[Word], wrapper: &Wrapper) -> ShellRun {
+    let mut i = 1;
+    let mut c_mode = false;
+    while let Some(word) = words.get(i) {
+        let text = word.text.as_str();
+        if text == "--" {
+            i += 1;
+            break;
+        }
+        if wrapper.value_options.iter().any(|o| o == text) {
+            i += 2;
+            continue;
+        }
+        let is_option = (text.starts_with('-') || text.starts_with('+')) && text.len() > 1;
+        if !is_option || word.dynamic {
+            break;
+        }
+        if !text.starts_with("--") && text.contains('c') {
+            c_mode = true;
+        }
+        if text == "-s" {
+            return ShellRun::Stdin;
+        }
+        i += 1;
+    }
+    match words.get(i) {
+        Some(script) if c_mode => ShellRun::Script(script.clone()),
+        Some(_) => ShellRun::File,
+        None => ShellRun::Stdin,
+    }
+}
+
+/// The command `xargs` (or `parallel`) runs, with the piped input as arguments.
+fn xargs_template(
+    words: &[Word],
+    wrapper: &Wrapper,
+    piped: Option<&SimpleCommand>,
+) -> Option<Vec<Word>> {
+    let mut i = 1;
+    let mut replace: Option<String> = None;
+    while let Some(word) = words.get(i) {
+        let text = word.text.as_str();
+        if !text.starts_with('-') || text.len() < 2 {
+            break;
+        }
+        if text == "--" {
+            i += 1;
+            break;
+        }
+        if text == "-I" {
+            replace = words.get(i + 1).map(|w| w.text.clone());
+        } else if let Some(r) = text.strip_prefix("-I") {
+            replace = Some(r.to_owned());
+        } else if text == "-i" || text.starts_with("--replace") {
+            replace = Some("{}".into());
+        }
+        let takes_value = wrapper.value_options.iter().any(|o| o == text);
+        i += if takes_value { 2 } else { 1 };
+    }
+    let mut template: Vec<Word> = words.iter().skip(i).cloned().collect();
+    // `parallel cmd ::: a b c`: the arguments after `:::` are the input.
+    let mut inline_input = None;
+    if let Some(sep) = template.iter().position(|w| w.text == ":::") {
+        inline_input = Some(template.split_off(sep).into_iter().skip(1).collect::<Vec<_>>());
+    }
+    if template.is_empty() {
+        template.push(Word::literal("echo"));
+    }
+    let input: Vec<Word> = match inline_input {
+        Some(words) => words,
+        None => piped_words(piped),
+    };
+    match replace {
+        Some(r) => {
+            let value = join(input.iter());
+            for w in template.iter_mut().filter(|w| w.text.contains(r.as_str())) {
+                w.text = w.text.replace(r.as_str(), &value.text);
+                w.dynamic |= value.dynamic;
+            }
+        }
+        None => template.extend(input),
+    }
+    Some(template)
+}
+
+/// What `echo`/`printf` print into a pipe, as words; unknown otherwise.
+fn piped_words(piped: Option<&SimpleCommand>) -> Vec<Word> {
+    match piped {
+        Some(c) if matches!(c.program.as_deref(), Some("echo" | "printf"))
+            && c.positionals.iter().all(Word::is_known) =>
+        {
+            c.positionals
+                .iter()
+                .flat_map(|w| w.text.split_whitespace().map(Word::literal).collect::<Vec<_>>())
+                .collect()
+        }
+        _ => vec![Word::unknown("(piped input)")],
+    }
+}
+
+/// `find ROOTS… EXPR`: `-delete` deletes under every root; `-exec CMD {} ;`
+/// runs CMD with `{}` standing for anything under the roots.
+fn find_actions(
+    words: &[Word],
+    ctx: &mut Context,
+    origin: &Origin<'_>,
+    tables: &Tables,
+    out: &mut Vec<SimpleCommand>,
+) {
+    let args: Vec<&Word> = words.iter().skip(1).collect();
+    let mut roots: Vec<Word> = args
+        .iter()
+        .take_while(|w| !(w.text.starts_with('-') || w.text == "(" || w.text == "!"))
+        .map(|w| (*w).clone())
+        .collect();
+    if roots.is_empty() {
+        roots.push(Word::literal("."));
+    }
+    let mut i = roots.len();
+    while let Some(word) = args.get(i) {
+        match word.text.as_str() {
+            "-delete" => {
+                for root in &roots {
+                    let argv = vec![
+                        Word::literal("rm"),
+                        Word::literal("-r"),
+                        Word::literal("-f"),
+                        root.clone(),
+                    ];
+                    let mut via = origin.via.to_vec();
+                    via.push("find -delete".into());
+                    out.push(build(argv, Vec::new(), None, origin.span, via, tables, None));
+                }
+            }
+            action @ ("-exec" | "-execdir" | "-ok" | "-okdir") => {
+                let template: Vec<&Word> = args
+                    .iter()
+                    .skip(i + 1)
+                    .take_while(|w| w.text != ";" && w.text != "+")
+                    .copied()
+                    .collect();
+                i += template.len() + 1;
+                for root in &roots {
+                    let under = format!("{}/**", root.text.trim_end_matches('/'));
+                    let words = template
+                        .iter()
+                        .map(|w| {
+                            if w.text.contains("{}") {
+                                Word {
+                                    text: w.text.replace("{}", &under),
+                                    glob: true,
+                                    dynamic: w.dynamic || root.dynamic,
+                                    ..Word::default()
+                                }
+                            } else {
+                                (*w).clone()
+                            }
+                        })
+                        .collect();
+                    origin.queue(ctx, words, format!("find {action}"));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// Builds the normalized view of an argv.
+fn build(
+    argv: Vec<Word>,
+    redirects: Vec<super::parser::Redirect>,
+    input: Option<String>,
+    span: (usize, usize),
+    via: Vec<String>,
+    tables: &Tables,
+    piped: Option<&SimpleCommand>,
+) -> SimpleCommand {
+    let program = argv
+        .first()
+        .filter(|w| w.is_known())
+        .map(|w| basename(&w.text).to_owned());
+    let mut argv = argv;
+    if let (Some(first), Some(name)) = (argv.first_mut(), &program) {
+        first.text.clone_from(name);
+    }
+    let name = program.as_deref().unwrap_or("");
+    let mut flags: Vec<String> = Vec::new();
+    let mut positionals = Vec::new();
+    let mut subcommand: Vec<String> = Vec::new();
+    let mut after_dashes = false;
+    let mut value_next = false;
+    for word in argv.iter().skip(1) {
+        let text = word.text.as_str();
+        if value_next {
+            value_next = false;
+            positionals.push(word.clone());
+            continue;
+        }
+        if after_dashes || word.dynamic || !text.starts_with('-') || text.len() < 2 {
+            positionals.push(word.clone());
+            if !word.dynamic {
+                subcommand.push(word.text.clone());
+            }
+            continue;
+        }
+        if text == "--" {
+            after_dashes = true;
+            continue;
+        }
+        let sub = subcommand.first().map(String::as_str);
+        if let Some(long) = text.strip_prefix("--") {
+            let (flag, value) = match long.split_once('=') {
+                Some((f, v)) => (format!("--{f}"), Some(v)),
+                None => (text.to_owned(), None),
+            };
+            if let Some(value) = value {
+                positionals.push(Word {
+                    text: value.to_owned(),
+                    ..word.clone()
+                });
+            } else {
+                value_next = tables.takes_value(name, &flag);
+            }
+            push_flag(&mut flags, tables.canonical(name, sub, &flag));
+            push_flag(&mut flags, &flag);
+            continue;
+        }
+        value_next = tables.takes_value(name, text);
+        push_flag(&mut flags, text);
+        push_flag(&mut flags, tables.canonical(name, sub, text));
+        // A cluster of single-letter flags: `-rf` is `-r -f`.
+        if text.len() > 2 && text.bytes().skip(1).all(|b| b.is_ascii_alphanumeric()) {
+            for c in text.chars().skip(1) {
+                let single = format!("-{c}");
+                push_flag(&mut flags, tables.canonical(name, sub, &single));
+                push_flag(&mut flags, &single);
+            }
+        }
+    }
+    let language = program
+        .as_deref()
+        .and_then(|p| tables.language(p))
+        .map(str::to_owned);
+    SimpleCommand {
+        program,
+        argv,
+        flags,
+        positionals,
+        subcommand,
+        redirects,
+        input,
+        language,
+        piped_from: piped.and_then(|c| c.program.clone()),
+        span,
+        via,
+        construct: None,
+    }
+}
+
+fn push_flag(flags: &mut Vec<String>, flag: &str) {
+    if !flags.iter().any(|f| f == flag) {
+        flags.push(flag.to_owned());
+    }
+}
+
+/// Scripts hidden inside a command's arguments: git's `-c alias.x=!cmd` and
+/// command-running settings, and shell-outs in interpreter code.
+fn embedded_scripts(command: &SimpleCommand) -> Vec<(String, String)> {
+    let mut scripts = Vec::new();
+    if command.program.as_deref() == Some("git") {
+        let mut words = command.argv.iter().skip(1);
+        while let Some(word) = words.next() {
+            if word.text == "-c" {
+                if let Some(setting) = words.next() {
+                    if let Some(script) = git_setting_script(&setting.text) {
+                        scripts.push((script.to_owned(), "git -c".to_owned()));
+                    }
+                }
+            } else if !word.text.starts_with('-') {
+                break;
+            }
+        }
+    }
+    if let Some(language) = command.language.as_deref() {
+        scripts.extend(inline::shell_outs(command, language));
+    }
+    scripts
+}
+
+/// The shell command a git setting runs, for settings that run one.
+fn git_setting_script(setting: &str) -> Option<&str> {
+    const COMMAND_SETTINGS: &[&str] = &[
+        "core.sshcommand",
+        "core.pager",
+        "core.editor",
+        "core.fsmonitor",
+        "sequence.editor",
+        "diff.external",
+        "gpg.program",
+    ];
+    let (key, value) = setting.split_once('=')?;
+    let key = key.to_ascii_lowercase();
+    if key.starts_with("alias.") {
+        return value.strip_prefix('!');
+    }
+    COMMAND_SETTINGS.contains(&key.as_str()).then_some(value)
+}

@@ -1,0 +1,143 @@
+//! Paths as rules see them.
+//!
+//! `rm -rf $HOME/`, `rm -rf ~`, `rm -rf /home/me/../me` and `rm -rf //home/me/.`
+//! name the same directory. [`normalize_path`] gives each path one spelling:
+//! `$HOME` and `${HOME}` become `~`, repeated slashes collapse, `.` segments
+//! go, `..` is resolved lexically where that stays inside the path, and the
+//! trailing slash is dropped. [`glob_to_path_regex`] turns a rule's path glob
+//! into an anchored regular expression with path semantics: `*` and `?` stop
+//! at `/`, `**` crosses it, and a trailing `/**` also matches the directory
+//! itself. What an argument with a shell glob or an unknown part can name is
+//! decided in the matcher, not here.
+
+/// The one spelling of a path.
+pub fn normalize_path(path: &str) -> String {
+    let path = if let Some(rest) = path.strip_prefix("$HOME") {
+        format!("~{rest}")
+    } else {
+        path.to_owned()
+    };
+    let (root, body) = if let Some(rest) = path.strip_prefix('/') {
+        ("/", rest)
+    } else if path == "~" || path.starts_with("~/") {
+        ("~/", path.get(1..).unwrap_or_default().trim_start_matches('/'))
+    } else {
+        ("", path.as_str())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in body.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                // `..` above an absolute root stays at the root; above a relative start it is kept.
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if root.is_empty() {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (root, joined.is_empty()) {
+        ("/", true) => "/".into(),
+        ("~/", true) => "~".into(),
+        (_, true) => ".".into(),
+        (root, false) => format!("{root}{joined}"),
+    }
+}
+
+/// The anchored regular expression for a path glob.
+pub fn glob_to_path_regex(glob: &str) -> String {
+    let glob = normalize_glob(glob);
+    let (body, subtree) = match glob.strip_suffix("/**") {
+        Some(body) if !body.is_empty() => (body.to_owned(), true),
+        _ => (glob.clone(), false),
+    };
+    let mut out = String::from(r"\A");
+    let mut chars = body.chars().peekable();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        regex_syntax::escape_into(literal, out);
+        literal.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                flush(&mut literal, &mut out);
+                out.push_str("(?s:.*)");
+            }
+            '*' => {
+                flush(&mut literal, &mut out);
+                out.push_str("[^/]*");
+            }
+            '?' => {
+                flush(&mut literal, &mut out);
+                out.push_str("[^/]");
+            }
+            other => literal.push(other),
+        }
+    }
+    flush(&mut literal, &mut out);
+    if subtree {
+        out.push_str("(?s:/.*)?");
+    }
+    out.push_str(r"\z");
+    out
+}
+
+/// A rule's glob in the same spelling as arguments: `$HOME` is `~`, no trailing slash.
+fn normalize_glob(glob: &str) -> String {
+    let glob = match glob.strip_prefix("$HOME") {
+        Some(rest) => format!("~{rest}"),
+        None => glob.to_owned(),
+    };
+    if glob.len() > 1 {
+        glob.trim_end_matches('/').to_owned()
+    } else {
+        glob
+    }
+}
+
+/// The directory a shell glob argument lists: everything before the segment
+/// holding the first wildcard (`/etc/ngin*` lists `/etc`; `*` lists `.`).
+pub fn glob_directory(path: &str) -> String {
+    let first_wild = path.find(['*', '?', '[']).unwrap_or(path.len());
+    let before = path.get(..first_wild).unwrap_or(path);
+    match before.rfind('/') {
+        Some(0) => "/".into(),
+        Some(slash) => normalize_path(before.get(..slash).unwrap_or_default()),
+        None if before.starts_with('~') => "~".into(),
+        None => ".".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_have_one_spelling() {
+        assert_eq!(normalize_path("/"), "/");
+        assert_eq!(normalize_path("//usr//"), "/usr");
+        assert_eq!(normalize_path("/usr/../etc/./x/"), "/etc/x");
+        assert_eq!(normalize_path("/.."), "/");
+        assert_eq!(normalize_path("$HOME/"), "~");
+        assert_eq!(normalize_path("~/Documents/"), "~/Documents");
+        assert_eq!(normalize_path("./build"), "build");
+        assert_eq!(normalize_path("../x"), "../x");
+        assert_eq!(normalize_path("a/../../b"), "../b");
+        assert_eq!(normalize_path("."), ".");
+    }
+
+    #[test]
+    fn glob_directories() {
+        assert_eq!(glob_directory("/*"), "/");
+        assert_eq!(glob_directory("/etc/ngin*"), "/etc");
+        assert_eq!(glob_directory("~/*"), "~");
+        assert_eq!(glob_directory("*.tmp"), ".");
+        assert_eq!(glob_directory("/home/**"), "/home");
+    }
+}

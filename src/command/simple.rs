@@ -1,0 +1,60 @@
+//! A simple command after normalization: what will really run.
+//!
+//! `sudo /usr/bin/rm -fr -- /opt/app` and `rm -r -f /opt/app` are the same
+//! command, and a rule should see them the same way: program `rm` (a
+//! basename), canonical flags `-r` and `-f`, positional argument `/opt/app`.
+//! A [`SimpleCommand`] is that view, plus where it came from (its span in the
+//! command line, the wrappers it was found behind) and where its input comes
+//! from (a pipe, a here-document).
+
+use super::parser::{Construct, Redirect};
+use super::word::Word;
+
+/// One command that the shell line would run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SimpleCommand {
+    /// The program's basename; `None` when the command word is unknown (`$X`, `$(…)`).
+    pub program: Option<String>,
+    /// The arguments after normalization; `argv[0]` is the program (or the unknown word).
+    pub argv: Vec<Word>,
+    /// Flags: each as written, each letter of a short cluster (`-rf` gives
+    /// `-r`, `-f`), and each canonical name from the flag table (`-R` gives `-r`).
+    pub flags: Vec<String>,
+    /// Arguments that are not flags (values of `--opt=value` included).
+    pub positionals: Vec<Word>,
+    /// Positionals that are not option values, in order: `git -C x push -f` gives `["push"]`.
+    pub subcommand: Vec<String>,
+    /// Redirections of the command.
+    pub redirects: Vec<Redirect>,
+    /// A here-document or here-string body fed to it.
+    pub input: Option<String>,
+    /// The language its code or input is in (`sql` for `psql`), from the program table.
+    pub language: Option<String>,
+    /// The program whose output is piped into this command.
+    pub piped_from: Option<String>,
+    /// Byte span of the command in the original line.
+    pub span: (usize, usize),
+    /// Wrappers and contexts it was found behind, outermost first.
+    pub via: Vec<String>,
+    /// Set for a construct found by structure (a fork bomb).
+    pub construct: Option<Construct>,
+}
+
+impl SimpleCommand {
+    /// The normalized command text: argv joined by spaces.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (i, word) in self.argv.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&word.text);
+        }
+        out
+    }
+
+    /// True when the command has `flag` (canonical or as written).
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+}

@@ -1,0 +1,85 @@
+//! Rules test themselves: every rule's `examples` are decided at compile time.
+//!
+//! A rule may say which inputs it must match and which it must not; compiling
+//! decides each with the compiled engine and refuses the policy when one does
+//! not hold, naming the rule and the example. This proves each rule reachable
+//! through every index and prefilter in front of it. Cost: one decision per
+//! example, at compile time only.
+
+use super::Engine;
+use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, RuleMeta};
+use crate::Decision;
+
+/// Checks every example of every rule; returns one diagnostic per failure.
+pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
+    let mut failures = Vec::new();
+    let sections: [(&str, Vec<&RuleMeta>, &dyn Fn(&str) -> Decision); 3] = [
+        (
+            "egress",
+            policy.egress.iter().map(|r| &r.meta).collect(),
+            &|example: &str| match example.split_once(' ') {
+                Some((method, url)) => engine.check_http(method, url),
+                None => engine.check_http("GET", example),
+            },
+        ),
+        (
+            "commands",
+            policy.commands.iter().map(|r| &r.meta).collect(),
+            &|example: &str| engine.check_command(example),
+        ),
+        (
+            "tools",
+            policy.tools.iter().map(|r| &r.meta).collect(),
+            &|example: &str| engine.check_tool(example, &serde_json::Value::Null),
+        ),
+    ];
+    for (section, metas, decide) in sections {
+        for (i, meta) in metas.into_iter().enumerate() {
+            let path = FieldPath::root().key(section).index(i).key("examples");
+            let cases = meta
+                .examples
+                .matching
+                .iter()
+                .enumerate()
+                .map(|(j, e)| (path.key("match").index(j), e, true))
+                .chain(
+                    meta.examples
+                        .not_matching
+                        .iter()
+                        .enumerate()
+                        .map(|(j, e)| (path.key("no_match").index(j), e, false)),
+                );
+            for (example_path, example, should_match) in cases {
+                let decision = decide(example);
+                let matched = decision.matched.iter().any(|m| *m.rule == *meta.id);
+                if matched != should_match {
+                    let got = if matched {
+                        "matched".to_owned()
+                    } else {
+                        format!(
+                            "did not match (decision: {} by {})",
+                            decision.effect,
+                            decision.rule.as_deref().unwrap_or("no rule")
+                        )
+                    };
+                    let expected = if should_match {
+                        "must match"
+                    } else {
+                        "must not match"
+                    };
+                    let mut d = Diagnostic::new(
+                        example_path,
+                        ErrorKind::ExampleFailed {
+                            example: example.clone(),
+                            expected,
+                            got,
+                        },
+                    );
+                    d.rule = Some(meta.id.clone());
+                    failures.push(d);
+                }
+            }
+        }
+    }
+    failures
+}
