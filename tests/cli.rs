@@ -296,3 +296,17 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn lint_warns_about_flags_the_program_does_not_have() {
+    let file = common::data("policies/warn/unknown_flag.json")
+        .display()
+        .to_string();
+    let out = portcullis(&["lint", &file]);
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail lint");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("unknown_flag.json:4:70: warning: commands[0].flags_any[0] (rule `typo`): `rm` has no flag `--recusive`"),
+        "{stdout}"
+    );
+}

@@ -15,7 +15,9 @@ fn run(file: &str) -> (usize, Vec<String>) {
         if line.starts_with('#') || line.trim().is_empty() || line.starts_with("expect\t") {
             continue;
         }
-        let (expect, command) = line.split_once('\t').unwrap_or_else(|| panic!("bad line {line:?}"));
+        let (expect, command) = line
+            .split_once('\t')
+            .unwrap_or_else(|| panic!("bad line {line:?}"));
         let command = command.replace("\\n", "\n");
         let d = engine.check_command(&command);
         let ok = match expect {
@@ -42,12 +44,22 @@ fn run(file: &str) -> (usize, Vec<String>) {
 fn public_command_corpus_passes_completely() {
     let (cases, failures) = run("corpus/commands.tsv");
     assert!(cases >= 130, "corpus has only {cases} cases");
-    assert!(failures.is_empty(), "{} of {cases} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn own_command_cases_pass_completely() {
     let (cases, failures) = run("corpus/commands_extra.tsv");
     assert!(cases >= 100, "only {cases} cases");
-    assert!(failures.is_empty(), "{} of {cases} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

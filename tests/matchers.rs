@@ -162,3 +162,79 @@ proptest! {
         }
     }
 }
+
+/// The default policy's command patterns, as one set and one by one.
+fn default_patterns() -> &'static (RegexSet, Vec<regex_automata::meta::Regex>) {
+    static PATTERNS: std::sync::OnceLock<(RegexSet, Vec<regex_automata::meta::Regex>)> =
+        std::sync::OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let policy = portcullis::defaults::policy().unwrap();
+        let patterns: Vec<String> = policy
+            .commands
+            .iter()
+            .filter_map(|r| r.pattern.clone())
+            .collect();
+        let singles = patterns
+            .iter()
+            .map(|p| regex_automata::meta::Regex::new(p).unwrap())
+            .collect();
+        (RegexSet::new(&patterns).unwrap(), singles)
+    })
+}
+
+/// Words the default policy's command patterns look for, to build inputs that hit them.
+const VOCABULARY: &[&str] = &[
+    "drop",
+    "DROP",
+    "table",
+    "database",
+    "truncate",
+    "delete",
+    "from",
+    "where",
+    "users",
+    ";",
+    "alter",
+    "flushall",
+    "FLUSHDB",
+    "db.dropDatabase()",
+    "deleteMany({})",
+    "kill",
+    "-1",
+    "-9",
+    "--",
+    "git",
+    "checkout",
+    ".",
+    "-d",
+    "@.env",
+    "-F",
+    "file=@id_rsa",
+    "--data-binary",
+    "x",
+    " ",
+    "\n",
+    "=",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn default_policy_patterns_agree_with_single_regexes(
+        words in prop::collection::vec(prop::sample::select(VOCABULARY), 0..12),
+    ) {
+        let (set, singles) = default_patterns();
+        prop_assert!(singles.len() >= 8);
+        let haystack = words.join(" ");
+        let mut got = Vec::new();
+        set.for_each_match(&haystack, |i| got.push(i));
+        let want: Vec<usize> = singles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_match(haystack.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        prop_assert_eq!(got, want, "haystack {:?}", haystack);
+    }
+}

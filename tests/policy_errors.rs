@@ -29,7 +29,7 @@ fn only_error(file: &str) -> String {
 fn unknown_field_names_the_field_its_rule_and_line() {
     assert_eq!(
         errors("unknown_field.json"),
-        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, hosts, cidrs, ports, methods, schemes"]
+        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, hosts, cidrs, ports, methods, schemes"]
     );
 }
 
@@ -45,7 +45,7 @@ fn duplicate_id_names_both_rules() {
 fn rule_without_matcher_is_refused() {
     assert_eq!(
         only_error("empty_rule.json"),
-        "commands[0] (rule `everything`) at line 4, column 5: rule has no matcher; set at least one of: pattern"
+        "commands[0] (rule `everything`) at line 4, column 5: rule has no matcher; set at least one of: program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern"
     );
 }
 
@@ -182,6 +182,38 @@ fn wrong_types_and_bad_values_are_classified() {
             "unknown field `surprise`",
         ),
         (r#"[1, 2]"#, "expected an object, found an array"),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "pattern": "[^\\s\\S]"}]}"#,
+            "the pattern can never match",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "program": "rm", "flags_any": ["r"]}]}"#,
+            "invalid flag `r`",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "construct": "zip-bomb"}]}"#,
+            "unknown construct `zip-bomb`",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "not_flags": ["-n"]}]}"#,
+            "rule has no matcher",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "program": "rm", "examples": {"match": ["ls"]}}]}"#,
+            "example \"ls\" must match, but it did not match",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "program": "rm", "examples": {"no_match": ["rm x"]}}]}"#,
+            "example \"rm x\" must not match, but it matched",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "allow", "hosts": ["a.example"], "examples": {"match": ["POST https://b.example/"]}}]}"#,
+            "must match",
+        ),
+        (
+            r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "program": "rm", "examples": {"matches": []}}]}"#,
+            "unknown field `matches`",
+        ),
     ];
     for (policy, expected) in cases {
         let error = Engine::from_json(policy).expect_err(policy).to_string();

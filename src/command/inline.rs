@@ -43,10 +43,25 @@ const SHELL_CALLS: &[&str] = &[
 ];
 
 /// Calls that delete a whole tree.
-const TREE_DELETES: &[&str] = &["rmtree", "rm_rf", "rm_r", "remove_dir_all", "rimraf", "rmdirSync"];
+const TREE_DELETES: &[&str] = &[
+    "rmtree",
+    "rm_rf",
+    "rm_r",
+    "remove_dir_all",
+    "rimraf",
+    "rmdirSync",
+];
 
 /// Calls that delete one file (or a tree, when a `recursive` option is given).
-const FILE_DELETES: &[&str] = &["remove", "unlink", "unlinkSync", "rmSync", "rm", "rm_f", "delete_file"];
+const FILE_DELETES: &[&str] = &[
+    "remove",
+    "unlink",
+    "unlinkSync",
+    "rmSync",
+    "rm",
+    "rm_f",
+    "delete_file",
+];
 
 /// Shell scripts found in `command`'s code, each with how it was found.
 pub(crate) fn shell_outs(command: &SimpleCommand, language: &str) -> Vec<(String, String)> {
@@ -79,7 +94,7 @@ fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
     };
     let mut words = command.argv.iter().skip(1).peekable();
     while let Some(word) = words.next() {
-        if options.iter().any(|o| *o == word.text) {
+        if options.contains(&word.text) {
             if let Some(value) = words.next().filter(|w| w.is_known()) {
                 code.push(value.text.as_str());
             }
@@ -221,7 +236,10 @@ fn scan(code: &str) -> Vec<String> {
             continue;
         }
         let is_start = b.is_ascii_alphabetic() || b == b'_';
-        let after_ident = i > 0 && bytes.get(i - 1).is_some_and(|p| p.is_ascii_alphanumeric() || *p == b'_');
+        let after_ident = i > 0
+            && bytes
+                .get(i - 1)
+                .is_some_and(|p| p.is_ascii_alphanumeric() || *p == b'_');
         if !is_start || after_ident {
             i += 1;
             continue;
@@ -249,9 +267,9 @@ fn scan(code: &str) -> Vec<String> {
         s.skip_spaces();
         let call_start = s.pos;
         let argument = match s.peek() {
-            Some(b'[') if shell => s.list().map(|items| {
-                items.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
-            }),
+            Some(b'[') if shell => s
+                .list()
+                .map(|items| items.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")),
             _ => s.literal().map(|v| if shell { v } else { quote(&v) }),
         };
         let Some(argument) = argument else { continue };
@@ -285,15 +303,24 @@ mod tests {
             scan("import subprocess; subprocess.run(['rm', '-rf', '/home/x y'])"),
             vec!["'rm' '-rf' '/home/x y'"]
         );
-        assert_eq!(scan("import shutil; shutil.rmtree('/var/lib')"), vec!["rm -r -f '/var/lib'"]);
+        assert_eq!(
+            scan("import shutil; shutil.rmtree('/var/lib')"),
+            vec!["rm -r -f '/var/lib'"]
+        );
         assert_eq!(
             scan("require('fs').rmSync('/srv', {recursive: true})"),
             vec!["rm -r -f '/srv'"]
         );
-        assert_eq!(scan(r#"BEGIN{system("shutdown now")}"#), vec!["shutdown now"]);
+        assert_eq!(
+            scan(r#"BEGIN{system("shutdown now")}"#),
+            vec!["shutdown now"]
+        );
         assert_eq!(scan("system \"reboot\""), vec!["reboot"]);
         assert_eq!(scan("print `whoami`"), vec!["whoami"]);
-        assert!(scan("os.system(cmd)").is_empty(), "non-literals are not guessed");
+        assert!(
+            scan("os.system(cmd)").is_empty(),
+            "non-literals are not guessed"
+        );
         assert!(scan("print('system(\"x\")')").len() <= 1);
         assert!(scan("x = f'{a}'; os.system(f'rm {a}')").is_empty());
     }

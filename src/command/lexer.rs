@@ -113,9 +113,13 @@ impl Parser<'_, '_> {
     }
 
     fn push_char(&mut self, w: &mut Word) {
-        if let Some(c) = self.rest().chars().next() {
-            w.text.push(c);
-            self.pos += c.len_utf8();
+        match self.rest().chars().next() {
+            Some(c) => {
+                w.text.push(c);
+                self.pos += c.len_utf8();
+            }
+            // Never stall: a position inside a character moves on by a byte.
+            None => self.pos += 1,
         }
     }
 
@@ -271,7 +275,10 @@ impl Parser<'_, '_> {
                 Some(_) => self.advance_char(),
             }
         }
-        let body = self.src.get(start..self.pos.saturating_sub(1)).unwrap_or_default();
+        let body = self
+            .src
+            .get(start..self.pos.saturating_sub(1))
+            .unwrap_or_default();
         let plain = !body.is_empty() && body.bytes().all(is_name_byte);
         if plain && body.bytes().next().is_some_and(is_name_start) {
             let name = body.to_owned();
@@ -319,9 +326,12 @@ impl Parser<'_, '_> {
     }
 
     fn push_text_char(&mut self, out: &mut String) {
-        if let Some(c) = self.rest().chars().next() {
-            out.push(c);
-            self.pos += c.len_utf8();
+        match self.rest().chars().next() {
+            Some(c) => {
+                out.push(c);
+                self.pos += c.len_utf8();
+            }
+            None => self.pos += 1,
         }
     }
 
@@ -348,7 +358,8 @@ impl Parser<'_, '_> {
     }
 
     fn ansi_c_escape(&mut self, w: &mut Word) {
-        let Some(b) = self.peek() else {
+        let Some(b) = self.peek().filter(u8::is_ascii) else {
+            // `\` before the end or before a non-ASCII character stays a backslash.
             w.text.push('\\');
             return;
         };
@@ -393,7 +404,10 @@ impl Parser<'_, '_> {
             .take_while(|c| c.is_digit(radix))
             .collect();
         self.pos += digits.len();
-        match u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32) {
+        match u32::from_str_radix(&digits, radix)
+            .ok()
+            .and_then(char::from_u32)
+        {
             Some(c) => w.text.push(c),
             None => {
                 // `\x` with no digits, or an invalid code point: kept as written.
@@ -480,7 +494,9 @@ fn expand_into(text: &str, marks: &[usize], out: &mut Vec<String>) -> Result<(),
                 .collect();
             expand_into(&candidate, &sub, out)?;
             if out.len() > MAX_BRACE_WORDS {
-                return Err(format!("brace expansion makes more than {MAX_BRACE_WORDS} words"));
+                return Err(format!(
+                    "brace expansion makes more than {MAX_BRACE_WORDS} words"
+                ));
             }
         }
         return Ok(());

@@ -113,7 +113,12 @@ struct Lazy {
     writes: Option<(Vec<bool>, bool)>,
 }
 
-fn spellings(tables: &Tables, programs: &[String], subcommand: Option<&str>, flag: &str) -> Vec<String> {
+fn spellings(
+    tables: &Tables,
+    programs: &[String],
+    subcommand: Option<&str>,
+    flag: &str,
+) -> Vec<String> {
     let mut out = vec![flag.to_owned()];
     for program in programs {
         let canonical = tables.canonical(program, subcommand, flag).to_owned();
@@ -147,7 +152,10 @@ impl CommandMatcher {
         for (slot, rule) in rules.into_iter().enumerate() {
             let slot = u32::try_from(slot).unwrap_or(u32::MAX);
             for program in &rule.programs {
-                m.by_program.entry(program.as_str().into()).or_default().push(slot);
+                m.by_program
+                    .entry(program.as_str().into())
+                    .or_default()
+                    .push(slot);
             }
             for glob in &rule.program_globs {
                 globs.glob(glob, slot);
@@ -157,7 +165,10 @@ impl CommandMatcher {
                 m.any_program.push(slot);
             }
             let sub = match rule.subcommands.as_slice() {
-                [only] => only.first().map(String::as_str).filter(|w| !w.contains('*')),
+                [only] => only
+                    .first()
+                    .map(String::as_str)
+                    .filter(|w| !w.contains('*')),
                 _ => None,
             };
             if let Some(pattern) = &rule.pattern {
@@ -223,7 +234,8 @@ impl CommandMatcher {
                     if let Some(slots) = self.by_program.get(program) {
                         candidates.extend(slots);
                     }
-                    self.program_globs.for_each_match(program, |s| candidates.push(s));
+                    self.program_globs
+                        .for_each_match(program, |s| candidates.push(s));
                 }
                 None => candidates.extend(0..u32::try_from(self.rules.len()).unwrap_or(0)),
             }
@@ -237,8 +249,11 @@ impl CommandMatcher {
             candidates.dedup();
             let mut lazy = Lazy::default();
             for &slot in &candidates {
-                let Some(rule) = self.rules.get(slot as usize) else { continue };
-                if let Some(certain) = self.matches(rule, slot, command, unknown_program, &mut lazy) {
+                let Some(rule) = self.rules.get(slot as usize) else {
+                    continue;
+                };
+                if let Some(certain) = self.matches(rule, slot, command, unknown_program, &mut lazy)
+                {
                     found(Hit {
                         tag: rule.tag,
                         command: index,
@@ -308,7 +323,9 @@ impl CommandMatcher {
             }
         }
         if rule.has_pattern {
-            let hits = lazy.patterns.get_or_insert_with(|| self.pattern_hits(command));
+            let hits = lazy
+                .patterns
+                .get_or_insert_with(|| self.pattern_hits(command));
             if !hits.get(slot as usize).copied().unwrap_or(false) {
                 return None;
             }
@@ -364,7 +381,10 @@ impl CommandMatcher {
             texts.extend(path_views(&redirect.target.text, redirect.target.glob));
         }
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        (self.slots(&self.write_globs, &self.write_slots, &refs), wild)
+        (
+            self.slots(&self.write_globs, &self.write_slots, &refs),
+            wild,
+        )
     }
 
     fn pattern_hits(&self, command: &SimpleCommand) -> Vec<bool> {

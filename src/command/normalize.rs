@@ -39,7 +39,10 @@ impl Origin<'_> {
         let mut via = self.via.to_vec();
         via.push(how);
         if self.depth + 1 > MAX_DEPTH {
-            ctx.abort(self.span.0, format!("nesting deeper than {MAX_DEPTH} levels"));
+            ctx.abort(
+                self.span.0,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            );
             return;
         }
         Parser::new(script, ctx, self.depth + 1, Some(self.span), via).parse();
@@ -187,7 +190,10 @@ fn run_script(ctx: &mut Context, origin: &Origin<'_>, script: &Word, how: String
     } else {
         ctx.problem(
             origin.span.0,
-            format!("`{how}` runs `{}`, which is not known until it runs", script.text),
+            format!(
+                "`{how}` runs `{}`, which is not known until it runs",
+                script.text
+            ),
         );
     }
 }
@@ -241,7 +247,10 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
             return Peeled::Nothing;
         }
         if has(&wrapper.script_options, name) {
-            return match attached.map(Word::literal).or_else(|| words.get(i + 1).cloned()) {
+            return match attached
+                .map(Word::literal)
+                .or_else(|| words.get(i + 1).cloned())
+            {
                 Some(script) => Peeled::Script(script),
                 None => Peeled::Nothing,
             };
@@ -278,7 +287,11 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
     i += wrapper.positionals;
     let rest: Vec<Word> = words.iter().skip(i).cloned().collect();
     if rest.is_empty() {
-        return if shell { Peeled::Shell } else { Peeled::Nothing };
+        return if shell {
+            Peeled::Shell
+        } else {
+            Peeled::Nothing
+        };
     }
     Peeled::Command(rest)
 }
@@ -353,7 +366,13 @@ fn xargs_template(
     // `parallel cmd ::: a b c`: the arguments after `:::` are the input.
     let mut inline_input = None;
     if let Some(sep) = template.iter().position(|w| w.text == ":::") {
-        inline_input = Some(template.split_off(sep).into_iter().skip(1).collect::<Vec<_>>());
+        inline_input = Some(
+            template
+                .split_off(sep)
+                .into_iter()
+                .skip(1)
+                .collect::<Vec<_>>(),
+        );
     }
     if template.is_empty() {
         template.push(Word::literal("echo"));
@@ -378,12 +397,18 @@ fn xargs_template(
 /// What `echo`/`printf` print into a pipe, as words; unknown otherwise.
 fn piped_words(piped: Option<&SimpleCommand>) -> Vec<Word> {
     match piped {
-        Some(c) if matches!(c.program.as_deref(), Some("echo" | "printf"))
-            && c.positionals.iter().all(Word::is_known) =>
+        Some(c)
+            if matches!(c.program.as_deref(), Some("echo" | "printf"))
+                && c.positionals.iter().all(Word::is_known) =>
         {
             c.positionals
                 .iter()
-                .flat_map(|w| w.text.split_whitespace().map(Word::literal).collect::<Vec<_>>())
+                .flat_map(|w| {
+                    w.text
+                        .split_whitespace()
+                        .map(Word::literal)
+                        .collect::<Vec<_>>()
+                })
                 .collect()
         }
         _ => vec![Word::unknown("(piped input)")],
@@ -421,7 +446,15 @@ fn find_actions(
                     ];
                     let mut via = origin.via.to_vec();
                     via.push("find -delete".into());
-                    out.push(build(argv, Vec::new(), None, origin.span, via, tables, None));
+                    out.push(build(
+                        argv,
+                        Vec::new(),
+                        None,
+                        origin.span,
+                        via,
+                        tables,
+                        None,
+                    ));
                 }
             }
             action @ ("-exec" | "-execdir" | "-ok" | "-okdir") => {

@@ -566,7 +566,8 @@ impl<'s, 'c> Parser<'s, 'c> {
                 _ => {
                     if self.word().is_none() {
                         let at = self.at(self.pos);
-                        self.ctx.problem(at, "unexpected character in `case` pattern");
+                        self.ctx
+                            .problem(at, "unexpected character in `case` pattern");
                         self.pos += 1;
                     }
                 }
@@ -625,7 +626,9 @@ impl<'s, 'c> Parser<'s, 'c> {
                     self.nested(|p| p.sequence(End::Paren));
                     words.push(Word::unknown("/dev/fd/(…)"));
                 }
-                Some(b'<' | b'>' | b'&') => self.redirect(None, &mut redirects, &mut heredocs, &mut input),
+                Some(b'<' | b'>' | b'&') => {
+                    self.redirect(None, &mut redirects, &mut heredocs, &mut input)
+                }
                 Some(b'(') => {
                     let at = self.at(self.pos);
                     self.ctx.problem(at, "unexpected `(`");
@@ -633,7 +636,12 @@ impl<'s, 'c> Parser<'s, 'c> {
                     self.nested(|p| p.sequence(End::Paren));
                 }
                 Some(_) if self.fd_redirect_ahead() => {
-                    let digits: String = self.rest().bytes().take_while(u8::is_ascii_digit).map(char::from).collect();
+                    let digits: String = self
+                        .rest()
+                        .bytes()
+                        .take_while(u8::is_ascii_digit)
+                        .map(char::from)
+                        .collect();
                     self.pos += digits.len();
                     let fd = digits.parse().ok();
                     self.redirect(fd, &mut redirects, &mut heredocs, &mut input);
@@ -740,7 +748,8 @@ impl<'s, 'c> Parser<'s, 'c> {
         self.skip_blanks();
         let Some(target) = self.word() else {
             let at = self.at(self.pos);
-            self.ctx.problem(at, format!("`{op_text}` without a target"));
+            self.ctx
+                .problem(at, format!("`{op_text}` without a target"));
             return;
         };
         match (op_text, op) {

@@ -20,7 +20,10 @@ pub fn normalize_path(path: &str) -> String {
     let (root, body) = if let Some(rest) = path.strip_prefix('/') {
         ("/", rest)
     } else if path == "~" || path.starts_with("~/") {
-        ("~/", path.get(1..).unwrap_or_default().trim_start_matches('/'))
+        (
+            "~/",
+            path.get(1..).unwrap_or_default().trim_start_matches('/'),
+        )
     } else {
         ("", path.as_str())
     };

@@ -83,8 +83,7 @@ pub(crate) struct Tables {
 
 impl Tables {
     fn load() -> Result<Tables, String> {
-        let file: File =
-            toml::from_str(PROGRAMS).map_err(|e| format!("programs.toml: {e}"))?;
+        let file: File = toml::from_str(PROGRAMS).map_err(|e| format!("programs.toml: {e}"))?;
         let mut aliases = HashMap::new();
         for (scope, table) in file.flags {
             let mut map = HashMap::new();

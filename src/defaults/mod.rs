@@ -22,7 +22,10 @@ pub const PARTS: &[(&str, &str)] = &[
     ("packs/git", include_str!("packs/git.json")),
     ("packs/databases", include_str!("packs/databases.json")),
     ("packs/containers", include_str!("packs/containers.json")),
-    ("packs/infrastructure", include_str!("packs/infrastructure.json")),
+    (
+        "packs/infrastructure",
+        include_str!("packs/infrastructure.json"),
+    ),
     ("packs/cloud", include_str!("packs/cloud.json")),
     ("packs/remote-code", include_str!("packs/remote-code.json")),
     ("packs/publishing", include_str!("packs/publishing.json")),

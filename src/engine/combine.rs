@@ -43,7 +43,9 @@ pub(super) fn combine(
             continue;
         }
         last_tag = Some(verdict.tag);
-        let Some(rule) = compiled.rule(verdict.tag) else { continue };
+        let Some(rule) = compiled.rule(verdict.tag) else {
+            continue;
+        };
         list.push(Matched {
             rule: Arc::clone(&rule.id),
             effect: verdict.effect,

@@ -12,11 +12,11 @@
 use std::sync::Arc;
 
 use super::Engine;
+use crate::command::matcher::{ArgvRule, CommandMatcher};
+use crate::command::Construct;
 use crate::decision::Kind;
 use crate::effect::Effect;
 use crate::egress::{HostSet, NetworkSet};
-use crate::command::matcher::{ArgvRule, CommandMatcher};
-use crate::command::Construct;
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy, PolicyError, RuleMeta,
 };

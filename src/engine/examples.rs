@@ -10,10 +10,13 @@ use super::Engine;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, RuleMeta};
 use crate::Decision;
 
+/// Decides one example input of a section's kind.
+type Decide<'a> = &'a dyn Fn(&str) -> Decision;
+
 /// Checks every example of every rule; returns one diagnostic per failure.
 pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
     let mut failures = Vec::new();
-    let sections: [(&str, Vec<&RuleMeta>, &dyn Fn(&str) -> Decision); 3] = [
+    let sections: [(&str, Vec<&RuleMeta>, Decide<'_>); 3] = [
         (
             "egress",
             policy.egress.iter().map(|r| &r.meta).collect(),

@@ -11,6 +11,7 @@
 mod combine;
 mod compile;
 mod examples;
+mod lint;
 
 use std::sync::{Arc, OnceLock};
 
@@ -19,7 +20,7 @@ use serde_json::Value;
 use crate::decision::{CommandDetail, Decision, Kind};
 use crate::effect::Effect;
 use crate::egress::{self, Destination};
-use crate::policy::{Format, Policy, PolicyError};
+use crate::policy::{Diagnostic, Format, Policy, PolicyError};
 use crate::request::{Action, HttpRequest, Request, ToolCall};
 use combine::Verdict;
 use compile::Compiled;
@@ -66,6 +67,22 @@ impl Engine {
     pub fn from_text(text: &str, format: Format) -> Result<Engine, PolicyError> {
         let policy = Policy::parse(text, format)?;
         Engine::new(&policy).map_err(|e| e.locate_in(text, format))
+    }
+
+    /// Reads, validates and compiles a policy like [`Engine::from_text`],
+    /// and returns it with its warnings: things that compile but probably do
+    /// not do what was meant (a flag the program does not have). Warnings
+    /// carry lines and columns.
+    pub fn lint_text(text: &str, format: Format) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
+        let policy = Policy::parse(text, format)?;
+        let engine = Engine::new(&policy).map_err(|e| e.locate_in(text, format))?;
+        let warnings = PolicyError::new(lint::warnings(&policy)).locate_in(text, format);
+        Ok((engine, warnings.diagnostics().to_vec()))
+    }
+
+    /// The warnings for a validated policy (see [`Engine::lint_text`]).
+    pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
+        lint::warnings(policy)
     }
 
     /// The embedded default policy (see `src/defaults/`), compiled once per
@@ -135,14 +152,21 @@ impl Engine {
             if decision.effect < Effect::Ask {
                 decision.effect = Effect::Ask;
                 decision.rule = None;
-                decision.reason =
-                    format!("the command could not be fully analyzed: {}", problem.message).into();
+                decision.reason = format!(
+                    "the command could not be fully analyzed: {}",
+                    problem.message
+                )
+                .into();
             }
         }
         decision.command = deciding
             .and_then(|i| analysis.commands.get(i))
             .map(|c| CommandDetail {
-                text: command.get(c.span.0..c.span.1).unwrap_or_default().trim().to_owned(),
+                text: command
+                    .get(c.span.0..c.span.1)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
                 span: [c.span.0, c.span.1],
                 argv: c.argv.iter().map(|w| w.text.clone()).collect(),
                 via: c.via.clone(),

@@ -123,8 +123,10 @@ mod tests {
     #[test]
     fn bad_pattern_is_named() {
         assert!(check_regex("(unclosed").is_err());
-        assert_eq!(check_regex(r"[^\s\S]"), Err("the pattern can never match".into()));
-        assert!(check_regex("a|[^\\s\\S]").is_ok());
+        assert_eq!(
+            check_regex(r"[^\s\S]"),
+            Err("the pattern can never match".into())
+        );
         let err = RegexSet::new(&["ok", "(unclosed"]).unwrap_err();
         assert_eq!(err.pattern, Some(1));
     }

@@ -118,6 +118,14 @@ pub enum ErrorKind {
     /// A `construct` the analyzer does not know.
     #[error("unknown construct `{0}`; expected `fork-bomb`")]
     UnknownConstruct(String),
+    /// A flag the program table does not know for the program (a warning).
+    #[error("`{program}` has no flag `{flag}` in the program table; the rule may never match")]
+    UnknownFlag {
+        /// The flag as written.
+        flag: String,
+        /// The program.
+        program: String,
+    },
     /// A rule's example does not behave as the rule says.
     #[error("example {example:?} {expected}, but it {got}")]
     ExampleFailed {

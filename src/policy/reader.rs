@@ -360,7 +360,9 @@ impl Reader {
     fn examples(&mut self, value: &Value, path: &FieldPath) -> Option<Examples> {
         let map = self.object(value, path, EXAMPLES_FIELDS)?;
         let read = |r: &mut Self, key: &str| {
-            r.each(map, key, path, false, |r, v, p| r.string(v, &p).map(str::to_owned))
+            r.each(map, key, path, false, |r, v, p| {
+                r.string(v, &p).map(str::to_owned)
+            })
         };
         Some(Examples {
             matching: read(self, "match"),
@@ -396,14 +398,14 @@ impl Reader {
         let matchers = "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern";
         let (meta, rule) = self.rule(value, &path, COMMAND_MATCHERS, matchers, |r, map| {
             let before = r.diags.len();
-            let words = |r: &mut Self, key: &str| {
-                r.each(map, key, &path, true, |r, v, p| r.word(v, p))
-            };
+            let words =
+                |r: &mut Self, key: &str| r.each(map, key, &path, true, |r, v, p| r.word(v, p));
             let rule = CommandRule {
                 meta: RuleMeta::default(),
                 programs: r.each(map, "program", &path, true, |r, v, p| r.name_pattern(v, p)),
                 subcommands: r.each(map, "subcommand", &path, true, |r, v, p| {
-                    r.word(v, p).map(|s| s.split_whitespace().map(str::to_owned).collect())
+                    r.word(v, p)
+                        .map(|s| s.split_whitespace().map(str::to_owned).collect())
                 }),
                 flags_all: r.each(map, "flags_all", &path, true, |r, v, p| r.flag(v, p)),
                 flags_any: r.each(map, "flags_any", &path, true, |r, v, p| r.flag(v, p)),

@@ -1,31 +1,42 @@
-//! `portcullis lint`: validate a policy and print every problem in it.
+//! `portcullis lint`: validate a policy, print every error and every warning.
 
 use std::path::Path;
 
 use portcullis::{Engine, Format};
 
-
 use crate::load;
 
-/// Prints every diagnostic of the policy; `Ok(0)` when clean, `Ok(1)` when not.
+/// Prints every diagnostic of the policy; `Ok(0)` when it compiles (warnings
+/// are printed but do not fail), `Ok(1)` when it does not.
 pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
     let (name, result) = match path {
         Some(path) => {
             let (text, format) = load::read(path, format)?;
-            (path.to_path_buf(), Engine::from_text(&text, format))
+            (path.to_path_buf(), Engine::lint_text(&text, format))
         }
-        None => (
-            Path::new("(default policy)").to_path_buf(),
-            Engine::default_policy(),
-        ),
+        None => {
+            let name = Path::new("(default policy)").to_path_buf();
+            let result = portcullis::defaults::policy()
+                .and_then(|policy| Ok((Engine::default_policy()?, Engine::lint(&policy))));
+            (name, result)
+        }
     };
     match result {
-        Ok(engine) => {
-            println!("{}: ok ({} rules)", name.display(), engine.rule_count());
+        Ok((engine, warnings)) => {
+            if !warnings.is_empty() {
+                println!("{}", load::describe(&name, &warnings, "warning: "));
+            }
+            println!(
+                "{}: ok ({} rules, {} warning{})",
+                name.display(),
+                engine.rule_count(),
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" }
+            );
             Ok(0)
         }
         Err(error) => {
-            println!("{}", load::describe(&name, &error));
+            println!("{}", load::describe(&name, error.diagnostics(), ""));
             let n = error.diagnostics().len();
             eprintln!(
                 "portcullis: {}: {n} error{}",

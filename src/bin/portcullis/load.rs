@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use portcullis::{Engine, Format, PolicyError};
+use portcullis::{Diagnostic, Engine, Format};
 
 /// The policy file's text and format.
 pub fn read(path: &Path, format: Option<Format>) -> Result<(String, Format), String> {
@@ -20,18 +20,18 @@ pub fn read(path: &Path, format: Option<Format>) -> Result<(String, Format), Str
 /// The compiled engine for `--policy`, or the embedded default policy.
 pub fn engine(path: Option<&Path>, format: Option<Format>) -> Result<Engine, String> {
     match path {
-        None => Engine::default_policy().map_err(|e| describe(Path::new("(default policy)"), &e)),
+        None => Engine::default_policy()
+            .map_err(|e| describe(Path::new("(default policy)"), e.diagnostics(), "")),
         Some(path) => {
             let (text, format) = read(path, format)?;
-            Engine::from_text(&text, format).map_err(|e| describe(path, &e))
+            Engine::from_text(&text, format).map_err(|e| describe(path, e.diagnostics(), ""))
         }
     }
 }
 
-/// Every diagnostic, one per line, as `FILE:LINE:COLUMN: path (rule `id`): message`.
-pub fn describe(path: &Path, error: &PolicyError) -> String {
-    let lines: Vec<String> = error
-        .diagnostics()
+/// Every diagnostic, one per line, as `FILE:LINE:COLUMN: [label]path (rule `id`): message`.
+pub fn describe(path: &Path, diagnostics: &[Diagnostic], label: &str) -> String {
+    let lines: Vec<String> = diagnostics
         .iter()
         .map(|d| {
             let at = d
@@ -43,7 +43,7 @@ pub fn describe(path: &Path, error: &PolicyError) -> String {
                 .as_ref()
                 .map(|r| format!(" (rule `{r}`)"))
                 .unwrap_or_default();
-            format!("{at}: {}{rule}: {}", d.path, d.kind)
+            format!("{at}: {label}{}{rule}: {}", d.path, d.kind)
         })
         .collect();
     lines.join("\n")

@@ -1,0 +1,52 @@
+//! Warnings about a policy that compiles but probably does not do what its
+//! author meant.
+//!
+//! Errors stop a policy from compiling; warnings do not. Today: an argv rule
+//! naming a flag that its program does not have in the program table (a
+//! typo such as `--recusive` would make the rule never match). Cost: one
+//! pass over the rules, at lint time only.
+
+use crate::command::tables::tables;
+use crate::policy::{Diagnostic, ErrorKind, FieldPath, NamePattern, Policy};
+
+/// Every warning for `policy`, in rule order.
+pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
+    let Ok(tables) = tables() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, rule) in policy.commands.iter().enumerate() {
+        let path = FieldPath::root().key("commands").index(i);
+        let subcommand = match rule.subcommands.as_slice() {
+            [only] => only.first().map(String::as_str),
+            _ => None,
+        };
+        let programs = rule.programs.iter().filter_map(|p| match p {
+            NamePattern::Exact(name) => Some(name.as_str()),
+            NamePattern::Glob(_) => None,
+        });
+        for program in programs {
+            let fields = [
+                ("flags_all", &rule.flags_all),
+                ("flags_any", &rule.flags_any),
+                ("not_flags", &rule.not_flags),
+            ];
+            for (field, flags) in fields {
+                for (j, flag) in flags.iter().enumerate() {
+                    if !tables.knows_flag(program, subcommand, flag) {
+                        let mut d = Diagnostic::new(
+                            path.key(field).index(j),
+                            ErrorKind::UnknownFlag {
+                                flag: flag.clone(),
+                                program: program.to_owned(),
+                            },
+                        );
+                        d.rule = Some(rule.meta.id.clone());
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

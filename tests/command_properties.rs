@@ -1,0 +1,208 @@
+//! Property tests over the command corpora: rewriting a blocked command the
+//! way an agent (or an attacker) might never unblocks it, and quoting any
+//! command as data never blocks it.
+
+mod common;
+
+use portcullis::{Effect, Engine};
+use proptest::prelude::*;
+
+/// Single-line commands the corpora expect to be blocked (deny or ask).
+fn blocked() -> Vec<String> {
+    let mut out = Vec::new();
+    for file in ["corpus/commands.tsv", "corpus/commands_extra.tsv"] {
+        for line in common::read(file).lines() {
+            let Some((expect, command)) = line.split_once('\t') else {
+                continue;
+            };
+            if matches!(expect, "block" | "deny" | "ask")
+                && !command.contains("\\n")
+                && !line.starts_with('#')
+            {
+                out.push(command.to_owned());
+            }
+        }
+    }
+    // Commands that are blocked only because they cannot be parsed stay out:
+    // rewriting them may well make them parse.
+    let engine = Engine::default_policy().unwrap();
+    out.retain(|c| engine.check_command(c).rule.is_some());
+    out
+}
+
+fn single_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Splits or reorders one short-flag cluster (`-rf` → `-r -f` or `-fr`).
+fn rewrite_clusters(command: &str, reorder: bool) -> String {
+    command
+        .split(' ')
+        .map(|w| {
+            // Short-flag clusters only: `-destroy` is one long option, not seven flags.
+            let is_cluster = (3..=4).contains(&w.len())
+                && w.starts_with('-')
+                && !w.starts_with("--")
+                && w.bytes().skip(1).all(|b| b.is_ascii_alphabetic());
+            if !is_cluster {
+                return w.to_owned();
+            }
+            let letters: Vec<char> = w.chars().skip(1).collect();
+            if reorder {
+                format!("-{}", letters.iter().rev().collect::<String>())
+            } else {
+                letters
+                    .iter()
+                    .map(|c| format!("-{c}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Adds redundant quotes inside plain words (`rm` → `r''m`, `"rm"`).
+fn add_quotes(command: &str, style: u8) -> String {
+    command
+        .split(' ')
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'/' || b == b'.');
+            // Quoting a keyword changes its meaning (`"if"` is a command named if).
+            const KEYWORDS: &[&str] = &[
+                "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in",
+                "case", "esac", "function", "select", "time",
+            ];
+            if !plain || w.len() < 2 || KEYWORDS.contains(&w) {
+                return w.to_owned();
+            }
+            let (head, tail) = w.split_at(1);
+            match style % 3 {
+                0 => format!("{head}''{tail}"),
+                1 => format!("\"{w}\""),
+                _ => format!("{head}\"\"{tail}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn transform(command: &str, kind: u8, n: u8) -> String {
+    match kind % 9 {
+        0 => format!("sudo {command}"),
+        1 => format!("env X{n}=1 {command}"),
+        2 => format!("timeout {n} {command}"),
+        3 => format!("bash -c {}", single_quote(command)),
+        4 => rewrite_clusters(command, false),
+        5 => rewrite_clusters(command, true),
+        6 => add_quotes(command, n),
+        7 => format!("true && {command}"),
+        _ => format!("ls; {command}"),
+    }
+}
+
+fn corpus() -> &'static [String] {
+    static BLOCKED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    BLOCKED.get_or_init(blocked)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn rewriting_a_blocked_command_never_allows_it(
+        index in any::<prop::sample::Index>(),
+        steps in prop::collection::vec((any::<u8>(), 1u8..60), 1..4),
+    ) {
+        let engine = Engine::default_policy().unwrap();
+        let original = index.get(corpus());
+        let mut command = original.clone();
+        for (kind, n) in &steps {
+            // Simple word-level rewrites only apply to one-line commands without quotes.
+            let textual = kind % 9 == 4 || kind % 9 == 5 || kind % 9 == 6;
+            if textual && (command.contains(['\'', '"', '\\', '$', '`', '{'])) {
+                continue;
+            }
+            command = transform(&command, *kind, *n);
+        }
+        let d = engine.check_command(&command);
+        prop_assert!(d.effect != Effect::Allow, "{original:?} became {command:?}, allowed: {}", d.reason);
+    }
+
+    #[test]
+    fn quoting_a_command_as_data_never_blocks_it(
+        index in any::<prop::sample::Index>(),
+        how in 0u8..5,
+    ) {
+        let engine = Engine::default_policy().unwrap();
+        let original = index.get(corpus());
+        let quoted = single_quote(original);
+        let command = match how {
+            0 => format!("echo {quoted}"),
+            1 => format!("printf '%s\\n' {quoted}"),
+            2 => format!("grep -rn {quoted} ."),
+            3 => format!("git commit -m {quoted}"),
+            _ => format!("echo {quoted} >> notes.md"),
+        };
+        let d = engine.check_command(&command);
+        prop_assert_eq!(d.effect, Effect::Allow, "{:?} was blocked: {}", command, d.reason);
+    }
+
+    #[test]
+    fn arbitrary_command_lines_never_panic(line in "\\PC{0,300}") {
+        let engine = Engine::default_policy().unwrap();
+        let _ = engine.check_command(&line);
+    }
+
+    #[test]
+    fn shell_syntax_soup_never_panics(line in "[a-z\\-/~$(){}\\[\\]'\"`|&;<>\\\\ \\n*?=#!.,:0-9]{0,120}") {
+        let engine = Engine::default_policy().unwrap();
+        let d = engine.check_command(&line);
+        prop_assert_eq!(d.clone(), engine.check_command(&line), "decisions are deterministic");
+    }
+}
+
+#[test]
+fn deep_nesting_fails_closed_not_open() {
+    let engine = Engine::default_policy().unwrap();
+    let deep = format!("{}ls{}", "$(".repeat(5000), ")".repeat(5000));
+    assert_eq!(engine.check_command(&deep).effect, Effect::Ask);
+    let nested = format!("{}rm -rf /", "eval ".repeat(40));
+    assert_ne!(engine.check_command(&nested).effect, Effect::Allow);
+    let nested = format!("{}ls", "eval ".repeat(40));
+    assert_eq!(
+        engine.check_command(&nested).effect,
+        Effect::Ask,
+        "too deep to analyze"
+    );
+    let many = "true;".repeat(5000);
+    assert_eq!(
+        engine.check_command(&many).effect,
+        Effect::Ask,
+        "more commands than the bound"
+    );
+    let braces = "{a,b}".repeat(20);
+    assert_eq!(
+        engine.check_command(&format!("echo {braces}")).effect,
+        Effect::Ask
+    );
+}
+
+#[test]
+fn decisions_name_the_simple_command_that_decided() {
+    let engine = Engine::default_policy().unwrap();
+    let line = "ls -la && sudo rm -fr /opt/app; echo done";
+    let d = engine.check_command(line);
+    assert_eq!(d.effect, Effect::Deny);
+    assert_eq!(d.rule.as_deref(), Some("fs-rm-recursive-protected"));
+    let detail = d.command.expect("command detail");
+    assert_eq!(detail.text, "sudo rm -fr /opt/app");
+    assert_eq!(
+        &line[detail.span[0]..detail.span[1]].trim(),
+        &"sudo rm -fr /opt/app"
+    );
+    assert_eq!(detail.argv, ["rm", "-fr", "/opt/app"]);
+    assert_eq!(detail.via, ["sudo"]);
+}
