@@ -23,6 +23,36 @@ pub const MAX_BRACE_WORDS: usize = 256;
 #[derive(Default)]
 struct Braces(Vec<usize>);
 
+/// Bytes the word lexer treats one by one; every other byte (including all
+/// of a multi-byte character) is plain text.
+fn is_special(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b'\r'
+            | b'\n'
+            | b';'
+            | b'&'
+            | b'|'
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'\\'
+            | b'$'
+            | b'`'
+            | b'*'
+            | b'?'
+            | b'['
+            | b'{'
+            | b','
+            | b'}'
+            | b'='
+    )
+}
+
 fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
@@ -100,7 +130,18 @@ impl Parser<'_, '_> {
                     w.text.push('=');
                     self.pos += 1;
                 }
-                _ => self.push_char(&mut w),
+                _ => {
+                    // The common case: a run of plain characters, copied at once.
+                    let rest = self.rest().as_bytes();
+                    let run = rest.iter().take_while(|b| !is_special(**b)).count();
+                    match self.src.get(self.pos..self.pos + run) {
+                        Some(plain) if run > 0 => {
+                            w.text.push_str(plain);
+                            self.pos += run;
+                        }
+                        _ => self.push_char(&mut w),
+                    }
+                }
             }
         }
         if self.pos == start {

@@ -1,28 +1,34 @@
 //! Argv rules, compiled: which rules match which simple commands.
 //!
-//! Rules are indexed by program name: a command whose program no rule names
-//! (and no program-less rule exists) is dismissed with one hash lookup and
-//! no regular expression at all — the prefilter path that most benign
+//! Rules are indexed by program name, then by the first subcommand word
+//! when the rule names one (`git push` rules are not tried on `git add`): a
+//! command whose program no rule names
+//! is dismissed with one hash lookup and no regular expression at all
+//! (program-less rules are indexed by what they need: a write redirection
+//! or a construct) — the prefilter path that most benign
 //! commands take. The index is built from the rules themselves, so no rule
 //! can hide behind it, and it is applied after parsing, so splices such as
 //! `r''m` cannot hide a program from it. Program globs (`mkfs.*`) share one
 //! automaton; every `pattern` of every rule is one [`RegexSet`], searched at
-//! most once per command and only when a candidate rule has a pattern; all
-//! path globs of `args_any` are one more set, searched once per argument.
+//! most once per command and only when a candidate rule has a pattern, then
+//! queried per rule in constant time; each rule's path globs (`args_any`,
+//! `writes_any`) are one anchored regex, tried only on candidate rules.
 //!
 //! A rule that matches only because an argument is unknown (`$X`, `$(…)`) or
 //! because the program itself is unknown is reported as *uncertain*: the
 //! engine caps its effect at `ask`. Matching knows nothing of raw text: it
 //! sees [`SimpleCommand`]s.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::parser::Construct;
 use super::paths::{glob_directory, glob_to_path_regex, normalize_path};
 use super::simple::SimpleCommand;
 use super::tables::Tables;
-use crate::pattern::{RegexSet, RegexSetError};
+use super::word::Word;
+use crate::pattern::{Matches, RegexSet, RegexSetError};
 use crate::tool::NameSet;
+use regex_automata::meta::Regex;
 
 /// One rule, as the matcher needs it. Built by the engine from the policy.
 #[derive(Debug, Clone, Default)]
@@ -83,34 +89,45 @@ struct Rule {
     flags_all: Vec<Vec<String>>,
     flags_any: Vec<String>,
     not_flags: Vec<String>,
-    has_args: bool,
-    has_writes: bool,
+    /// All of the rule's `args_any` globs as one regex; `None` when it has none.
+    args: Option<Regex>,
+    /// All of the rule's `writes_any` globs as one regex.
+    writes: Option<Regex>,
     piped_from: Vec<String>,
     construct: Option<Construct>,
-    has_pattern: bool,
+    /// Index of the rule's `pattern` in the matcher's pattern set.
+    pattern: Option<usize>,
 }
 
 /// Compiled argv rules.
 #[derive(Debug, Default)]
 pub struct CommandMatcher {
     rules: Vec<Rule>,
-    by_program: HashMap<Box<str>, Vec<u32>>,
+    by_program: FxHashMap<Box<str>, ProgramRules>,
     program_globs: NameSet,
+    /// Rules without a program, by what a command must have for them to apply:
+    /// a write redirection, a construct, or nothing in particular.
+    any_program_writes: Vec<u32>,
+    any_program_construct: Vec<u32>,
     any_program: Vec<u32>,
     patterns: RegexSet,
-    pattern_slots: Vec<u32>,
-    arg_globs: RegexSet,
-    arg_slots: Vec<u32>,
-    write_globs: RegexSet,
-    write_slots: Vec<u32>,
+}
+
+/// The rules of one program: those that apply whatever the subcommand, and
+/// those whose every subcommand alternative starts with a literal word.
+#[derive(Debug, Default)]
+struct ProgramRules {
+    any: Vec<u32>,
+    by_subcommand: FxHashMap<Box<str>, Vec<u32>>,
 }
 
 /// Per-command facts computed at most once, on demand.
 #[derive(Default)]
 struct Lazy {
-    patterns: Option<Vec<bool>>,
-    args: Option<(Vec<bool>, bool)>,
-    writes: Option<(Vec<bool>, bool)>,
+    patterns: Option<Matches>,
+    /// How the positional arguments compare with path globs, and whether one is unknown.
+    args: Option<(Vec<String>, bool)>,
+    writes: Option<(Vec<String>, bool)>,
 }
 
 fn spellings(
@@ -147,22 +164,43 @@ impl CommandMatcher {
         })?;
         let mut m = CommandMatcher::default();
         let mut globs = NameSet::builder();
-        let (mut patterns, mut arg_globs, mut write_globs) = (Vec::new(), Vec::new(), Vec::new());
-        let mut tags = (Vec::new(), Vec::new(), Vec::new());
+        let mut patterns = Vec::new();
+        let mut pattern_tags = Vec::new();
         for (slot, rule) in rules.into_iter().enumerate() {
             let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            // Index by the first subcommand word when every alternative names one.
+            let first_words: Option<Vec<&str>> = rule
+                .subcommands
+                .iter()
+                .map(|alt| alt.first().map(String::as_str).filter(|w| !w.contains('*')))
+                .collect();
+            let first_words = first_words.filter(|w| !w.is_empty());
             for program in &rule.programs {
-                m.by_program
-                    .entry(program.as_str().into())
-                    .or_default()
-                    .push(slot);
+                let entry = m.by_program.entry(program.as_str().into()).or_default();
+                match &first_words {
+                    Some(words) => {
+                        for word in words {
+                            let list = entry.by_subcommand.entry((*word).into()).or_default();
+                            if !list.contains(&slot) {
+                                list.push(slot);
+                            }
+                        }
+                    }
+                    None => entry.any.push(slot),
+                }
             }
             for glob in &rule.program_globs {
                 globs.glob(glob, slot);
             }
             let has_program = !rule.programs.is_empty() || !rule.program_globs.is_empty();
             if !has_program {
-                m.any_program.push(slot);
+                if rule.construct.is_some() {
+                    m.any_program_construct.push(slot);
+                } else if !rule.writes_any.is_empty() {
+                    m.any_program_writes.push(slot);
+                } else {
+                    m.any_program.push(slot);
+                }
             }
             let sub = match rule.subcommands.as_slice() {
                 [only] => only
@@ -171,21 +209,21 @@ impl CommandMatcher {
                     .filter(|w| !w.contains('*')),
                 _ => None,
             };
-            if let Some(pattern) = &rule.pattern {
-                patterns.push(pattern.clone());
-                m.pattern_slots.push(slot);
-                tags.0.push(rule.tag);
-            }
-            for glob in &rule.args_any {
-                arg_globs.push(glob_to_path_regex(glob));
-                m.arg_slots.push(slot);
-                tags.1.push(rule.tag);
-            }
-            for glob in &rule.writes_any {
-                write_globs.push(glob_to_path_regex(glob));
-                m.write_slots.push(slot);
-                tags.2.push(rule.tag);
-            }
+            let pattern = rule.pattern.as_ref().map(|p| {
+                patterns.push(p.clone());
+                pattern_tags.push(rule.tag);
+                patterns.len() - 1
+            });
+            let args = path_regex(&rule.args_any).map_err(|message| MatcherError {
+                tag: rule.tag,
+                field: "args_any",
+                message,
+            })?;
+            let writes = path_regex(&rule.writes_any).map_err(|message| MatcherError {
+                tag: rule.tag,
+                field: "writes_any",
+                message,
+            })?;
             m.rules.push(Rule {
                 tag: rule.tag,
                 subcommands: rule.subcommands.clone(),
@@ -204,11 +242,11 @@ impl CommandMatcher {
                     .iter()
                     .flat_map(|f| spellings(tables, &rule.programs, sub, f))
                     .collect(),
-                has_args: !rule.args_any.is_empty(),
-                has_writes: !rule.writes_any.is_empty(),
+                args,
+                writes,
                 piped_from: rule.piped_from.clone(),
                 construct: rule.construct,
-                has_pattern: rule.pattern.is_some(),
+                pattern,
             });
         }
         m.program_globs = globs.build().map_err(|e| MatcherError {
@@ -216,10 +254,8 @@ impl CommandMatcher {
             field: "program",
             message: e.message,
         })?;
-        m.patterns = RegexSet::new(&patterns).map_err(|e| set_error(&tags.0, "pattern", e))?;
-        m.arg_globs = RegexSet::new(&arg_globs).map_err(|e| set_error(&tags.1, "args_any", e))?;
-        m.write_globs =
-            RegexSet::new(&write_globs).map_err(|e| set_error(&tags.2, "writes_any", e))?;
+        m.patterns =
+            RegexSet::new(&patterns).map_err(|e| set_error(&pattern_tags, "pattern", e))?;
         Ok(m)
     }
 
@@ -231,8 +267,15 @@ impl CommandMatcher {
             let unknown_program = command.program.is_none();
             match command.program.as_deref() {
                 Some(program) => {
-                    if let Some(slots) = self.by_program.get(program) {
-                        candidates.extend(slots);
+                    if let Some(rules) = self.by_program.get(program) {
+                        candidates.extend(&rules.any);
+                        if let Some(slots) = command
+                            .subcommand()
+                            .next()
+                            .and_then(|sub| rules.by_subcommand.get(sub))
+                        {
+                            candidates.extend(slots);
+                        }
                     }
                     self.program_globs
                         .for_each_match(program, |s| candidates.push(s));
@@ -241,6 +284,12 @@ impl CommandMatcher {
             }
             if !unknown_program {
                 candidates.extend(&self.any_program);
+            }
+            if command.construct.is_some() {
+                candidates.extend(&self.any_program_construct);
+            }
+            if command.redirects.iter().any(|r| r.writes()) {
+                candidates.extend(&self.any_program_writes);
             }
             if candidates.is_empty() {
                 continue;
@@ -252,8 +301,7 @@ impl CommandMatcher {
                 let Some(rule) = self.rules.get(slot as usize) else {
                     continue;
                 };
-                if let Some(certain) = self.matches(rule, slot, command, unknown_program, &mut lazy)
-                {
+                if let Some(certain) = self.matches(rule, command, unknown_program, &mut lazy) {
                     found(Hit {
                         tag: rule.tag,
                         command: index,
@@ -268,7 +316,6 @@ impl CommandMatcher {
     fn matches(
         &self,
         rule: &Rule,
-        slot: u32,
         command: &SimpleCommand,
         unknown_program: bool,
         lazy: &mut Lazy,
@@ -286,7 +333,7 @@ impl CommandMatcher {
             && !rule
                 .subcommands
                 .iter()
-                .any(|alt| subcommand_matches(alt, &command.subcommand))
+                .any(|alt| subcommand_matches(alt, command))
         {
             return None;
         }
@@ -304,29 +351,39 @@ impl CommandMatcher {
             return None;
         }
         let mut certain = !unknown_program;
-        if rule.has_args {
-            let (hits, wild) = lazy.args.get_or_insert_with(|| self.arg_hits(command));
-            if !hits.get(slot as usize).copied().unwrap_or(false) {
+        if let Some(regex) = &rule.args {
+            let (views, wild) = lazy
+                .args
+                .get_or_insert_with(|| views(command.positionals.iter()));
+            if !views.iter().any(|v| regex.is_match(v.as_str())) {
                 if !*wild {
                     return None;
                 }
                 certain = false;
             }
         }
-        if rule.has_writes {
-            let (hits, wild) = lazy.writes.get_or_insert_with(|| self.write_hits(command));
-            if !hits.get(slot as usize).copied().unwrap_or(false) {
+        if let Some(regex) = &rule.writes {
+            let (views, wild) = lazy.writes.get_or_insert_with(|| {
+                views(
+                    command
+                        .redirects
+                        .iter()
+                        .filter(|r| r.writes())
+                        .map(|r| &r.target),
+                )
+            });
+            if !views.iter().any(|v| regex.is_match(v.as_str())) {
                 if !*wild {
                     return None;
                 }
                 certain = false;
             }
         }
-        if rule.has_pattern {
-            let hits = lazy
+        if let Some(index) = rule.pattern {
+            let matches = lazy
                 .patterns
-                .get_or_insert_with(|| self.pattern_hits(command));
-            if !hits.get(slot as usize).copied().unwrap_or(false) {
+                .get_or_insert_with(|| self.pattern_matches(command));
+            if !matches.contains(index) {
                 return None;
             }
         }
@@ -334,9 +391,9 @@ impl CommandMatcher {
         let shown = !rule.subcommands.is_empty()
             || !rule.flags_all.is_empty()
             || !rule.flags_any.is_empty()
-            || rule.has_args
-            || rule.has_writes
-            || rule.has_pattern
+            || rule.args.is_some()
+            || rule.writes.is_some()
+            || rule.pattern.is_some()
             || !rule.piped_from.is_empty();
         if unknown_program && !shown {
             return None;
@@ -344,57 +401,39 @@ impl CommandMatcher {
         Some(certain)
     }
 
-    fn slots(&self, set: &RegexSet, slots: &[u32], texts: &[&str]) -> Vec<bool> {
-        let mut hit = vec![false; self.rules.len()];
-        for text in texts {
-            set.for_each_match(text, |i| {
-                if let Some(cell) = slots.get(i).and_then(|&s| hit.get_mut(s as usize)) {
-                    *cell = true;
-                }
-            });
-        }
-        hit
-    }
-
-    fn arg_hits(&self, command: &SimpleCommand) -> (Vec<bool>, bool) {
-        let mut wild = false;
-        let mut texts = Vec::new();
-        for arg in &command.positionals {
-            if arg.dynamic {
-                wild = true;
-                continue;
-            }
-            texts.extend(path_views(&arg.text, arg.glob));
-        }
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        (self.slots(&self.arg_globs, &self.arg_slots, &refs), wild)
-    }
-
-    fn write_hits(&self, command: &SimpleCommand) -> (Vec<bool>, bool) {
-        let mut wild = false;
-        let mut texts = Vec::new();
-        for redirect in command.redirects.iter().filter(|r| r.writes()) {
-            if redirect.target.dynamic {
-                wild = true;
-                continue;
-            }
-            texts.extend(path_views(&redirect.target.text, redirect.target.glob));
-        }
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        (
-            self.slots(&self.write_globs, &self.write_slots, &refs),
-            wild,
-        )
-    }
-
-    fn pattern_hits(&self, command: &SimpleCommand) -> Vec<bool> {
+    fn pattern_matches(&self, command: &SimpleCommand) -> Matches {
         let mut text = command.text();
         if let (Some(_), Some(input)) = (&command.language, &command.input) {
             text.push('\n');
             text.push_str(input);
         }
-        self.slots(&self.patterns, &self.pattern_slots, &[&text])
+        self.patterns.matches(&text)
     }
+}
+
+/// One anchored regex for a list of path globs; `None` for an empty list.
+fn path_regex(globs: &[String]) -> Result<Option<Regex>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let regexes: Vec<String> = globs.iter().map(|g| glob_to_path_regex(g)).collect();
+    Regex::new_many(&regexes)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// The path views of known words, and whether any word is unknown.
+fn views<'w>(words: impl Iterator<Item = &'w Word>) -> (Vec<String>, bool) {
+    let mut wild = false;
+    let mut out = Vec::new();
+    for word in words {
+        if word.dynamic {
+            wild = true;
+        } else {
+            out.extend(path_views(&word.text, word.glob));
+        }
+    }
+    (out, wild)
 }
 
 /// How an argument is compared with path globs: its normalized spelling, and
@@ -415,11 +454,11 @@ fn path_views(text: &str, glob: bool) -> Vec<String> {
     views
 }
 
-fn subcommand_matches(globs: &[String], words: &[String]) -> bool {
-    globs.len() <= words.len()
+fn subcommand_matches(globs: &[String], command: &SimpleCommand) -> bool {
+    globs.len() <= command.subcommand_at.len()
         && globs
             .iter()
-            .zip(words)
+            .zip(command.subcommand())
             .all(|(glob, word)| wildcard(glob.as_bytes(), word.as_bytes()))
 }
 

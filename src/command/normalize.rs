@@ -93,10 +93,10 @@ pub(crate) fn normalize(
         let Some(first) = words.first().filter(|w| w.is_known()) else {
             break;
         };
-        let name = basename(&first.text).to_owned();
-        let Some(wrapper) = tables.wrapper(&name) else {
+        let Some(wrapper) = tables.wrapper(basename(&first.text)) else {
             break;
         };
+        let name = basename(&first.text).to_owned();
         let origin = Origin {
             span: raw.span,
             depth: raw.depth,
@@ -509,10 +509,15 @@ fn build(
     if let (Some(first), Some(name)) = (argv.first_mut(), &program) {
         first.text.clone_from(name);
     }
-    let name = program.as_deref().unwrap_or("");
-    let mut flags: Vec<String> = Vec::new();
-    let mut positionals = Vec::new();
-    let mut subcommand: Vec<String> = Vec::new();
+    let info = program.as_deref().and_then(|p| tables.program(p));
+    let canonical = |sub: Option<&str>, flag: &str| -> Option<String> {
+        let canonical = info?.canonical(sub, flag);
+        (canonical != flag).then(|| canonical.to_owned())
+    };
+    let takes_value = |flag: &str| info.is_some_and(|i| i.takes_value(flag));
+    let mut flags: Vec<String> = Vec::with_capacity(4);
+    let mut positionals: Vec<Word> = Vec::with_capacity(argv.len());
+    let mut subcommand: Vec<usize> = Vec::with_capacity(4);
     let mut after_dashes = false;
     let mut value_next = false;
     for word in argv.iter().skip(1) {
@@ -523,56 +528,62 @@ fn build(
             continue;
         }
         if after_dashes || word.dynamic || !text.starts_with('-') || text.len() < 2 {
-            positionals.push(word.clone());
             if !word.dynamic {
-                subcommand.push(word.text.clone());
+                subcommand.push(positionals.len());
             }
+            positionals.push(word.clone());
             continue;
         }
         if text == "--" {
             after_dashes = true;
             continue;
         }
-        let sub = subcommand.first().map(String::as_str);
-        if let Some(long) = text.strip_prefix("--") {
-            let (flag, value) = match long.split_once('=') {
-                Some((f, v)) => (format!("--{f}"), Some(v)),
-                None => (text.to_owned(), None),
+        let sub = subcommand
+            .first()
+            .and_then(|&i| positionals.get(i))
+            .map(|w: &Word| w.text.as_str());
+        if text.starts_with("--") {
+            let (flag, value) = match text.split_once('=') {
+                Some((f, v)) => (f, Some(v)),
+                None => (text, None),
             };
+            value_next = value.is_none() && takes_value(flag);
+            push_flag(&mut flags, flag);
+            if let Some(c) = canonical(sub, flag) {
+                push_flag(&mut flags, &c);
+            }
             if let Some(value) = value {
                 positionals.push(Word {
                     text: value.to_owned(),
                     ..word.clone()
                 });
-            } else {
-                value_next = tables.takes_value(name, &flag);
             }
-            push_flag(&mut flags, tables.canonical(name, sub, &flag));
-            push_flag(&mut flags, &flag);
             continue;
         }
-        value_next = tables.takes_value(name, text);
+        value_next = takes_value(text);
         push_flag(&mut flags, text);
-        push_flag(&mut flags, tables.canonical(name, sub, text));
+        if let Some(c) = canonical(sub, text) {
+            push_flag(&mut flags, &c);
+        }
         // A cluster of single-letter flags: `-rf` is `-r -f`.
         if text.len() > 2 && text.bytes().skip(1).all(|b| b.is_ascii_alphanumeric()) {
-            for c in text.chars().skip(1) {
-                let single = format!("-{c}");
-                push_flag(&mut flags, tables.canonical(name, sub, &single));
-                push_flag(&mut flags, &single);
+            for b in text.bytes().skip(1) {
+                let pair = [b'-', b];
+                let single = std::str::from_utf8(&pair).unwrap_or("-");
+                push_flag(&mut flags, single);
+                if let Some(c) = canonical(sub, single) {
+                    push_flag(&mut flags, &c);
+                }
             }
         }
     }
-    let language = program
-        .as_deref()
-        .and_then(|p| tables.language(p))
-        .map(str::to_owned);
+    let language = info.and_then(|i| i.language.clone());
     SimpleCommand {
         program,
         argv,
         flags,
         positionals,
-        subcommand,
+        subcommand_at: subcommand,
         redirects,
         input,
         language,

@@ -22,8 +22,9 @@ pub struct SimpleCommand {
     pub flags: Vec<String>,
     /// Arguments that are not flags (values of `--opt=value` included).
     pub positionals: Vec<Word>,
-    /// Positionals that are not option values, in order: `git -C x push -f` gives `["push"]`.
-    pub subcommand: Vec<String>,
+    /// Indices into `positionals` of those that are not option values, in
+    /// order: for `git -C x push -f`, the index of `push` (see [`SimpleCommand::subcommand`]).
+    pub subcommand_at: Vec<usize>,
     /// Redirections of the command.
     pub redirects: Vec<Redirect>,
     /// A here-document or here-string body fed to it.
@@ -51,6 +52,15 @@ impl SimpleCommand {
             out.push_str(&word.text);
         }
         out
+    }
+
+    /// The positionals that are not option values, in order: the subcommand
+    /// words (`git -C x push -f` gives `push`).
+    pub fn subcommand(&self) -> impl Iterator<Item = &str> {
+        self.subcommand_at
+            .iter()
+            .filter_map(|&i| self.positionals.get(i))
+            .map(|w| w.text.as_str())
     }
 
     /// True when the command has `flag` (canonical or as written).

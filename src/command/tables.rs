@@ -8,7 +8,9 @@
 //! as a problem, so commands fail closed (`ask`) rather than open; the test
 //! suite loads it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -70,94 +72,125 @@ struct File {
     languages: HashMap<String, Language>,
 }
 
-/// The loaded tables.
-#[derive(Debug)]
-pub(crate) struct Tables {
-    wrappers: HashMap<String, Wrapper>,
-    /// Scope (`rm`, `git push`) → alias → canonical flag.
-    aliases: HashMap<String, HashMap<String, String>>,
-    value_options: HashMap<String, HashSet<String>>,
-    language_of: HashMap<String, String>,
-    code_options: HashMap<String, Vec<String>>,
+/// The flag aliases of one program: for the program as a whole, and per subcommand.
+#[derive(Debug, Default)]
+pub(crate) struct FlagScopes {
+    plain: Option<FxHashMap<String, String>>,
+    by_subcommand: FxHashMap<String, FxHashMap<String, String>>,
 }
 
-impl Tables {
-    fn load() -> Result<Tables, String> {
-        let file: File = toml::from_str(PROGRAMS).map_err(|e| format!("programs.toml: {e}"))?;
-        let mut aliases = HashMap::new();
-        for (scope, table) in file.flags {
-            let mut map = HashMap::new();
-            for (canonical, names) in table {
-                for alias in names {
-                    map.insert(alias, canonical.clone());
-                }
-                map.insert(canonical.clone(), canonical);
-            }
-            aliases.insert(scope, map);
-        }
-        let value_options = file
-            .options
-            .into_iter()
-            .map(|(program, o)| (program, o.value_options.into_iter().collect()))
-            .collect();
-        let mut language_of = HashMap::new();
-        let mut code_options = HashMap::new();
-        for (language, spec) in file.languages {
-            for program in spec.programs {
-                language_of.insert(program, language.clone());
-            }
-            code_options.insert(language, spec.code_options);
-        }
-        Ok(Tables {
-            wrappers: file.wrappers,
-            aliases,
-            value_options,
-            language_of,
-            code_options,
-        })
-    }
+/// Everything the tables know of one program, found with one lookup.
+#[derive(Debug, Default)]
+pub(crate) struct Program {
+    pub(crate) wrapper: Option<Wrapper>,
+    flags: FlagScopes,
+    value_options: FxHashSet<String>,
+    pub(crate) language: Option<String>,
+}
 
-    /// The wrapper spec of `program`, if it runs other programs.
-    pub(crate) fn wrapper(&self, program: &str) -> Option<&Wrapper> {
-        self.wrappers.get(program)
-    }
-
-    /// The canonical name of `flag` for `program` (and its subcommand, when
-    /// the table has a scope for it); the flag itself when unknown.
-    pub(crate) fn canonical<'a>(
-        &'a self,
-        program: &str,
-        subcommand: Option<&str>,
-        flag: &'a str,
-    ) -> &'a str {
-        let scoped = subcommand.and_then(|sub| self.aliases.get(&format!("{program} {sub}")));
+impl Program {
+    /// The canonical name of `flag` (under `subcommand` when the table has a
+    /// scope for it); the flag itself when unknown.
+    pub(crate) fn canonical<'a>(&'a self, subcommand: Option<&str>, flag: &'a str) -> &'a str {
+        let scoped = subcommand.and_then(|sub| self.flags.by_subcommand.get(sub));
         scoped
             .and_then(|m| m.get(flag))
-            .or_else(|| self.aliases.get(program).and_then(|m| m.get(flag)))
+            .or_else(|| self.flags.plain.as_ref().and_then(|m| m.get(flag)))
             .map_or(flag, String::as_str)
     }
 
-    /// True when the table knows `flag` for `program` (scoped or not), or
-    /// knows nothing of the program at all.
-    pub(crate) fn knows_flag(&self, program: &str, subcommand: Option<&str>, flag: &str) -> bool {
-        let scoped = subcommand.and_then(|sub| self.aliases.get(&format!("{program} {sub}")));
-        let plain = self.aliases.get(program);
+    /// True when the table knows `flag` (scoped or not), or knows no flags of the program.
+    fn knows_flag(&self, subcommand: Option<&str>, flag: &str) -> bool {
+        let scoped = subcommand.and_then(|sub| self.flags.by_subcommand.get(sub));
+        let plain = self.flags.plain.as_ref();
         if scoped.is_none() && plain.is_none() {
             return true;
         }
         scoped.is_some_and(|m| m.contains_key(flag)) || plain.is_some_and(|m| m.contains_key(flag))
     }
 
-    /// True when `option` of `program` takes the next word as its value.
-    pub(crate) fn takes_value(&self, program: &str, option: &str) -> bool {
-        self.value_options
-            .get(program)
-            .is_some_and(|set| set.contains(option))
+    /// True when `option` takes the next word as its value.
+    pub(crate) fn takes_value(&self, option: &str) -> bool {
+        self.value_options.contains(option)
+    }
+}
+
+/// The loaded tables. Lookups use a fast unkeyed hash: the tables are fixed
+/// data, so hostile lookups cannot lengthen their chains.
+#[derive(Debug)]
+pub(crate) struct Tables {
+    programs: FxHashMap<String, Program>,
+    code_options: FxHashMap<String, Vec<String>>,
+}
+
+impl Tables {
+    fn load() -> Result<Tables, String> {
+        let file: File = toml::from_str(PROGRAMS).map_err(|e| format!("programs.toml: {e}"))?;
+        let mut programs: FxHashMap<String, Program> = FxHashMap::default();
+        for (name, wrapper) in file.wrappers {
+            programs.entry(name).or_default().wrapper = Some(wrapper);
+        }
+        for (scope, table) in file.flags {
+            let mut map = FxHashMap::default();
+            for (canonical, names) in table {
+                for alias in names {
+                    map.insert(alias, canonical.clone());
+                }
+                map.insert(canonical.clone(), canonical);
+            }
+            // `git push` is program `git`, subcommand `push`.
+            match scope.split_once(' ') {
+                Some((program, sub)) => {
+                    let entry = programs.entry(program.to_owned()).or_default();
+                    entry.flags.by_subcommand.insert(sub.to_owned(), map);
+                }
+                None => programs.entry(scope).or_default().flags.plain = Some(map),
+            }
+        }
+        for (program, options) in file.options {
+            programs.entry(program).or_default().value_options =
+                options.value_options.into_iter().collect();
+        }
+        let mut code_options = FxHashMap::default();
+        for (language, spec) in file.languages {
+            for program in spec.programs {
+                programs.entry(program).or_default().language = Some(language.clone());
+            }
+            code_options.insert(language, spec.code_options);
+        }
+        Ok(Tables {
+            programs,
+            code_options,
+        })
     }
 
-    /// The language `program` reads (`sql` for `psql`), if any.
-    pub(crate) fn language(&self, program: &str) -> Option<&str> {
-        self.language_of.get(program).map(String::as_str)
+    /// What the tables know of `program`, if anything.
+    pub(crate) fn program(&self, program: &str) -> Option<&Program> {
+        self.programs.get(program)
+    }
+
+    /// The wrapper spec of `program`, if it runs other programs.
+    pub(crate) fn wrapper(&self, program: &str) -> Option<&Wrapper> {
+        self.program(program).and_then(|p| p.wrapper.as_ref())
+    }
+
+    /// The canonical name of `flag` for `program` (see [`Program::canonical`]).
+    pub(crate) fn canonical<'a>(
+        &'a self,
+        program: &str,
+        subcommand: Option<&str>,
+        flag: &'a str,
+    ) -> &'a str {
+        match self.program(program) {
+            Some(p) => p.canonical(subcommand, flag),
+            None => flag,
+        }
+    }
+
+    /// True when the table knows `flag` for `program`, or knows no flags of it.
+    pub(crate) fn knows_flag(&self, program: &str, subcommand: Option<&str>, flag: &str) -> bool {
+        self.program(program)
+            .is_none_or(|p| p.knows_flag(subcommand, flag))
     }
 
     /// The options of `language`'s programs that carry code (`-c`, `--eval`).
@@ -189,8 +222,8 @@ mod tests {
         assert_eq!(t.canonical("git", Some("push"), "--force"), "-f");
         assert_eq!(t.canonical("git", Some("clean"), "--dry-run"), "-n");
         assert_eq!(t.canonical("unknown", None, "-x"), "-x");
-        assert!(t.takes_value("git", "-C"));
-        assert_eq!(t.language("psql"), Some("sql"));
+        assert!(t.program("git").unwrap().takes_value("-C"));
+        assert_eq!(t.program("psql").unwrap().language.as_deref(), Some("sql"));
         assert!(t.wrapper("sudo").is_some());
     }
 }

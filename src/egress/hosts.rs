@@ -11,13 +11,13 @@
 //! Names given to [`HostSet::for_each_match`] must already be canonical
 //! (lowercase, IDNA, no trailing dot); the analyzer's job, not this matcher's.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A set of exact and wildcard host patterns, each tagged with a value (a rule index).
 #[derive(Debug, Clone, Default)]
 pub struct HostSet {
-    exact: HashMap<Box<str>, Vec<u32>>,
-    subdomains: HashMap<Box<str>, Vec<u32>>,
+    exact: FxHashMap<Box<str>, Vec<u32>>,
+    subdomains: FxHashMap<Box<str>, Vec<u32>>,
 }
 
 impl HostSet {

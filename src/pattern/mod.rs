@@ -8,4 +8,4 @@ mod glob;
 mod regex_set;
 
 pub use glob::glob_to_regex;
-pub use regex_set::{check_regex, RegexSet, RegexSetError};
+pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};

@@ -81,6 +81,17 @@ impl RegexSet {
         self.len() == 0
     }
 
+    /// Every pattern that matches somewhere in `haystack`, as a set to query
+    /// with [`Matches::contains`] (one search, no iteration over the patterns).
+    pub fn matches(&self, haystack: &str) -> Matches {
+        let Some(regex) = &self.regex else {
+            return Matches(None);
+        };
+        let mut set = PatternSet::new(regex.pattern_len());
+        regex.which_overlapping_matches(&Input::new(haystack), &mut set);
+        Matches(Some(set))
+    }
+
     /// Calls `found` with the index of every pattern that matches somewhere in
     /// `haystack`, in increasing order.
     pub fn for_each_match(&self, haystack: &str, mut found: impl FnMut(usize)) {
@@ -91,6 +102,20 @@ impl RegexSet {
         regex.which_overlapping_matches(&Input::new(haystack), &mut set);
         for pattern in set.iter() {
             found(pattern.as_usize());
+        }
+    }
+}
+
+/// The patterns of a [`RegexSet`] that matched one haystack.
+#[derive(Debug, Clone)]
+pub struct Matches(Option<PatternSet>);
+
+impl Matches {
+    /// True when pattern `index` matched.
+    pub fn contains(&self, index: usize) -> bool {
+        match (&self.0, regex_automata::PatternID::new(index)) {
+            (Some(set), Ok(pid)) => pid.as_usize() < set.capacity() && set.contains(pid),
+            _ => false,
         }
     }
 }

@@ -1,20 +1,27 @@
 //! Tool name matching: exact names by hash, globs by one automaton.
 //!
 //! Exact names (`Bash`, `mcp__github__delete_repository`) go into a hash map;
-//! every glob of the policy (`mcp__github__*`) is translated to an anchored
-//! regular expression and joins one [`RegexSet`]. A lookup is one hash probe
-//! plus one automaton search over the name, whatever the number of rules;
+//! globs that are a literal prefix and one trailing `*` (`mcp__github__*`,
+//! `mkfs.*`) are tested with `starts_with`; every other glob is translated to
+//! an anchored regular expression and joins one [`RegexSet`]. A lookup is one
+//! hash probe, the prefix tests, and at most one automaton search over the
+//! name, whatever the number of glob rules;
 //! names are short, so the search is short too. Matching is case-sensitive:
 //! tool names are identifiers chosen by their server.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+
+/// Most `prefix*` globs tested one by one before they go to the automaton.
+pub const MAX_PREFIX_TESTS: usize = 16;
 
 /// A set of exact names and globs, each tagged with a value (a rule index).
 #[derive(Debug, Clone, Default)]
 pub struct NameSet {
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: FxHashMap<Box<str>, Vec<u32>>,
+    /// Globs of the form `literal*`, tested with `starts_with`.
+    prefixes: Vec<(Box<str>, u32)>,
     globs: RegexSet,
     glob_tags: Vec<u32>,
 }
@@ -22,7 +29,8 @@ pub struct NameSet {
 /// Collects names and globs before [`NameSetBuilder::build`] compiles them.
 #[derive(Debug, Default)]
 pub struct NameSetBuilder {
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: FxHashMap<Box<str>, Vec<u32>>,
+    prefixes: Vec<(Box<str>, u32)>,
     globs: Vec<String>,
     glob_tags: Vec<u32>,
 }
@@ -35,14 +43,29 @@ impl NameSetBuilder {
 
     /// Adds a glob (`*` any run, `?` one character).
     pub fn glob(&mut self, glob: &str, tag: u32) {
-        self.globs.push(glob_to_regex(glob));
-        self.glob_tags.push(tag);
+        match glob.strip_suffix('*') {
+            Some(prefix) if !prefix.contains(['*', '?']) => {
+                self.prefixes.push((prefix.into(), tag));
+            }
+            _ => {
+                self.globs.push(glob_to_regex(glob));
+                self.glob_tags.push(tag);
+            }
+        }
     }
 
-    /// Compiles the globs into one automaton.
-    pub fn build(self) -> Result<NameSet, RegexSetError> {
+    /// Compiles the globs into one automaton. A few prefix globs are tested
+    /// directly; past [`MAX_PREFIX_TESTS`] they join the automaton too.
+    pub fn build(mut self) -> Result<NameSet, RegexSetError> {
+        if self.prefixes.len() > MAX_PREFIX_TESTS {
+            for (prefix, tag) in std::mem::take(&mut self.prefixes) {
+                self.globs.push(glob_to_regex(&format!("{prefix}*")));
+                self.glob_tags.push(tag);
+            }
+        }
         Ok(NameSet {
             exact: self.exact,
+            prefixes: self.prefixes,
             globs: RegexSet::new(&self.globs)?,
             glob_tags: self.glob_tags,
         })
@@ -59,6 +82,14 @@ impl NameSet {
     pub fn for_each_match(&self, name: &str, mut found: impl FnMut(u32)) {
         if let Some(tags) = self.exact.get(name) {
             tags.iter().copied().for_each(&mut found);
+        }
+        for (prefix, tag) in &self.prefixes {
+            if name.starts_with(&**prefix) {
+                found(*tag);
+            }
+        }
+        if self.globs.is_empty() {
+            return;
         }
         let tags = &self.glob_tags;
         self.globs.for_each_match(name, |i| {

@@ -1,0 +1,79 @@
+//! Command decisions on the embedded default policy.
+//!
+//! `command/*` decides whole command lines (parse, normalize, match,
+//! combine): a short command, a typical agent command under 200 bytes, a
+//! dangerous one, a benign line that names no guarded program (the prefilter
+//! path: one hash lookup per simple command, no regex), and a 4 KiB
+//! here-document. `command_parts/*` splits the typical case into analysis
+//! alone and decision. `command_peer/raw_regex_scan` is what a regex guard
+//! does — every pattern of the default packs as one multi-pattern automaton
+//! over the raw line, no parsing — measured in the same run as a floor to
+//! compare against (it is cheaper and easy to bypass).
+//!
+//! Run: `cargo bench --bench commands`; medians are in
+//! `target/criterion/<group>/<case>/new/estimates.json`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use portcullis::pattern::RegexSet;
+use portcullis::Engine;
+
+const SHORT: &str = "ls -la";
+const TYPICAL: &str =
+    "git add -A && git commit -m 'fix: handle empty input in parser' && git push origin feature/parser-fix";
+const DANGEROUS: &str = "cd /srv && sudo rm -rf /var/lib/postgresql/data";
+const UNGUARDED: &str = "ls -la src/ && cat README.md | head -50 && wc -l src/*.rs";
+
+fn heredoc() -> String {
+    let line = "Some notes the agent writes into a file, one line of many.\n";
+    format!(
+        "cat <<'EOF' > notes.md\n{}EOF\n",
+        line.repeat(4096 / line.len())
+    )
+}
+
+fn commands(c: &mut Criterion) {
+    let engine = Engine::default_policy().expect("default policy compiles");
+    let heredoc = heredoc();
+    let mut group = c.benchmark_group("command");
+    for (name, line) in [
+        ("short", SHORT),
+        ("typical", TYPICAL),
+        ("dangerous", DANGEROUS),
+        ("unguarded", UNGUARDED),
+        ("heredoc_4k", heredoc.as_str()),
+    ] {
+        group.bench_function(name, |b| b.iter(|| engine.check_command(black_box(line))));
+    }
+    group.finish();
+
+    let mut parts = c.benchmark_group("command_parts");
+    parts.bench_function("analyze_typical", |b| {
+        b.iter(|| portcullis::command::analyze(black_box(TYPICAL)))
+    });
+    parts.bench_function("decide_typical", |b| {
+        b.iter(|| engine.check_command(black_box(TYPICAL)))
+    });
+    parts.finish();
+
+    let policy = portcullis::defaults::policy().expect("default policy reads");
+    let patterns: Vec<String> = policy
+        .commands
+        .iter()
+        .filter_map(|r| r.pattern.clone())
+        .collect();
+    let set = RegexSet::new(&patterns).expect("patterns compile");
+    let mut peer = c.benchmark_group("command_peer");
+    peer.bench_function("raw_regex_scan_typical", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            set.for_each_match(black_box(TYPICAL), |_| n += 1);
+            n
+        })
+    });
+    peer.finish();
+}
+
+criterion_group!(benches, commands);
+criterion_main!(benches);
