@@ -3,7 +3,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -16,6 +16,16 @@ fn portcullis(args: &[&str]) -> Output {
 
 fn code(args: &[&str]) -> i32 {
     portcullis(args).status.code().expect("exit code")
+}
+
+/// `portcullis eval` on the default policy, with piped stdin and stdout.
+fn spawn_eval() -> Child {
+    Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("eval")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 fn good_policy() -> String {
@@ -156,12 +166,7 @@ fn eval_keeps_order_and_survives_malformed_lines() {
         r#"{"id": 6, "tool": {"name": "Read"}}"#,
     ]
     .join("\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("eval")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_eval();
     child
         .stdin
         .take()
@@ -201,12 +206,7 @@ fn eval_keeps_order_and_survives_malformed_lines() {
 
 #[test]
 fn eval_streams_each_decision_before_the_next_line() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("eval")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_eval();
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -240,12 +240,7 @@ fn eval_streams_each_decision_before_the_next_line() {
 
 #[test]
 fn eval_bounds_line_length() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("eval")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_eval();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         let huge = format!(r#"{{"command": "{}"}}"#, "a".repeat(2 << 20));

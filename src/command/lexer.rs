@@ -154,14 +154,7 @@ impl Parser<'_, '_> {
     }
 
     fn push_char(&mut self, w: &mut Word) {
-        match self.rest().chars().next() {
-            Some(c) => {
-                w.text.push(c);
-                self.pos += c.len_utf8();
-            }
-            // Never stall: a position inside a character moves on by a byte.
-            None => self.pos += 1,
-        }
+        self.push_text_char(&mut w.text);
     }
 
     /// The inside of `"…"`, after the opening quote.
@@ -366,12 +359,14 @@ impl Parser<'_, '_> {
         sub.parse();
     }
 
+    /// Moves one character from the input to `out`.
     fn push_text_char(&mut self, out: &mut String) {
         match self.rest().chars().next() {
             Some(c) => {
                 out.push(c);
                 self.pos += c.len_utf8();
             }
+            // Never stall: a position inside a character moves on by a byte.
             None => self.pos += 1,
         }
     }

@@ -264,7 +264,8 @@ impl CommandMatcher {
         let mut candidates: Vec<u32> = Vec::new();
         for (index, command) in commands.iter().enumerate() {
             candidates.clear();
-            let unknown_program = command.program.is_none();
+            // No words at all (`> /dev/sda`) is no program, not an unknown one.
+            let unknown_program = command.program.is_none() && !command.argv.is_empty();
             match command.program.as_deref() {
                 Some(program) => {
                     if let Some(rules) = self.by_program.get(program) {
@@ -280,7 +281,10 @@ impl CommandMatcher {
                     self.program_globs
                         .for_each_match(program, |s| candidates.push(s));
                 }
-                None => candidates.extend(0..u32::try_from(self.rules.len()).unwrap_or(0)),
+                None if unknown_program => {
+                    candidates.extend(0..u32::try_from(self.rules.len()).unwrap_or(0));
+                }
+                None => {}
             }
             if !unknown_program {
                 candidates.extend(&self.any_program);

@@ -215,9 +215,11 @@ impl Engine {
         finish(compiled, Kind::Http, candidates)
     }
 
-    /// Decides a tool call named `name` with `arguments`.
+    /// Decides a tool call named `name` with `arguments`. Tool rules match on
+    /// the name; the arguments are not inspected yet (routing commands, URLs,
+    /// SQL and paths found in arguments to their analyzers is tracked work).
     pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
-        let _ = arguments; // argument routing comes with the tool-call analyzers
+        let _ = arguments;
         let compiled = &*self.inner;
         let mut matched = Vec::new();
         compiled
