@@ -2,10 +2,11 @@
 //!
 //! `command/*` decides whole command lines (parse, normalize, match,
 //! combine): a short command, a typical agent command under 200 bytes, a
-//! dangerous one, a benign line that names no guarded program (the prefilter
-//! path: one hash lookup per simple command, no regex), and a 4 KiB
+//! dangerous one, a benign line that names no guarded program and no shell
+//! syntax that could hide one (the prefilter path: one aho-corasick scan, no
+//! parse), and a 4 KiB
 //! here-document. `command_parts/*` splits the typical case into analysis
-//! alone and decision. `command_peer/raw_regex_scan` is what a regex guard
+//! alone and decision, and times the unguarded line with the prefilter off. `command_peer/raw_regex_scan` is what a regex guard
 //! does — every pattern of the default packs as one multi-pattern automaton
 //! over the raw line, no parsing — measured in the same run as a floor to
 //! compare against (it is cheaper and easy to bypass).
@@ -23,7 +24,7 @@ const SHORT: &str = "ls -la";
 const TYPICAL: &str =
     "git add -A && git commit -m 'fix: handle empty input in parser' && git push origin feature/parser-fix";
 const DANGEROUS: &str = "cd /srv && sudo rm -rf /var/lib/postgresql/data";
-const UNGUARDED: &str = "ls -la src/ && cat README.md | head -50 && wc -l src/*.rs";
+const UNGUARDED: &str = "ls -la src && wc -l README.md && pwd && echo done";
 
 fn heredoc() -> String {
     let line = "Some notes the agent writes into a file, one line of many.\n";
@@ -54,6 +55,9 @@ fn commands(c: &mut Criterion) {
     });
     parts.bench_function("decide_typical", |b| {
         b.iter(|| engine.check_command(black_box(TYPICAL)))
+    });
+    parts.bench_function("unguarded_without_prefilter", |b| {
+        b.iter(|| engine.check_command_analyzed(black_box(UNGUARDED)))
     });
     parts.finish();
 

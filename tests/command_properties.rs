@@ -206,3 +206,90 @@ fn decisions_name_the_simple_command_that_decided() {
     assert_eq!(detail.argv, ["rm", "-fr", "/opt/app"]);
     assert_eq!(detail.via, ["sudo"]);
 }
+
+/// Words that make lines close to what the prefilter must not skip.
+const PREFILTER_WORDS: &[&str] = &[
+    "rm",
+    "-rf",
+    "/",
+    "~",
+    "ls",
+    "format",
+    "term",
+    "git",
+    "push",
+    "--force",
+    "sudo",
+    "env",
+    "find",
+    "-delete",
+    "xargs",
+    "curl",
+    "sh",
+    "bash",
+    "|",
+    "&&",
+    ";",
+    "\n",
+    "mkfs.ext4",
+    "mkfsx",
+    "/bin/rm",
+    "kill",
+    "-1",
+    "history",
+    "-c",
+    "shutdown",
+    "cat",
+    ".env",
+    "python3",
+    "-",
+    "nice",
+    "a",
+    "x/rm",
+    "rmdir",
+    "docker",
+    "volume",
+    "terraform",
+    "destroy",
+    "'",
+    "$x",
+    "*",
+    "{rm,-rf}",
+    ">",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn prefilter_never_changes_a_decision(
+        words in prop::collection::vec(prop::sample::select(PREFILTER_WORDS), 0..10),
+        glue in prop::collection::vec(prop::sample::select(&[" ", "", "\t"][..]), 10),
+    ) {
+        let engine = Engine::default_policy().unwrap();
+        let mut line = String::new();
+        for (i, w) in words.iter().enumerate() {
+            line.push_str(w);
+            line.push_str(glue[i % glue.len()]);
+        }
+        prop_assert_eq!(engine.check_command(&line), engine.check_command_analyzed(&line), "line {:?}", line);
+    }
+}
+
+#[test]
+fn prefilter_agrees_on_every_corpus_line() {
+    let engine = Engine::default_policy().unwrap();
+    for file in ["corpus/commands.tsv", "corpus/commands_extra.tsv"] {
+        for line in common::read(file).lines().filter(|l| !l.starts_with('#')) {
+            let Some((_, command)) = line.split_once('\t') else {
+                continue;
+            };
+            let command = command.replace("\\n", "\n");
+            assert_eq!(
+                engine.check_command(&command),
+                engine.check_command_analyzed(&command),
+                "{command:?}"
+            );
+        }
+    }
+}

@@ -30,6 +30,22 @@ pub use word::Word;
 
 use parser::{Context, Parser};
 
+/// Bytes through which shell syntax can make a command run a program whose
+/// name does not appear literally in the line: quotes and escapes (`r''m`),
+/// expansions (`$x`, `` `…` ``), brace expansion and globs (`r{m,}`,
+/// `/bin/r?`), assignments, redirections and here-documents, subshells and
+/// function bodies. A line with none of them runs only the programs it names.
+pub const SYNTAX_TRIGGERS: &[u8] = b"'\"\\$`{}=<>()*?[";
+
+/// The names of programs that run or read code beyond their own name
+/// (wrappers such as `sudo`, `find`, `xargs`, shells, interpreters): a line
+/// naming none of them and none of [`SYNTAX_TRIGGERS`] runs only the
+/// programs it names. `None` when the program table failed to load.
+pub fn code_runners() -> Option<Vec<String>> {
+    let tables = tables::tables().ok()?;
+    Some(tables.code_runners().map(str::to_owned).collect())
+}
+
 /// What a command line would run, and what could not be understood.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {

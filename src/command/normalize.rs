@@ -90,7 +90,7 @@ pub(crate) fn normalize(
             ctx.problem(raw.span.0, "too many nested wrappers");
             break;
         }
-        let Some(first) = words.first().filter(|w| w.is_known()) else {
+        let Some(first) = words.first().filter(|w| w.is_known() && !w.glob) else {
             break;
         };
         let Some(wrapper) = tables.wrapper(basename(&first.text)) else {
@@ -501,9 +501,10 @@ fn build(
     tables: &Tables,
     piped: Option<&SimpleCommand>,
 ) -> SimpleCommand {
+    // A command word with a glob (`/bin/r?`) runs whatever it expands to: unknown.
     let program = argv
         .first()
-        .filter(|w| w.is_known())
+        .filter(|w| w.is_known() && !w.glob)
         .map(|w| basename(&w.text).to_owned());
     let mut argv = argv;
     if let (Some(first), Some(name)) = (argv.first_mut(), &program) {

@@ -164,6 +164,16 @@ impl Tables {
         })
     }
 
+    /// Every program that runs or reads code beyond its own name: wrappers
+    /// (`sudo`, `bash`, `find`, `xargs`, …) and programs that read another
+    /// language (`python`, `psql`, …).
+    pub(crate) fn code_runners(&self) -> impl Iterator<Item = &str> {
+        self.programs
+            .iter()
+            .filter(|(_, p)| p.wrapper.is_some() || p.language.is_some())
+            .map(|(name, _)| name.as_str())
+    }
+
     /// What the tables know of `program`, if anything.
     pub(crate) fn program(&self, program: &str) -> Option<&Program> {
         self.programs.get(program)

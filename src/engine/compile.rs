@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use super::prefilter::CommandPrefilter;
 use super::Engine;
 use crate::command::matcher::{ArgvRule, CommandMatcher};
 use crate::command::Construct;
@@ -64,6 +65,7 @@ pub(crate) struct Compiled {
     defaults: [DefaultVerdict; 3],
     pub(crate) egress: EgressIndex,
     pub(crate) commands: CommandMatcher,
+    pub(crate) command_prefilter: CommandPrefilter,
     pub(crate) tool_names: NameSet,
 }
 
@@ -219,6 +221,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         ],
         egress,
         commands,
+        command_prefilter: CommandPrefilter::new(policy),
         tool_names,
     }))
 }

@@ -12,6 +12,7 @@ mod combine;
 mod compile;
 mod examples;
 mod lint;
+mod prefilter;
 
 use std::sync::{Arc, OnceLock};
 
@@ -120,6 +121,27 @@ impl Engine {
     /// matched, the most severe verdict decides, and anything the analyzer
     /// could not understand makes the decision at least `ask`.
     pub fn check_command(&self, command: &str) -> Decision {
+        if command.len() > MAX_COMMAND_BYTES {
+            return refused(
+                Kind::Command,
+                Effect::Ask,
+                format!(
+                    "command is {} bytes, beyond the {MAX_COMMAND_BYTES}-byte analysis bound",
+                    command.len()
+                ),
+            );
+        }
+        let compiled = &*self.inner;
+        if !compiled.command_prefilter.needs_analysis(command) {
+            return combine::combine(compiled, Kind::Command, &mut []).0;
+        }
+        self.check_command_analyzed(command)
+    }
+
+    /// [`Engine::check_command`] without the literal prefilter: every line is
+    /// parsed. Decides exactly alike; exposed for tests and benchmarks.
+    #[doc(hidden)]
+    pub fn check_command_analyzed(&self, command: &str) -> Decision {
         if command.len() > MAX_COMMAND_BYTES {
             return refused(
                 Kind::Command,
