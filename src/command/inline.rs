@@ -94,7 +94,7 @@ fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
     };
     let mut words = command.argv.iter().skip(1).peekable();
     while let Some(word) = words.next() {
-        if options.contains(&word.text) {
+        if options.iter().any(|o| *o == word.text) {
             if let Some(value) = words.next().filter(|w| w.is_known()) {
                 code.push(value.text.as_str());
             }

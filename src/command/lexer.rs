@@ -154,7 +154,14 @@ impl Parser<'_, '_> {
     }
 
     fn push_char(&mut self, w: &mut Word) {
-        self.push_text_char(&mut w.text);
+        match self.rest().chars().next() {
+            Some(c) => {
+                w.text.push(c);
+                self.pos += c.len_utf8();
+            }
+            // Never stall: a position inside a character moves on by a byte.
+            None => self.pos += 1,
+        }
     }
 
     /// The inside of `"…"`, after the opening quote.
@@ -366,7 +373,6 @@ impl Parser<'_, '_> {
                 out.push(c);
                 self.pos += c.len_utf8();
             }
-            // Never stall: a position inside a character moves on by a byte.
             None => self.pos += 1,
         }
     }
@@ -468,7 +474,7 @@ pub(crate) fn expand_braces(word: &Word) -> Result<Option<Vec<Word>>, String> {
     Ok(Some(
         out.into_iter()
             .map(|text| Word {
-                text,
+                text: text.into(),
                 braces: Vec::new(),
                 ..word.clone()
             })

@@ -12,6 +12,8 @@
 //! unknown otherwise). Cost: linear in the words, plus one re-parse per
 //! nested script.
 
+use compact_str::CompactString;
+
 use super::inline;
 use super::parser::{Context, Parser, RawCommand, MAX_DEPTH};
 use super::simple::SimpleCommand;
@@ -353,7 +355,7 @@ fn xargs_template(
             break;
         }
         if text == "-I" {
-            replace = words.get(i + 1).map(|w| w.text.clone());
+            replace = words.get(i + 1).map(|w| w.text.to_string());
         } else if let Some(r) = text.strip_prefix("-I") {
             replace = Some(r.to_owned());
         } else if text == "-i" || text.starts_with("--replace") {
@@ -385,7 +387,7 @@ fn xargs_template(
         Some(r) => {
             let value = join(input.iter());
             for w in template.iter_mut().filter(|w| w.text.contains(r.as_str())) {
-                w.text = w.text.replace(r.as_str(), &value.text);
+                w.text = w.text.replace(r.as_str(), &value.text).into();
                 w.dynamic |= value.dynamic;
             }
         }
@@ -472,7 +474,7 @@ fn find_actions(
                         .map(|w| {
                             if w.text.contains("{}") {
                                 Word {
-                                    text: w.text.replace("{}", &under),
+                                    text: w.text.replace("{}", &under).into(),
                                     glob: true,
                                     dynamic: w.dynamic || root.dynamic,
                                     ..Word::default()
@@ -508,15 +510,15 @@ fn build(
         .map(|w| basename(&w.text).to_owned());
     let mut argv = argv;
     if let (Some(first), Some(name)) = (argv.first_mut(), &program) {
-        first.text.clone_from(name);
+        first.text = name.as_str().into();
     }
     let info = program.as_deref().and_then(|p| tables.program(p));
-    let canonical = |sub: Option<&str>, flag: &str| -> Option<String> {
+    let canonical = |sub: Option<&str>, flag: &str| -> Option<CompactString> {
         let canonical = info?.canonical(sub, flag);
-        (canonical != flag).then(|| canonical.to_owned())
+        (canonical != flag).then(|| CompactString::from(canonical))
     };
     let takes_value = |flag: &str| info.is_some_and(|i| i.takes_value(flag));
-    let mut flags: Vec<String> = Vec::with_capacity(4);
+    let mut flags: Vec<CompactString> = Vec::with_capacity(4);
     let mut positionals: Vec<Word> = Vec::with_capacity(argv.len());
     let mut subcommand: Vec<usize> = Vec::with_capacity(4);
     let mut after_dashes = false;
@@ -555,7 +557,7 @@ fn build(
             }
             if let Some(value) = value {
                 positionals.push(Word {
-                    text: value.to_owned(),
+                    text: value.into(),
                     ..word.clone()
                 });
             }
@@ -595,9 +597,9 @@ fn build(
     }
 }
 
-fn push_flag(flags: &mut Vec<String>, flag: &str) {
+fn push_flag(flags: &mut Vec<CompactString>, flag: &str) {
     if !flags.iter().any(|f| f == flag) {
-        flags.push(flag.to_owned());
+        flags.push(flag.into());
     }
 }
 

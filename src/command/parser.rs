@@ -503,7 +503,7 @@ impl<'s, 'c> Parser<'s, 'c> {
             return;
         }
         if let Some(name) = self.word() {
-            self.ctx.vars.remove(&name.text);
+            self.ctx.vars.remove(name.text.as_str());
         }
         self.skip_blanks_and_newlines();
         let save = self.pos;
@@ -753,9 +753,9 @@ impl<'s, 'c> Parser<'s, 'c> {
             return;
         };
         match (op_text, op) {
-            ("<<<", _) => *input = Some(target.text),
+            ("<<<", _) => *input = Some(target.text.into_string()),
             ("<<" | "<<-", _) => {
-                heredocs.push((target.text, op_text == "<<-", !target.quoted));
+                heredocs.push((target.text.into_string(), op_text == "<<-", !target.quoted));
             }
             (_, Some(RedirectOp::Duplicate))
                 if !target.text.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>

@@ -7,6 +7,8 @@
 //! command line, the wrappers it was found behind) and where its input comes
 //! from (a pipe, a here-document).
 
+use compact_str::CompactString;
+
 use super::parser::{Construct, Redirect};
 use super::word::Word;
 
@@ -19,7 +21,7 @@ pub struct SimpleCommand {
     pub argv: Vec<Word>,
     /// Flags: each as written, each letter of a short cluster (`-rf` gives
     /// `-r`, `-f`), and each canonical name from the flag table (`-R` gives `-r`).
-    pub flags: Vec<String>,
+    pub flags: Vec<CompactString>,
     /// Arguments that are not flags (values of `--opt=value` included).
     pub positionals: Vec<Word>,
     /// Indices into `positionals` of those that are not option values, in

@@ -8,11 +8,14 @@
 //! decisions. `$HOME`, `${HOME}` and a leading `~` are not unknown: they are
 //! the principal's home directory, and path rules treat them as `~`.
 
+use compact_str::CompactString;
+
 /// One word of a shell command, quotes removed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Word {
     /// The text the shell would pass, with unknown expansions kept as written.
-    pub text: String,
+    /// Words of up to 24 bytes, most of them, are stored inline without allocating.
+    pub text: CompactString,
     /// Part of the word is an expansion whose value is unknown.
     pub dynamic: bool,
     /// The word contains an unquoted `*`, `?` or `[`: it may name many paths.
@@ -27,7 +30,7 @@ pub struct Word {
 
 impl Word {
     /// A literal word (no quoting, no expansion).
-    pub fn literal(text: impl Into<String>) -> Self {
+    pub fn literal(text: impl Into<CompactString>) -> Self {
         Word {
             text: text.into(),
             ..Word::default()
@@ -35,7 +38,7 @@ impl Word {
     }
 
     /// A word whose value is unknown, shown as `shown`.
-    pub fn unknown(shown: impl Into<String>) -> Self {
+    pub fn unknown(shown: impl Into<CompactString>) -> Self {
         Word {
             text: shown.into(),
             dynamic: true,

@@ -190,7 +190,7 @@ impl Engine {
                     .trim()
                     .to_owned(),
                 span: [c.span.0, c.span.1],
-                argv: c.argv.iter().map(|w| w.text.clone()).collect(),
+                argv: c.argv.iter().map(|w| w.text.to_string()).collect(),
                 via: c.via.clone(),
             });
         decision
