@@ -121,16 +121,7 @@ impl Engine {
     /// matched, the most severe verdict decides, and anything the analyzer
     /// could not understand makes the decision at least `ask`.
     pub fn check_command(&self, command: &str) -> Decision {
-        if command.len() > MAX_COMMAND_BYTES {
-            return refused(
-                Kind::Command,
-                Effect::Ask,
-                format!(
-                    "command is {} bytes, beyond the {MAX_COMMAND_BYTES}-byte analysis bound",
-                    command.len()
-                ),
-            );
-        }
+        // Long lines always need analysis, so the size bound is applied there.
         let compiled = &*self.inner;
         if !compiled.command_prefilter.needs_analysis(command) {
             return combine::combine(compiled, Kind::Command, &mut []).0;
