@@ -96,7 +96,8 @@ pub(crate) struct RawCommand {
     pub(crate) input: Option<String>,
     /// Byte span in the original command line.
     pub(crate) span: (usize, usize),
-    /// The command whose output is piped into this one.
+    /// The command whose output feeds this one: through a pipe, or through a
+    /// `<(…)` process substitution when there is no pipe.
     pub(crate) pipe_prev: Option<usize>,
     /// Wrappers and contexts this command was found in (`sudo`, `bash -c`, `$(…)`).
     pub(crate) via: Vec<String>,
@@ -613,6 +614,7 @@ impl<'s, 'c> Parser<'s, 'c> {
         let mut redirects = Vec::new();
         let mut heredocs = Vec::new();
         let mut input = None;
+        let mut fed_by: Option<usize> = None;
         loop {
             if self.ctx.aborted {
                 return;
@@ -621,9 +623,14 @@ impl<'s, 'c> Parser<'s, 'c> {
             match self.peek() {
                 None | Some(b'\n' | b';' | b'|' | b')') => break,
                 Some(b'&') if self.peek_at(1) != Some(b'>') => break,
-                Some(b'<' | b'>') if self.peek_at(1) == Some(b'(') => {
+                Some(b) if matches!(b, b'<' | b'>') && self.peek_at(1) == Some(b'(') => {
                     self.pos += 2;
+                    let before = self.ctx.commands.len();
                     self.nested(|p| p.sequence(End::Paren));
+                    // `bash <(curl …)` reads its script from curl, as a pipe would feed it.
+                    if b == b'<' && self.ctx.commands.len() > before {
+                        fed_by = Some(self.ctx.commands.len() - 1);
+                    }
                     words.push(Word::unknown("/dev/fd/(…)"));
                 }
                 Some(b'<' | b'>' | b'&') => {
@@ -664,7 +671,7 @@ impl<'s, 'c> Parser<'s, 'c> {
             redirects,
             input,
             span: self.span_of(start, self.pos),
-            pipe_prev,
+            pipe_prev: pipe_prev.or(fed_by),
             via: self.via.clone(),
             construct: None,
             depth: self.depth,

@@ -33,7 +33,8 @@ pub struct SimpleCommand {
     pub input: Option<String>,
     /// The language its code or input is in (`sql` for `psql`), from the program table.
     pub language: Option<String>,
-    /// The program whose output is piped into this command.
+    /// The program whose output feeds this command: through a pipe, or through
+    /// a `<(…)` process substitution (`bash <(curl …)`).
     pub piped_from: Option<String>,
     /// Byte span of the command in the original line.
     pub span: (usize, usize),
