@@ -22,7 +22,7 @@
 use rustc_hash::FxHashMap;
 
 use super::parser::Construct;
-use super::paths::{glob_directory, glob_to_path_regex, normalize_path};
+use super::paths::{glob_directory, glob_to_path_regex, join, normalize_path};
 use super::simple::SimpleCommand;
 use super::tables::Tables;
 use super::word::Word;
@@ -358,7 +358,7 @@ impl CommandMatcher {
         if let Some(regex) = &rule.args {
             let (views, wild) = lazy
                 .args
-                .get_or_insert_with(|| views(command.positionals.iter()));
+                .get_or_insert_with(|| views(command.positionals.iter(), command));
             if !views.iter().any(|v| regex.is_match(v.as_str())) {
                 if !*wild {
                     return None;
@@ -368,13 +368,8 @@ impl CommandMatcher {
         }
         if let Some(regex) = &rule.writes {
             let (views, wild) = lazy.writes.get_or_insert_with(|| {
-                views(
-                    command
-                        .redirects
-                        .iter()
-                        .filter(|r| r.writes())
-                        .map(|r| &r.target),
-                )
+                let targets = command.redirects.iter().filter(|r| r.writes());
+                views(targets.map(|r| &r.target), command)
             });
             if !views.iter().any(|v| regex.is_match(v.as_str())) {
                 if !*wild {
@@ -426,15 +421,29 @@ fn path_regex(globs: &[String]) -> Result<Option<Regex>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The path views of known words, and whether any word is unknown.
-fn views<'w>(words: impl Iterator<Item = &'w Word>) -> (Vec<String>, bool) {
+/// The path views of known words, and whether any word could be anything:
+/// unknown itself, or a shell glob after a `cd` to an unknown directory.
+/// Relative words are also seen from the directory an earlier `cd` moved to.
+fn views<'w>(
+    words: impl Iterator<Item = &'w Word>,
+    command: &SimpleCommand,
+) -> (Vec<String>, bool) {
     let mut wild = false;
     let mut out = Vec::new();
     for word in words {
         if word.dynamic {
             wild = true;
-        } else {
-            out.extend(path_views(&word.text, word.glob));
+            continue;
+        }
+        out.extend(path_views(&word.text, word.glob));
+        let relative = !word.text.starts_with(['/', '~']) && !word.text.starts_with("$HOME");
+        if relative {
+            if let Some(cwd) = &command.cwd {
+                let absolute = join(cwd, &word.text);
+                out.extend(path_views(&absolute, word.glob));
+            } else if command.cwd_unknown && word.glob {
+                wild = true;
+            }
         }
     }
     (out, wild)

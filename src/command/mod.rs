@@ -75,6 +75,9 @@ pub fn analyze(line: &str) -> Analysis {
     let mut commands = Vec::new();
     // For each raw command, the index in `commands` of what it became.
     let mut became: Vec<Option<usize>> = Vec::new();
+    // The working directory left by `cd` commands so far: known, or unknown.
+    let mut cwd: Option<String> = None;
+    let mut cwd_unknown = false;
     let mut i = 0;
     while let Some(slot) = ctx.commands.get_mut(i) {
         let raw = std::mem::take(slot);
@@ -83,7 +86,17 @@ pub fn analyze(line: &str) -> Analysis {
             .and_then(|p| became.get(p).copied().flatten())
             .and_then(|c| commands.get(c))
             .cloned();
+        let first_new = commands.len();
         let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
+        for command in commands.iter_mut().skip(first_new) {
+            command.cwd.clone_from(&cwd);
+            command.cwd_unknown = cwd_unknown;
+        }
+        if let Some(command) = index.and_then(|c| commands.get(c)) {
+            if matches!(command.program.as_deref(), Some("cd" | "pushd")) {
+                (cwd, cwd_unknown) = paths::change_directory(cwd, cwd_unknown, command);
+            }
+        }
         became.push(index);
         i += 1;
     }

@@ -594,6 +594,8 @@ fn build(
         span,
         via,
         construct: None,
+        cwd: None,
+        cwd_unknown: false,
     }
 }
 

@@ -10,6 +10,34 @@
 //! itself. What an argument with a shell glob or an unknown part can name is
 //! decided in the matcher, not here.
 
+/// The working directory after `command` (a `cd` or `pushd`), given the one
+/// before: a known absolute or home path, or unknown.
+pub(crate) fn change_directory(
+    cwd: Option<String>,
+    unknown: bool,
+    command: &super::SimpleCommand,
+) -> (Option<String>, bool) {
+    let Some(target) = command.positionals.first() else {
+        return (Some("~".into()), false);
+    };
+    if target.dynamic || target.glob || target.text == "-" {
+        return (None, true);
+    }
+    let text = target.text.as_str();
+    if text.starts_with(['/', '~']) || text.starts_with("$HOME") {
+        return (Some(normalize_path(text)), false);
+    }
+    match cwd {
+        Some(base) => (Some(join(&base, text)), false),
+        None => (None, unknown),
+    }
+}
+
+/// `relative` resolved against the directory `base`, normalized.
+pub(crate) fn join(base: &str, relative: &str) -> String {
+    normalize_path(&format!("{base}/{relative}"))
+}
+
 /// The one spelling of a path.
 pub fn normalize_path(path: &str) -> String {
     let path = if let Some(rest) = path.strip_prefix("$HOME") {

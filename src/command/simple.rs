@@ -42,6 +42,11 @@ pub struct SimpleCommand {
     pub via: Vec<String>,
     /// Set for a construct found by structure (a fork bomb).
     pub construct: Option<Construct>,
+    /// The working directory an earlier `cd`/`pushd` of the same line moved
+    /// to, when it was a known absolute or home path (`cd / && rm -rf *`).
+    pub cwd: Option<String>,
+    /// An earlier `cd` of the line went somewhere unknown (`cd "$DIR"`).
+    pub cwd_unknown: bool,
 }
 
 impl SimpleCommand {
