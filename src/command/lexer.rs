@@ -10,7 +10,7 @@
 //! dynamic. Command substitutions are not skipped: their text is parsed as
 //! commands of their own, recursively and within the nesting bound.
 //!
-//! Brace expansion (`{a,b}`) is applied afterwards by [`expand_braces`],
+//! Brace expansion (`{a,b}`) is applied afterwards by `expand_braces`,
 //! bounded at [`MAX_BRACE_WORDS`] words, because `{rm,-rf,/}` is `rm -rf /`.
 
 use super::parser::{End, Parser};

@@ -1,7 +1,7 @@
 //! From what was written to what will run: wrappers unwrapped, programs
 //! reduced to basenames, flags split and mapped to canonical names.
 //!
-//! Every raw command of the parse goes through [`normalize`] once. Wrappers
+//! Every raw command of the parse goes through `normalize` once. Wrappers
 //! from the program table are peeled off in a loop (`sudo env X=1 timeout 5
 //! nice rm …` is `rm …`); strings that are themselves shell scripts (`bash -c`,
 //! `eval`, `ssh host 'cmd'`, `su -c`, `watch`, `env -S`, `find -exec`, git

@@ -5,7 +5,7 @@
 //! `if`/`while`/`until`/`for`/`case` (their keywords are skipped, their
 //! commands parsed), function definitions, `[[ … ]]` and `(( … ))`,
 //! redirections and here-documents — and emits a flat list of
-//! [`RawCommand`]s: every simple command the shell could run, wherever it
+//! `RawCommand`s: every simple command the shell could run, wherever it
 //! stands (inside `$(…)`, a loop, a function body, a heredoc's expansions).
 //! A guard does not need the tree: every command is judged, and the most
 //! severe verdict wins, so `rm -rf /tmp/x; rm -rf /` cannot hide its second half.

@@ -55,7 +55,7 @@ impl NameSetBuilder {
     }
 
     /// Compiles the globs into one automaton. A few prefix globs are tested
-    /// directly; past [`MAX_PREFIX_TESTS`] they join the automaton too.
+    /// directly; past `MAX_PREFIX_TESTS` (16) they join the automaton too.
     pub fn build(mut self) -> Result<NameSet, RegexSetError> {
         if self.prefixes.len() > MAX_PREFIX_TESTS {
             for (prefix, tag) in std::mem::take(&mut self.prefixes) {
