@@ -154,13 +154,8 @@ impl Parser<'_, '_> {
     }
 
     fn push_char(&mut self, w: &mut Word) {
-        match self.rest().chars().next() {
-            Some(c) => {
-                w.text.push(c);
-                self.pos += c.len_utf8();
-            }
-            // Never stall: a position inside a character moves on by a byte.
-            None => self.pos += 1,
+        if let Some(c) = self.next_char() {
+            w.text.push(c);
         }
     }
 
@@ -368,12 +363,8 @@ impl Parser<'_, '_> {
 
     /// Moves one character from the input to `out`.
     fn push_text_char(&mut self, out: &mut String) {
-        match self.rest().chars().next() {
-            Some(c) => {
-                out.push(c);
-                self.pos += c.len_utf8();
-            }
-            None => self.pos += 1,
+        if let Some(c) = self.next_char() {
+            out.push(c);
         }
     }
 

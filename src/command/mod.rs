@@ -85,7 +85,7 @@ pub fn analyze(line: &str) -> Analysis {
             .pipe_prev
             .and_then(|p| became.get(p).copied().flatten())
             .and_then(|c| commands.get(c))
-            .cloned();
+            .map(normalize::Piped::from_writer);
         let first_new = commands.len();
         let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
         for command in commands.iter_mut().skip(first_new) {

@@ -74,7 +74,7 @@ pub(crate) fn normalize(
     raw: RawCommand,
     ctx: &mut Context,
     tables: &Tables,
-    piped: Option<&SimpleCommand>,
+    piped: Option<&Piped>,
     out: &mut Vec<SimpleCommand>,
 ) -> Option<usize> {
     let mut words: Vec<Word> = raw
@@ -338,11 +338,7 @@ fn shell_script(words: &[Word], wrapper: &Wrapper) -> ShellRun {
 }
 
 /// The command `xargs` (or `parallel`) runs, with the piped input as arguments.
-fn xargs_template(
-    words: &[Word],
-    wrapper: &Wrapper,
-    piped: Option<&SimpleCommand>,
-) -> Option<Vec<Word>> {
+fn xargs_template(words: &[Word], wrapper: &Wrapper, piped: Option<&Piped>) -> Option<Vec<Word>> {
     let mut i = 1;
     let mut replace: Option<String> = None;
     while let Some(word) = words.get(i) {
@@ -396,25 +392,38 @@ fn xargs_template(
     Some(template)
 }
 
-/// What `echo`/`printf` print into a pipe, as words; unknown otherwise.
-fn piped_words(piped: Option<&SimpleCommand>) -> Vec<Word> {
-    match piped {
-        Some(c)
-            if matches!(c.program.as_deref(), Some("echo" | "printf"))
-                && c.positionals.iter().all(Word::is_known) =>
-        {
-            c.positionals
+/// What a pipe feeds a command: the program writing into it, and what that
+/// program prints when it is known (`echo` or `printf` of known words).
+/// Taken from the writer once, so the writer itself is not copied.
+#[derive(Debug, Default)]
+pub(crate) struct Piped {
+    program: Option<String>,
+    printed: Option<Vec<Word>>,
+}
+
+impl Piped {
+    pub(crate) fn from_writer(writer: &SimpleCommand) -> Self {
+        let echoes = matches!(writer.program.as_deref(), Some("echo" | "printf"))
+            && writer.positionals.iter().all(Word::is_known);
+        let printed = echoes.then(|| {
+            writer
+                .positionals
                 .iter()
-                .flat_map(|w| {
-                    w.text
-                        .split_whitespace()
-                        .map(Word::literal)
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|w| w.text.split_whitespace().map(Word::literal))
                 .collect()
+        });
+        Piped {
+            program: writer.program.clone(),
+            printed,
         }
-        _ => vec![Word::unknown("(piped input)")],
     }
+}
+
+/// What the pipe prints, as words; one unknown word when it is not known.
+fn piped_words(piped: Option<&Piped>) -> Vec<Word> {
+    piped
+        .and_then(|p| p.printed.clone())
+        .unwrap_or_else(|| vec![Word::unknown("(piped input)")])
 }
 
 /// `find ROOTS… EXPR`: `-delete` deletes under every root; `-exec CMD {} ;`
@@ -501,7 +510,7 @@ fn build(
     span: (usize, usize),
     via: Vec<String>,
     tables: &Tables,
-    piped: Option<&SimpleCommand>,
+    piped: Option<&Piped>,
 ) -> SimpleCommand {
     // A command word with a glob (`/bin/r?`) runs whatever it expands to: unknown.
     let program = argv
@@ -590,7 +599,7 @@ fn build(
         redirects,
         input,
         language,
-        piped_from: piped.and_then(|c| c.program.clone()),
+        piped_from: piped.and_then(|p| p.program.clone()),
         span,
         via,
         construct: None,

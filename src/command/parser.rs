@@ -847,7 +847,14 @@ impl<'s, 'c> Parser<'s, 'c> {
     }
 
     pub(crate) fn advance_char(&mut self) {
-        let len = self.rest().chars().next().map_or(1, char::len_utf8);
-        self.pos += len;
+        self.next_char();
+    }
+
+    /// The character at the cursor, which moves past it. Never stalls: a
+    /// cursor inside a character (or at a stray byte) moves on by one byte.
+    pub(crate) fn next_char(&mut self) -> Option<char> {
+        let c = self.rest().chars().next();
+        self.pos += c.map_or(1, char::len_utf8);
+        c
     }
 }
