@@ -66,6 +66,32 @@ pub struct Decision {
     /// For commands: the simple command that decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<CommandDetail>,
+    /// For HTTP requests (and HTTP requests made by commands): the canonical
+    /// facts the decision was made on, not what was typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<Canonical>,
+}
+
+/// The canonical facts of an HTTP request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Canonical {
+    /// Uppercase method.
+    pub method: String,
+    /// Lowercase scheme.
+    pub scheme: String,
+    /// Canonical host name (lowercase, IDNA, no trailing dot), for a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Canonical IP address, for an address (IPv4-mapped IPv6 as IPv4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The IPv4 address an IPv4-compatible or NAT64 address reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_ipv4: Option<String>,
+    /// Effective port.
+    pub port: u16,
+    /// Normalized path.
+    pub path: String,
 }
 
 /// The simple command a command decision was made on.
@@ -83,6 +109,20 @@ pub struct CommandDetail {
 }
 
 impl Decision {
+    /// An empty `deny` decision of `kind`, to be filled in.
+    pub fn new(kind: Kind) -> Self {
+        Decision {
+            id: None,
+            effect: Effect::Deny,
+            rule: None,
+            reason: Arc::from(""),
+            matched: Vec::new(),
+            kind,
+            command: None,
+            canonical: None,
+        }
+    }
+
     /// The decision's JSON form, one line.
     pub fn to_json(&self) -> String {
         // Serializing this type cannot fail: every map key is a string.

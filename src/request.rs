@@ -39,7 +39,9 @@ pub struct Principal {
     pub session: Option<String>,
 }
 
-/// An HTTP request (from a proxy or gateway).
+/// An HTTP request (from a proxy or gateway). `url` is an absolute URL, an
+/// authority `host:port` for `CONNECT`, or an origin-form path (`/x?y`) with
+/// a `Host` header.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpRequest {
@@ -54,6 +56,9 @@ pub struct HttpRequest {
     /// The body, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The TLS server name (SNI) the client sent, when the proxy knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
 }
 
 /// An agent's tool call.

@@ -103,7 +103,7 @@ fn defaults_apply_per_kind_when_nothing_matches() {
     let d = set.check_tool("Read", &json!({}));
     assert_eq!((d.effect, rule(&d)), (Effect::Deny, None));
     assert!(
-        d.reason.contains("default for tool is deny"),
+        d.reason.contains("default for tools is deny"),
         "{}",
         d.reason
     );
@@ -292,7 +292,9 @@ fn decide_echoes_the_id_and_names_the_kind() {
         let v: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
         assert_eq!(v["id"], "r-1");
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 6, "{v}");
+        let expected = if kind == Kind::Http { 7 } else { 6 };
+        assert_eq!(keys.len(), expected, "{v}");
+        assert_eq!(v.get("canonical").is_some(), kind == Kind::Http, "{v}");
         for key in ["id", "effect", "rule", "reason", "matched", "kind"] {
             assert!(v.get(key).is_some(), "{key} missing in {v}");
         }

@@ -29,7 +29,7 @@ fn only_error(file: &str) -> String {
 fn unknown_field_names_the_field_its_rule_and_line() {
     assert_eq!(
         errors("unknown_field.json"),
-        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, hosts, cidrs, ports, methods, schemes"]
+        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql, special, override_special"]
     );
 }
 
@@ -120,7 +120,7 @@ fn every_error_is_reported_not_only_the_first() {
         errors("many_errors.json"),
         vec![
             "defaults.egress at line 3, column 17: invalid effect `maybe`; expected `allow`, `ask` or `deny`",
-            "egress[0].hosts[0] (rule `a`) at line 5, column 47: invalid host `*.ex*ample.org`: `*` is allowed only as the whole first label, as in `*.example.org`",
+            "egress[0].hosts[0] (rule `a`) at line 5, column 47: invalid host `*.ex*ample.org`: `*` is allowed only as the whole first label: `*.example.org` (subdomains) or `**.example.org` (the name and its subdomains)",
             "egress[0].ports[0] (rule `a`) at line 5, column 76: invalid port 0; expected an integer from 1 to 65535",
             "egress[1] at line 6, column 5: missing required field `id`",
             "egress[1].methods[0] at line 6, column 38: invalid method `GET POST`; expected an HTTP method such as GET or POST",

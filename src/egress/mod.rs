@@ -1,17 +1,26 @@
-//! Egress: what an HTTP request or URL points at, and the matchers that
-//! decide whether that destination is allowed.
+//! Egress: where an HTTP request or URL goes and what it carries, and the
+//! matchers that decide on those facts.
 //!
-//! [`target`] is the analyzer (raw URL text in, canonical facts out); [`hosts`]
-//! and [`networks`] are matchers (canonical facts in, rule indices out). They
-//! meet only in the engine.
+//! Analyzers (raw input in, canonical facts out): [`url`] (the one URL
+//! canonicalizer, with [`ip`] and [`path`]), [`graphql`] (operations and
+//! root fields of a GraphQL document). Matchers (canonical facts in, rule
+//! indices out): [`hosts`], [`networks`], [`inspect`] (headers, JSON
+//! bodies, GraphQL operations). They meet only in the engine.
 
+pub mod graphql;
 pub mod hosts;
+pub mod inspect;
+pub mod ip;
 pub mod networks;
-pub mod target;
+pub mod path;
+pub mod url;
 
 pub use hosts::HostSet;
 pub use networks::NetworkSet;
-pub use target::{parse_url, Destination, Target, TargetError};
+pub use url::{
+    parse_authority, parse_host_header, parse_origin, parse_server_name, parse_url, Destination,
+    Target, TargetError,
+};
 
 /// True when `s` is an HTTP method token (RFC 9110 `token`), 1 to 32 bytes.
 pub fn is_http_token(s: &str) -> bool {

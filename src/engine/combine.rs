@@ -1,93 +1,160 @@
-//! Combining the rules that matched into one decision.
+//! Combining verdicts into one decision.
 //!
-//! Deny beats ask beats allow; shadow rules are listed but never decide; when
-//! no enforced rule matched, the policy's default for the kind decides. Among
-//! enforced rules of the winning effect, the first in policy order is named
-//! as the deciding rule, so the same input always names the same rule. A
-//! verdict may carry an effect below its rule's (a command rule that matched
-//! only through something unknown is capped at `ask`); the `matched` list
-//! shows the effect that applied. Cost: a sort of the (few) verdicts and one
-//! small vector for the `matched` list.
+//! A verdict is a rule that matched, or one of the verdicts that are not
+//! rules: the policy's default for a request no allow rule matched, a
+//! request whose body is too large to inspect, a URL a command builds at run
+//! time. Deny beats ask beats allow; shadow rules are listed but never
+//! decide. Among verdicts of the winning effect a rule is named before a
+//! non-rule verdict, and the first rule in policy order before later ones,
+//! so the same input always names the same rule. A rule's verdict may carry
+//! an effect below the rule's (a command rule that matched only through
+//! something unknown is capped at `ask`); the `matched` list shows the
+//! effect that applied. Cost: a sort of the (few) verdicts and one small
+//! vector for the `matched` list.
 
 use std::sync::Arc;
 
-use super::compile::Compiled;
+use super::compile::{Compiled, Slot};
 use crate::decision::{Decision, Kind, Matched};
 use crate::effect::Effect;
 
-/// One rule's verdict on a request.
-#[derive(Debug, Clone, Copy)]
+/// One verdict on a request.
+#[derive(Debug, Clone)]
 pub(super) struct Verdict {
-    /// Global rule index.
-    pub(super) tag: u32,
-    /// The effect that applies (the rule's, or less when uncertain).
+    /// Global rule index; `None` for a verdict that is not a rule.
+    pub(super) rule: Option<u32>,
+    /// The effect that applies (for a rule: its own, or less when uncertain).
     pub(super) effect: Effect,
-    /// For commands: which simple command of the analysis matched.
+    /// Why, when not the rule's own reason (required for non-rule verdicts).
+    pub(super) reason: Option<Arc<str>>,
+    /// For commands: which simple command of the analysis it is about.
     pub(super) command: Option<usize>,
+    /// Which HTTP request it is about (for its canonical facts).
+    pub(super) http: Option<usize>,
 }
 
-/// Builds the decision for `kind`; returns it with the simple command that
-/// made the deciding verdict, if any.
+impl Verdict {
+    /// A rule's verdict with the rule's effect.
+    pub(super) fn rule(tag: u32, effect: Effect) -> Self {
+        Verdict {
+            rule: Some(tag),
+            effect,
+            reason: None,
+            command: None,
+            http: None,
+        }
+    }
+
+    /// A verdict that is not a rule.
+    pub(super) fn other(effect: Effect, reason: Arc<str>) -> Self {
+        Verdict {
+            rule: None,
+            effect,
+            reason: Some(reason),
+            command: None,
+            http: None,
+        }
+    }
+}
+
+/// Adds the default of `slot` as a verdict unless an enforced allow rule is
+/// among `verdicts[from..]` (the verdicts of one request); the verdict is
+/// about `command` and `http`.
+pub(super) fn add_default(
+    compiled: &Compiled,
+    slot: Slot,
+    verdicts: &mut Vec<Verdict>,
+    from: usize,
+    about: (Option<usize>, Option<usize>),
+) {
+    let allowed = verdicts.get(from..).unwrap_or_default().iter().any(|v| {
+        v.effect == Effect::Allow
+            && v.rule
+                .and_then(|t| compiled.rule(t))
+                .is_some_and(|r| !r.shadow)
+    });
+    if allowed {
+        return;
+    }
+    let default = compiled.default(slot);
+    let mut verdict = Verdict::other(default.effect, Arc::clone(&default.reason));
+    (verdict.command, verdict.http) = about;
+    verdicts.push(verdict);
+}
+
+/// Builds the decision for `kind`; returns it with the deciding verdict.
+/// With no verdict at all the decision is `allow` with no rule: callers add
+/// the default of the kind first ([`add_default`]).
 pub(super) fn combine(
     compiled: &Compiled,
     kind: Kind,
     verdicts: &mut [Verdict],
-) -> (Decision, Option<usize>) {
-    // Policy order; for a rule that matched several times, its most severe verdict first.
-    verdicts.sort_unstable_by(|a, b| a.tag.cmp(&b.tag).then(b.effect.cmp(&a.effect)));
-    let mut deciding: Option<Verdict> = None;
+) -> (Decision, Option<Verdict>) {
+    // Rules in policy order (most severe verdict of a rule first), then the others in order.
+    verdicts.sort_by(|a, b| match (a.rule, b.rule) {
+        (Some(x), Some(y)) => x.cmp(&y).then(b.effect.cmp(&a.effect)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let mut deciding: Option<&Verdict> = None;
     let mut list = Vec::with_capacity(verdicts.len());
     let mut last_tag = None;
     for verdict in verdicts.iter() {
-        if last_tag == Some(verdict.tag) {
-            continue;
+        if let Some(tag) = verdict.rule {
+            if last_tag == Some(tag) {
+                continue;
+            }
+            last_tag = Some(tag);
+            let Some(rule) = compiled.rule(tag) else {
+                continue;
+            };
+            list.push(Matched {
+                rule: Arc::clone(&rule.id),
+                effect: verdict.effect,
+                shadow: rule.shadow,
+            });
+            if rule.shadow {
+                continue;
+            }
         }
-        last_tag = Some(verdict.tag);
-        let Some(rule) = compiled.rule(verdict.tag) else {
-            continue;
-        };
-        list.push(Matched {
-            rule: Arc::clone(&rule.id),
-            effect: verdict.effect,
-            shadow: rule.shadow,
-        });
-        if !rule.shadow && deciding.is_none_or(|d| verdict.effect > d.effect) {
-            deciding = Some(*verdict);
+        if deciding.is_none_or(|d| verdict.effect > d.effect) {
+            deciding = Some(verdict);
         }
     }
-    let Some(verdict) = deciding else {
-        let default = compiled.default_for(kind);
+    let Some(verdict) = deciding.cloned() else {
         let decision = Decision {
-            id: None,
-            effect: default.effect,
-            rule: None,
-            reason: Arc::clone(&default.reason),
+            effect: Effect::Allow,
+            reason: Arc::from("nothing matched"),
             matched: list,
-            kind,
-            command: None,
+            ..Decision::new(kind)
         };
         return (decision, None);
     };
-    let (rule_id, reason) = match compiled.rule(verdict.tag) {
-        Some(rule) if verdict.effect < rule.effect => (
-            Some(Arc::clone(&rule.id)),
-            format!(
-                "{} (uncertain: part of the command is not known until it runs, so {} becomes {})",
-                rule.reason, rule.effect, verdict.effect
-            )
-            .into(),
+    let (rule_id, reason) = match verdict.rule.and_then(|t| compiled.rule(t)) {
+        Some(rule) => {
+            let reason = match &verdict.reason {
+                Some(reason) => Arc::clone(reason),
+                None if verdict.effect < rule.effect => format!(
+                    "{} (uncertain: part of the command is not known until it runs, so {} becomes {})",
+                    rule.reason, rule.effect, verdict.effect
+                )
+                .into(),
+                None => Arc::clone(&rule.reason),
+            };
+            (Some(Arc::clone(&rule.id)), reason)
+        }
+        None => (
+            None,
+            verdict.reason.clone().unwrap_or_else(|| Arc::from("")),
         ),
-        Some(rule) => (Some(Arc::clone(&rule.id)), Arc::clone(&rule.reason)),
-        None => (None, Arc::from("")),
     };
     let decision = Decision {
-        id: None,
         effect: verdict.effect,
         rule: rule_id,
         reason,
         matched: list,
-        kind,
-        command: None,
+        ..Decision::new(kind)
     };
-    (decision, verdict.command)
+    (decision, Some(verdict))
 }

@@ -17,9 +17,13 @@ use crate::command::matcher::{ArgvRule, CommandMatcher};
 use crate::command::Construct;
 use crate::decision::Kind;
 use crate::effect::Effect;
+use crate::egress::graphql::OperationKind;
+use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
+use crate::pattern::{path_glob_to_regex, RegexSet};
 use crate::policy::{
-    Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy, PolicyError, RuleMeta,
+    Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
+    RuleMeta,
 };
 use crate::tool::NameSet;
 
@@ -39,6 +43,29 @@ pub(crate) struct EgressFilter {
     pub(crate) ports: Box<[u16]>,
     pub(crate) methods: Box<[Box<str>]>,
     pub(crate) schemes: Box<[Box<str>]>,
+    /// Indices of the rule's globs in [`EgressIndex::paths`].
+    pub(crate) paths: Box<[usize]>,
+    pub(crate) headers: Box<[HeaderTest]>,
+    pub(crate) json: Box<[JsonTest]>,
+    pub(crate) graphql: Option<GraphqlTest>,
+    pub(crate) special: bool,
+    pub(crate) override_special: bool,
+}
+
+impl EgressFilter {
+    pub(crate) fn inspects_body(&self) -> bool {
+        !self.json.is_empty() || self.graphql.is_some()
+    }
+}
+
+/// Which default a request falls back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Command,
+    Egress,
+    Tool,
+    /// HTTP requests made by shell commands.
+    CommandEgress,
 }
 
 /// The effect and explanation used when no rule of a kind matched.
@@ -52,6 +79,10 @@ pub(crate) struct DefaultVerdict {
 pub(crate) struct EgressIndex {
     pub(crate) hosts: HostSet,
     pub(crate) networks: NetworkSet,
+    /// Every path glob of every egress rule, as one automaton.
+    pub(crate) paths: RegexSet,
+    /// True when some rule has `override_special`.
+    pub(crate) has_override: bool,
     /// Rules that name neither hosts nor networks: any destination.
     pub(crate) anywhere: Vec<u32>,
     /// Indexed by global rule index (egress rules come first).
@@ -62,7 +93,8 @@ pub(crate) struct EgressIndex {
 pub(crate) struct Compiled {
     pub(crate) name: Option<String>,
     rules: Vec<CompiledRule>,
-    defaults: [DefaultVerdict; 3],
+    defaults: [DefaultVerdict; 4],
+    pub(crate) inspection: Inspection,
     pub(crate) egress: EgressIndex,
     pub(crate) commands: CommandMatcher,
     pub(crate) command_prefilter: CommandPrefilter,
@@ -78,13 +110,18 @@ impl Compiled {
         self.rules.len()
     }
 
-    pub(crate) fn default_for(&self, kind: Kind) -> &DefaultVerdict {
-        let [command, http, tool] = &self.defaults;
-        match kind {
-            Kind::Command => command,
-            Kind::Http => http,
-            Kind::Tool => tool,
+    pub(crate) fn default(&self, slot: Slot) -> &DefaultVerdict {
+        let [command, egress, tool, command_egress] = &self.defaults;
+        match slot {
+            Slot::Command => command,
+            Slot::Egress => egress,
+            Slot::Tool => tool,
+            Slot::CommandEgress => command_egress,
         }
+    }
+
+    pub(crate) fn filter(&self, tag: u32) -> Option<&EgressFilter> {
+        self.egress.filters.get(tag as usize)
     }
 }
 
@@ -101,16 +138,16 @@ fn compiled_rule(meta: &RuleMeta, kind: Kind) -> CompiledRule {
     }
 }
 
-fn default_verdict(kind: Kind, effect: Effect) -> DefaultVerdict {
-    let what = match kind {
-        Kind::Command => "command",
-        Kind::Http => "egress",
-        Kind::Tool => "tool",
+fn default_verdict(slot: Slot, effect: Effect) -> DefaultVerdict {
+    let reason = match slot {
+        Slot::Command => format!("no command rule matched; the policy's default for commands is {effect}"),
+        Slot::Egress => format!("no egress rule allows this request; the policy's default for egress is {effect}"),
+        Slot::Tool => format!("no tool rule matched; the policy's default for tools is {effect}"),
+        Slot::CommandEgress => format!("no egress rule allows this request made by a command; the policy's default for it is {effect}"),
     };
     DefaultVerdict {
         effect,
-        reason: format!("no {what} rule matched; the policy's default for {what} is {effect}")
-            .into(),
+        reason: reason.into(),
     }
 }
 
@@ -129,16 +166,23 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut egress = EgressIndex {
         hosts: HostSet::new(),
         networks: NetworkSet::new(),
+        paths: RegexSet::default(),
+        has_override: false,
         anywhere: Vec::new(),
         filters: Vec::new(),
     };
-    for rule in &policy.egress {
+    let mut path_globs = Vec::new();
+    let mut errors = Vec::new();
+    for (i, rule) in policy.egress.iter().enumerate() {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Kind::Http));
         for host in &rule.hosts {
             match host {
                 HostPattern::Exact(name) => egress.hosts.insert_exact(name, tag),
                 HostPattern::Subdomains(domain) => egress.hosts.insert_subdomains(domain, tag),
+                HostPattern::ApexAndSubdomains(domain) => {
+                    egress.hosts.insert_apex_and_subdomains(domain, tag)
+                }
             }
         }
         for net in &rule.cidrs {
@@ -147,12 +191,87 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         if rule.hosts.is_empty() && rule.cidrs.is_empty() {
             egress.anywhere.push(tag);
         }
+        egress.has_override |= rule.override_special;
+        let paths = rule
+            .paths
+            .iter()
+            .map(|glob| {
+                path_globs.push(path_glob_to_regex(glob));
+                path_globs.len() - 1
+            })
+            .collect();
+        let path = FieldPath::root().key("egress").index(i);
+        let mut bad =
+            |field: FieldPath, pattern: &Option<String>, e: crate::pattern::RegexSetError| {
+                let mut d = Diagnostic::new(
+                    field,
+                    ErrorKind::InvalidPattern {
+                        pattern: pattern.clone().unwrap_or_default(),
+                        reason: e.message,
+                    },
+                );
+                d.rule = Some(rule.meta.id.clone());
+                errors.push(d);
+            };
+        let headers = rule
+            .headers
+            .iter()
+            .enumerate()
+            .filter_map(|(j, h)| {
+                HeaderTest::new(&h.name, h.pattern.as_deref())
+                    .map_err(|e| bad(path.key("headers").index(j).key("pattern"), &h.pattern, e))
+                    .ok()
+            })
+            .collect();
+        let json = rule
+            .json
+            .iter()
+            .enumerate()
+            .filter_map(|(j, m)| {
+                JsonTest::new(&m.pointer, m.pattern.as_deref())
+                    .map_err(|e| bad(path.key("json").index(j).key("pattern"), &m.pattern, e))
+                    .ok()
+            })
+            .collect();
+        let graphql = rule.graphql.as_ref().and_then(|g| {
+            let kinds = g
+                .operations
+                .iter()
+                .filter_map(|op| match op.as_str() {
+                    "query" => Some(OperationKind::Query),
+                    "mutation" => Some(OperationKind::Mutation),
+                    "subscription" => Some(OperationKind::Subscription),
+                    _ => None,
+                })
+                .collect();
+            GraphqlTest::new(kinds, &g.fields)
+                .map_err(|e| bad(path.key("graphql").key("fields"), &None, e))
+                .ok()
+        });
         egress.filters.push(EgressFilter {
             ports: rule.ports.clone().into(),
             methods: rule.methods.iter().map(|m| m.as_str().into()).collect(),
             schemes: rule.schemes.iter().map(|s| s.as_str().into()).collect(),
+            paths,
+            headers,
+            json,
+            graphql,
+            special: rule.special,
+            override_special: rule.override_special,
         });
     }
+    if !errors.is_empty() {
+        return Err(PolicyError::new(errors));
+    }
+    egress.paths = RegexSet::new(&path_globs).map_err(|e| {
+        PolicyError::new(vec![Diagnostic::new(
+            FieldPath::root().key("egress"),
+            ErrorKind::InvalidPattern {
+                pattern: "(all egress path globs)".into(),
+                reason: e.message,
+            },
+        )])
+    })?;
 
     let mut argv_rules = Vec::new();
     for rule in &policy.commands {
@@ -215,10 +334,12 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         name: policy.name.clone(),
         rules,
         defaults: [
-            default_verdict(Kind::Command, d.command),
-            default_verdict(Kind::Http, d.egress),
-            default_verdict(Kind::Tool, d.tool),
+            default_verdict(Slot::Command, d.command),
+            default_verdict(Slot::Egress, d.egress),
+            default_verdict(Slot::Tool, d.tool),
+            default_verdict(Slot::CommandEgress, d.command_egress.unwrap_or(d.egress)),
         ],
+        inspection: policy.inspection,
         egress,
         commands,
         command_prefilter: CommandPrefilter::new(policy),

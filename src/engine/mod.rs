@@ -11,6 +11,7 @@
 mod combine;
 mod compile;
 mod examples;
+mod http;
 mod lint;
 mod prefilter;
 
@@ -20,11 +21,11 @@ use serde_json::Value;
 
 use crate::decision::{CommandDetail, Decision, Kind};
 use crate::effect::Effect;
-use crate::egress::{self, Destination};
 use crate::policy::{Diagnostic, Format, Policy, PolicyError};
 use crate::request::{Action, HttpRequest, Request, ToolCall};
-use combine::Verdict;
-use compile::Compiled;
+use combine::{add_default, Verdict};
+use compile::{Compiled, Slot};
+use http::Message;
 
 /// Longest command line analyzed, in bytes (128 KiB); longer ones get `ask`.
 pub const MAX_COMMAND_BYTES: usize = 128 << 10;
@@ -124,7 +125,9 @@ impl Engine {
         // Long lines always need analysis, so the size bound is applied there.
         let compiled = &*self.inner;
         if !compiled.command_prefilter.needs_analysis(command) {
-            return combine::combine(compiled, Kind::Command, &mut []).0;
+            let mut verdicts = Vec::new();
+            add_default(compiled, Slot::Command, &mut verdicts, 0, (None, None));
+            return combine::combine(compiled, Kind::Command, &mut verdicts).0;
         }
         self.check_command_analyzed(command)
     }
@@ -153,13 +156,12 @@ impl Engine {
                 } else {
                     rule.effect.min(Effect::Ask)
                 };
-                verdicts.push(Verdict {
-                    tag: hit.tag,
-                    effect,
-                    command: Some(hit.command),
-                });
+                let mut verdict = Verdict::rule(hit.tag, effect);
+                verdict.command = Some(hit.command);
+                verdicts.push(verdict);
             }
         });
+        add_default(compiled, Slot::Command, &mut verdicts, 0, (None, None));
         let (mut decision, deciding) = combine::combine(compiled, Kind::Command, &mut verdicts);
         if let Some(problem) = analysis.problems.first() {
             if decision.effect < Effect::Ask {
@@ -173,6 +175,7 @@ impl Engine {
             }
         }
         decision.command = deciding
+            .and_then(|v| v.command)
             .and_then(|i| analysis.commands.get(i))
             .map(|c| CommandDetail {
                 text: command
@@ -187,45 +190,54 @@ impl Engine {
         decision
     }
 
-    /// Decides an HTTP request to `url` with `method`.
+    /// Decides an HTTP request to `url` with `method` (no headers, no body).
     pub fn check_http(&self, method: &str, url: &str) -> Decision {
-        self.decide_http(method, url)
+        self.decide_http(method, url, Vec::new(), None, None)
     }
 
-    /// Decides an HTTP request (method `GET` when absent).
+    /// Decides an HTTP request (method `GET` when absent): its URL (absolute,
+    /// `host:port` for `CONNECT`, or a path with a `Host` header), headers,
+    /// body and TLS server name. A request whose URL, `Host` header and
+    /// server name disagree is denied (domain fronting).
     pub fn check_http_request(&self, http: &HttpRequest) -> Decision {
-        self.decide_http(http.method.as_deref().unwrap_or("GET"), &http.url)
+        let headers = http
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.decide_http(
+            http.method.as_deref().unwrap_or("GET"),
+            &http.url,
+            headers,
+            http.body.as_deref(),
+            http.sni.as_deref(),
+        )
     }
 
-    fn decide_http(&self, method: &str, url: &str) -> Decision {
-        if !egress::is_http_token(method) {
-            let shown: String = method.chars().take(40).collect();
-            return refused(
-                Kind::Http,
-                Effect::Deny,
-                format!("invalid HTTP method `{}`", shown.escape_debug()),
-            );
-        }
-        let target = match egress::parse_url(url) {
-            Ok(target) => target,
-            Err(e) => return refused(Kind::Http, Effect::Deny, format!("refused URL: {e}")),
+    fn decide_http(
+        &self,
+        method: &str,
+        url: &str,
+        headers: Vec<(&str, &str)>,
+        body: Option<&str>,
+        sni: Option<&str>,
+    ) -> Decision {
+        let message = match Message::read(method, url, headers, body, sni) {
+            Ok(message) => message,
+            Err(reason) => return refused(Kind::Http, Effect::Deny, reason),
         };
         let compiled = &*self.inner;
-        let index = &compiled.egress;
-        let mut candidates = index.anywhere.clone();
-        match &target.destination {
-            Destination::Name(name) => index.hosts.for_each_match(name, |t| candidates.push(t)),
-            Destination::Ip(ip) => index.networks.for_each_match(*ip, |t| candidates.push(t)),
-        }
-        candidates.retain(|&tag| {
-            index.filters.get(tag as usize).is_some_and(|f| {
-                (f.ports.is_empty() || f.ports.contains(&target.port))
-                    && (f.methods.is_empty()
-                        || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
-                    && (f.schemes.is_empty() || f.schemes.iter().any(|s| **s == *target.scheme))
-            })
-        });
-        finish(compiled, Kind::Http, candidates)
+        let mut verdicts = Vec::new();
+        http::verdicts(
+            compiled,
+            &message,
+            Slot::Egress,
+            &mut verdicts,
+            (None, Some(0)),
+        );
+        let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts).0;
+        decision.canonical = Some(message.canonical());
+        decision
     }
 
     /// Decides a tool call named `name` with `arguments`. Tool rules match on
@@ -234,11 +246,14 @@ impl Engine {
     pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
         let _ = arguments;
         let compiled = &*self.inner;
-        let mut matched = Vec::new();
-        compiled
-            .tool_names
-            .for_each_match(name, |t| matched.push(t));
-        finish(compiled, Kind::Tool, matched)
+        let mut verdicts = Vec::new();
+        compiled.tool_names.for_each_match(name, |tag| {
+            if let Some(rule) = compiled.rule(tag) {
+                verdicts.push(Verdict::rule(tag, rule.effect));
+            }
+        });
+        add_default(compiled, Slot::Tool, &mut verdicts, 0, (None, None));
+        combine::combine(compiled, Kind::Tool, &mut verdicts).0
     }
 
     /// Decides a tool call.
@@ -247,30 +262,12 @@ impl Engine {
     }
 }
 
-fn finish(compiled: &Compiled, kind: Kind, matched: Vec<u32>) -> Decision {
-    let mut verdicts: Vec<Verdict> = matched
-        .into_iter()
-        .filter_map(|tag| {
-            compiled.rule(tag).map(|rule| Verdict {
-                tag,
-                effect: rule.effect,
-                command: None,
-            })
-        })
-        .collect();
-    combine::combine(compiled, kind, &mut verdicts).0
-}
-
 /// A decision made without rules, because the input could not be analyzed.
 fn refused(kind: Kind, effect: Effect, reason: String) -> Decision {
     Decision {
-        id: None,
         effect,
-        rule: None,
         reason: reason.into(),
-        matched: Vec::new(),
-        kind,
-        command: None,
+        ..Decision::new(kind)
     }
 }
 

@@ -26,6 +26,38 @@ pub fn glob_to_regex(glob: &str) -> String {
     out
 }
 
+/// The anchored regular expression for a URL path glob: `**` is any run of
+/// characters, `/` included; `*` any run within one segment (no `/`); `?`
+/// one character other than `/`; everything else literal.
+pub fn path_glob_to_regex(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len() + 16);
+    out.push_str(r"\A(?s:");
+    let mut literal = String::new();
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        let piece = match c {
+            '*' if chars.peek() == Some(&'*') => {
+                while chars.peek() == Some(&'*') {
+                    chars.next();
+                }
+                ".*"
+            }
+            '*' => "[^/]*",
+            '?' => "[^/]",
+            other => {
+                literal.push(other);
+                continue;
+            }
+        };
+        regex_syntax::escape_into(&literal, &mut out);
+        literal.clear();
+        out.push_str(piece);
+    }
+    regex_syntax::escape_into(&literal, &mut out);
+    out.push_str(r")\z");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +79,20 @@ mod tests {
         assert!(glob_matches("a.b", "a.b"));
         assert!(!glob_matches("a.b", "axb"), "dots are literal");
         assert!(!glob_matches("Bash", "Bash2"), "globs are anchored");
+    }
+
+    #[test]
+    fn path_globs_stop_at_slashes_unless_doubled() {
+        let m = |glob: &str, path: &str| {
+            RegexSet::new(&[path_glob_to_regex(glob)])
+                .unwrap()
+                .is_match(path)
+        };
+        assert!(m("/repos/*/issues", "/repos/a/issues"));
+        assert!(!m("/repos/*/issues", "/repos/a/b/issues"));
+        assert!(m("/repos/*/issues", "/repos/a%2Fb/issues"));
+        assert!(m("/v1/**", "/v1/a/b/c"));
+        assert!(!m("/v1/**", "/v2/a"));
+        assert!(m("/a.b", "/a.b") && !m("/a.b", "/axb"));
     }
 }

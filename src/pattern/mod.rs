@@ -7,5 +7,5 @@
 mod glob;
 mod regex_set;
 
-pub use glob::glob_to_regex;
+pub use glob::{glob_to_regex, path_glob_to_regex};
 pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};

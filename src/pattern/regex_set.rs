@@ -71,6 +71,11 @@ impl RegexSet {
         Ok(RegexSet { regex: Some(regex) })
     }
 
+    /// True when some pattern matches somewhere in `haystack`.
+    pub fn is_match(&self, haystack: &str) -> bool {
+        self.regex.as_ref().is_some_and(|r| r.is_match(haystack))
+    }
+
     /// The number of patterns.
     pub fn len(&self) -> usize {
         self.regex.as_ref().map_or(0, Regex::pattern_len)

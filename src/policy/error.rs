@@ -136,6 +136,22 @@ pub enum ErrorKind {
         /// What happened.
         got: String,
     },
+    /// Fields of a rule that contradict each other.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// A wildcard host pattern that covers a public suffix (a warning).
+    #[error(
+        "`{pattern}` covers the public suffix `{suffix}`: every site registered under it matches"
+    )]
+    PublicSuffixWildcard {
+        /// The pattern as given.
+        pattern: String,
+        /// The public suffix it covers.
+        suffix: String,
+    },
+    /// An egress rule that can never decide (a warning).
+    #[error("{0}")]
+    Unreachable(String),
     /// The policy exceeds a size bound.
     #[error("limit exceeded: {0}")]
     Limit(String),

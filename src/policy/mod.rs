@@ -15,8 +15,8 @@ mod source;
 
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
-    CommandRule, Defaults, EgressRule, Examples, HostPattern, NamePattern, Policy, RuleMeta,
-    ToolRule,
+    CommandRule, Defaults, EgressRule, Examples, GraphqlMatch, HeaderMatch, HostPattern,
+    Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
 };
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};

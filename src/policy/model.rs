@@ -25,6 +25,27 @@ pub struct Policy {
     pub commands: Vec<CommandRule>,
     /// Tool call rules, in policy order.
     pub tools: Vec<ToolRule>,
+    /// Bounds of request inspection (headers and bodies).
+    pub inspection: Inspection,
+}
+
+/// How much of an HTTP request is inspected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inspection {
+    /// Bodies longer than this (bytes) are not parsed.
+    pub max_body_bytes: usize,
+    /// The effect for a request whose body a rule would inspect but that is
+    /// longer than `max_body_bytes`; `ask` unless set.
+    pub oversize: Effect,
+}
+
+impl Default for Inspection {
+    fn default() -> Self {
+        Inspection {
+            max_body_bytes: 64 << 10,
+            oversize: Effect::Ask,
+        }
+    }
 }
 
 /// The effect of each kind of request when no rule matches it.
@@ -36,6 +57,9 @@ pub struct Defaults {
     pub command: Effect,
     /// Default `allow`.
     pub tool: Effect,
+    /// The effect for an HTTP request made by a shell command (`curl`,
+    /// `wget`, …) that no egress rule allows; `None`: the same as `egress`.
+    pub command_egress: Option<Effect>,
 }
 
 impl Default for Defaults {
@@ -44,6 +68,7 @@ impl Default for Defaults {
             egress: Effect::Deny,
             command: Effect::Allow,
             tool: Effect::Allow,
+            command_egress: None,
         }
     }
 }
@@ -79,6 +104,19 @@ pub enum HostPattern {
     Exact(String),
     /// `*.name`: any strict subdomain of `name`, never `name` itself.
     Subdomains(String),
+    /// `**.name`: `name` itself and any of its subdomains.
+    ApexAndSubdomains(String),
+}
+
+impl HostPattern {
+    /// The canonical name the pattern is anchored at.
+    pub fn domain(&self) -> &str {
+        match self {
+            HostPattern::Exact(d)
+            | HostPattern::Subdomains(d)
+            | HostPattern::ApexAndSubdomains(d) => d,
+        }
+    }
 }
 
 /// An egress rule: it matches when every field it sets matches.
@@ -96,6 +134,59 @@ pub struct EgressRule {
     pub methods: Vec<String>,
     /// Lowercase schemes (empty: any).
     pub schemes: Vec<String>,
+    /// Path globs over the normalized path (empty: any): `*` stays within a
+    /// segment, `**` crosses `/`.
+    pub paths: Vec<String>,
+    /// Header tests; one must hold (empty: any).
+    pub headers: Vec<HeaderMatch>,
+    /// JSON body tests; one must hold (empty: any).
+    pub json: Vec<JsonMatch>,
+    /// A GraphQL test on the request's GraphQL document.
+    pub graphql: Option<GraphqlMatch>,
+    /// A special-address rule (deny only): only an allow rule with
+    /// `override_special` can override it.
+    pub special: bool,
+    /// An allow rule that overrides special-address rules (allow only).
+    pub override_special: bool,
+}
+
+impl EgressRule {
+    /// True when the rule looks at the request body.
+    pub fn inspects_body(&self) -> bool {
+        !self.json.is_empty() || self.graphql.is_some()
+    }
+}
+
+/// A header test: the header is present and, when a pattern is given, its
+/// value contains a match of the regular expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatch {
+    /// Lowercase header name.
+    pub name: String,
+    /// Regular expression searched in the value.
+    pub pattern: Option<String>,
+}
+
+/// A JSON body test: the value at a JSON pointer exists and, when a pattern
+/// is given, its text (a string's contents, other values as JSON) contains a
+/// match of the regular expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonMatch {
+    /// RFC 6901 pointer (`/query`, `/options/force`).
+    pub pointer: String,
+    /// Regular expression searched in the value's text.
+    pub pattern: Option<String>,
+}
+
+/// A GraphQL test: the request's GraphQL document has an operation of one of
+/// `operations` (empty: any) with a top-level field whose name matches one of
+/// `fields` (empty: any), case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphqlMatch {
+    /// `query`, `mutation`, `subscription`.
+    pub operations: Vec<String>,
+    /// Field name globs (`*Delete`, `delete*`).
+    pub fields: Vec<String>,
 }
 
 /// A shell command rule: it matches a simple command (after normalization)

@@ -15,17 +15,35 @@ use serde_json::{Map, Value};
 
 use super::error::{Diagnostic, ErrorKind};
 use super::model::{
-    CommandRule, Defaults, EgressRule, Examples, HostPattern, NamePattern, Policy, RuleMeta,
-    ToolRule,
+    CommandRule, Defaults, EgressRule, Examples, GraphqlMatch, HeaderMatch, HostPattern,
+    Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
 
-const TOP_FIELDS: &[&str] = &["version", "name", "defaults", "egress", "commands", "tools"];
-const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool"];
+const TOP_FIELDS: &[&str] = &[
+    "version",
+    "name",
+    "defaults",
+    "inspection",
+    "egress",
+    "commands",
+    "tools",
+];
+const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool", "command_egress"];
+const INSPECTION_FIELDS: &[&str] = &["max_body_bytes", "oversize"];
 const META_FIELDS: &[&str] = &["id", "effect", "reason", "shadow", "examples"];
 const EXAMPLES_FIELDS: &[&str] = &["match", "no_match"];
-const EGRESS_MATCHERS: &[&str] = &["hosts", "cidrs", "ports", "methods", "schemes"];
+const EGRESS_MATCHERS: &[&str] = &[
+    "hosts", "cidrs", "ports", "methods", "schemes", "paths", "headers", "json", "graphql",
+];
+const EGRESS_OPTIONS: &[&str] = &["special", "override_special"];
+const HEADER_FIELDS: &[&str] = &["name", "pattern"];
+const JSON_FIELDS: &[&str] = &["pointer", "pattern"];
+const GRAPHQL_FIELDS: &[&str] = &["operations", "fields"];
+const GRAPHQL_OPERATIONS: &[&str] = &["query", "mutation", "subscription"];
+/// Largest `inspection.max_body_bytes` (16 MiB).
+const MAX_INSPECTED_BODY: u64 = 16 << 20;
 const COMMAND_MATCHERS: &[&str] = &[
     "program",
     "subcommand",
@@ -207,6 +225,10 @@ impl Reader {
             Some(value) => self.defaults(value, &top.key("defaults")),
             None => Defaults::default(),
         };
+        let inspection = match map.get("inspection") {
+            Some(value) => self.inspection(value, &top.key("inspection")),
+            None => Inspection::default(),
+        };
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
@@ -218,6 +240,7 @@ impl Reader {
             egress,
             commands,
             tools,
+            inspection,
         };
         self.check_unique_ids(map);
         Some(policy)
@@ -240,7 +263,38 @@ impl Reader {
                 }
             }
         }
+        if let Some(value) = map.get("command_egress") {
+            defaults.command_egress = self.effect(value, &path.key("command_egress"));
+        }
         defaults
+    }
+
+    fn inspection(&mut self, value: &Value, path: &FieldPath) -> Inspection {
+        let mut inspection = Inspection::default();
+        let Some(map) = self.object(value, path, INSPECTION_FIELDS) else {
+            return inspection;
+        };
+        if let Some(value) = map.get("max_body_bytes") {
+            let path = path.key("max_body_bytes");
+            match value.as_u64() {
+                Some(n) if n <= MAX_INSPECTED_BODY => {
+                    inspection.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+                }
+                Some(n) => self.error(
+                    path,
+                    ErrorKind::Limit(format!(
+                        "max_body_bytes is {n}; the maximum is {MAX_INSPECTED_BODY}"
+                    )),
+                ),
+                None => self.wrong_type(path, "a non-negative integer", value),
+            }
+        }
+        if let Some(value) = map.get("oversize") {
+            if let Some(effect) = self.effect(value, &path.key("oversize")) {
+                inspection.oversize = effect;
+            }
+        }
+        inspection
     }
 
     /// Every rule id is unique across egress, commands and tools. Ids are read
@@ -283,11 +337,17 @@ impl Reader {
         value: &Value,
         path: &FieldPath,
         matchers: &'static [&'static str],
+        options: &'static [&'static str],
         matcher_list: &'static str,
         body: impl FnOnce(&mut Self, &Map<String, Value>) -> Option<T>,
     ) -> Option<(RuleMeta, T)> {
         let start = self.diags.len();
-        let allowed: Vec<&str> = META_FIELDS.iter().chain(matchers).copied().collect();
+        let allowed: Vec<&str> = META_FIELDS
+            .iter()
+            .chain(matchers)
+            .chain(options)
+            .copied()
+            .collect();
         let map = self.object(value, path, &allowed)?;
         let meta = self.meta(map, path);
         // A rule with a misspelled matcher already has an unknown-field error;
@@ -371,32 +431,197 @@ impl Reader {
     }
 
     fn egress_rule(&mut self, value: &Value, path: FieldPath) -> Option<EgressRule> {
-        let matchers = "hosts, cidrs, ports, methods, schemes";
-        let (meta, (hosts, cidrs, ports, methods, schemes)) =
-            self.rule(value, &path, EGRESS_MATCHERS, matchers, |r, map| {
+        let matchers = "hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql";
+        let (meta, rule) = self.rule(
+            value,
+            &path,
+            EGRESS_MATCHERS,
+            EGRESS_OPTIONS,
+            matchers,
+            |r, map| {
                 let before = r.diags.len();
-                let fields = (
-                    r.each(map, "hosts", &path, false, |r, v, p| r.host(v, p)),
-                    r.each(map, "cidrs", &path, false, |r, v, p| r.cidr(v, p)),
-                    r.each(map, "ports", &path, false, |r, v, p| r.port(v, p)),
-                    r.each(map, "methods", &path, false, |r, v, p| r.method(v, p)),
-                    r.each(map, "schemes", &path, false, |r, v, p| r.scheme(v, p)),
-                );
-                (r.diags.len() == before).then_some(fields)
-            })?;
-        Some(EgressRule {
-            meta,
-            hosts,
-            cidrs,
-            ports,
-            methods,
-            schemes,
+                let rule = EgressRule {
+                    meta: RuleMeta::default(),
+                    hosts: r.each(map, "hosts", &path, false, |r, v, p| r.host(v, p)),
+                    cidrs: r.each(map, "cidrs", &path, false, |r, v, p| r.cidr(v, p)),
+                    ports: r.each(map, "ports", &path, false, |r, v, p| r.port(v, p)),
+                    methods: r.each(map, "methods", &path, false, |r, v, p| r.method(v, p)),
+                    schemes: r.each(map, "schemes", &path, false, |r, v, p| r.scheme(v, p)),
+                    paths: r.each(map, "paths", &path, false, |r, v, p| r.path_glob(v, p)),
+                    headers: r.each(map, "headers", &path, false, |r, v, p| r.header(v, p)),
+                    json: r.each(map, "json", &path, false, |r, v, p| r.json_match(v, p)),
+                    graphql: match map.get("graphql") {
+                        Some(v) => r.graphql(v, &path.key("graphql")),
+                        None => None,
+                    },
+                    special: r.flag_field(map, "special", &path),
+                    override_special: r.flag_field(map, "override_special", &path),
+                };
+                (r.diags.len() == before).then_some(rule)
+            },
+        )?;
+        let wrong = |field: &str, want: Effect| {
+            Diagnostic::new(
+                path.key(field),
+                ErrorKind::Inconsistent(format!(
+                    "`{field}` is only for rules with effect `{want}`, and this rule's is `{}`",
+                    meta.effect
+                )),
+            )
+        };
+        let mut problems = Vec::new();
+        if rule.special && meta.effect != Effect::Deny {
+            problems.push(wrong("special", Effect::Deny));
+        }
+        if rule.override_special && meta.effect != Effect::Allow {
+            problems.push(wrong("override_special", Effect::Allow));
+        }
+        if !problems.is_empty() {
+            for mut d in problems {
+                d.rule = Some(meta.id.clone());
+                self.diags.push(d);
+            }
+            return None;
+        }
+        Some(EgressRule { meta, ..rule })
+    }
+
+    /// An optional boolean field (absent: false).
+    fn flag_field(&mut self, map: &Map<String, Value>, key: &str, path: &FieldPath) -> bool {
+        match map.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.wrong_type(path.key(key), "a boolean", other);
+                false
+            }
+        }
+    }
+
+    /// A path glob: starts with `/`, no whitespace or control characters.
+    fn path_glob(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        let valid = raw.starts_with('/')
+            && raw.len() <= MAX_PATTERN_BYTES
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !raw.contains(['?', '#']);
+        if valid {
+            Some(raw.to_owned())
+        } else {
+            let pattern = raw.chars().take(64).collect();
+            let reason = format!("a path glob starts with `/`, has no whitespace, control characters, `?` or `#`, and is at most {MAX_PATTERN_BYTES} bytes");
+            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            None
+        }
+    }
+
+    fn optional_regex(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &FieldPath,
+    ) -> Option<Option<String>> {
+        match map.get("pattern") {
+            None => Some(None),
+            Some(value) => self.regex(value, path.key("pattern")).map(Some),
+        }
+    }
+
+    fn header(&mut self, value: &Value, path: FieldPath) -> Option<HeaderMatch> {
+        let map = self.object(value, &path, HEADER_FIELDS)?;
+        let Some(name) = map.get("name") else {
+            self.error(path, ErrorKind::MissingField("name"));
+            return None;
+        };
+        let name = self.string(name, &path.key("name"))?;
+        if !crate::egress::is_http_token(name) {
+            let reason = "a header name is an HTTP token of 1 to 32 bytes".to_owned();
+            let pattern = name.chars().take(64).collect();
+            self.error(
+                path.key("name"),
+                ErrorKind::InvalidPattern { pattern, reason },
+            );
+            return None;
+        }
+        let pattern = self.optional_regex(map, &path)?;
+        Some(HeaderMatch {
+            name: name.to_ascii_lowercase(),
+            pattern,
         })
+    }
+
+    fn json_match(&mut self, value: &Value, path: FieldPath) -> Option<JsonMatch> {
+        let map = self.object(value, &path, JSON_FIELDS)?;
+        let Some(pointer) = map.get("pointer") else {
+            self.error(path, ErrorKind::MissingField("pointer"));
+            return None;
+        };
+        let pointer = self.string(pointer, &path.key("pointer"))?;
+        let escapes_ok = pointer
+            .match_indices('~')
+            .all(|(i, _)| matches!(pointer.as_bytes().get(i + 1), Some(b'0' | b'1')));
+        if !(pointer.starts_with('/') && escapes_ok && pointer.len() <= MAX_PATTERN_BYTES) {
+            let reason =
+                "a JSON pointer (RFC 6901) starts with `/`; `~` only as `~0` or `~1`".to_owned();
+            let pattern = pointer.chars().take(64).collect();
+            self.error(
+                path.key("pointer"),
+                ErrorKind::InvalidPattern { pattern, reason },
+            );
+            return None;
+        }
+        let pattern = self.optional_regex(map, &path)?;
+        Some(JsonMatch {
+            pointer: pointer.to_owned(),
+            pattern,
+        })
+    }
+
+    fn graphql(&mut self, value: &Value, path: &FieldPath) -> Option<GraphqlMatch> {
+        let map = self.object(value, path, GRAPHQL_FIELDS)?;
+        let before = self.diags.len();
+        let operations = self.each(map, "operations", path, true, |r, v, p| {
+            let op = r.string(v, &p)?;
+            if GRAPHQL_OPERATIONS.contains(&op) {
+                Some(op.to_owned())
+            } else {
+                let reason = "expected `query`, `mutation` or `subscription`".to_owned();
+                r.error(
+                    p,
+                    ErrorKind::InvalidPattern {
+                        pattern: op.to_owned(),
+                        reason,
+                    },
+                );
+                None
+            }
+        });
+        let fields = self.each(map, "fields", path, true, |r, v, p| {
+            let glob = r.string(v, &p)?;
+            let valid = !glob.is_empty()
+                && glob.len() <= 256
+                && glob
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '*' | '?'));
+            if valid {
+                Some(glob.to_owned())
+            } else {
+                let reason = "a GraphQL field name glob: letters, digits, `_`, `*`, `?`".to_owned();
+                r.error(
+                    p,
+                    ErrorKind::InvalidPattern {
+                        pattern: glob.chars().take(64).collect(),
+                        reason,
+                    },
+                );
+                None
+            }
+        });
+        (self.diags.len() == before).then_some(GraphqlMatch { operations, fields })
     }
 
     fn command_rule(&mut self, value: &Value, path: FieldPath) -> Option<CommandRule> {
         let matchers = "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern";
-        let (meta, rule) = self.rule(value, &path, COMMAND_MATCHERS, matchers, |r, map| {
+        let (meta, rule) = self.rule(value, &path, COMMAND_MATCHERS, &[], matchers, |r, map| {
             let before = r.diags.len();
             let words =
                 |r: &mut Self, key: &str| r.each(map, key, &path, true, |r, v, p| r.word(v, p));
@@ -465,7 +690,7 @@ impl Reader {
     }
 
     fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
-        let (meta, tools) = self.rule(value, &path, TOOL_MATCHERS, "tool", |r, map| {
+        let (meta, tools) = self.rule(value, &path, TOOL_MATCHERS, &[], "tool", |r, map| {
             let before = r.diags.len();
             let tools = r.each(map, "tool", &path, true, |r, v, p| r.name_pattern(v, p));
             (r.diags.len() == before).then_some(tools)
@@ -574,12 +799,24 @@ impl Reader {
 /// `example.org` (exact) or `*.example.org` (strict subdomains), canonicalized
 /// by the WHATWG host parser: lowercase, IDNA to ASCII, one trailing dot dropped.
 fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {
-    let (subdomains, name) = match raw.strip_prefix("*.") {
-        Some(rest) => (true, rest),
-        None => (false, raw),
+    let (wildcard, name) = if let Some(rest) = raw.strip_prefix("**.") {
+        (
+            Some(HostPattern::ApexAndSubdomains as fn(String) -> HostPattern),
+            rest,
+        )
+    } else if let Some(rest) = raw.strip_prefix("*.") {
+        (
+            Some(HostPattern::Subdomains as fn(String) -> HostPattern),
+            rest,
+        )
+    } else {
+        (None, raw)
     };
     if name.contains('*') {
-        return Err("`*` is allowed only as the whole first label, as in `*.example.org`".into());
+        return Err(
+            "`*` is allowed only as the whole first label: `*.example.org` (subdomains) or `**.example.org` (the name and its subdomains)"
+                .into(),
+        );
     }
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() {
@@ -590,10 +827,9 @@ fn parse_host_pattern(raw: &str) -> Result<HostPattern, String> {
             if domain.split('.').any(str::is_empty) {
                 return Err("empty label".into());
             }
-            Ok(if subdomains {
-                HostPattern::Subdomains(domain)
-            } else {
-                HostPattern::Exact(domain)
+            Ok(match wildcard {
+                Some(make) => make(domain),
+                None => HostPattern::Exact(domain),
             })
         }
         Ok(_) => Err("an IP address; list addresses and networks under `cidrs`".into()),

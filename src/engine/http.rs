@@ -1,0 +1,318 @@
+//! Deciding HTTP requests: the egress analyzer's facts through the egress matchers.
+//!
+//! [`Message::read`] turns a request as given (method, request target in
+//! any of the three HTTP/1.1 forms, headers, body, TLS server name) into
+//! canonical facts, refusing it when its parts disagree about where it goes
+//! (domain fronting). [`verdicts`] then finds the candidate rules by
+//! destination (host hash tables, network tries, plus rules for any
+//! destination), filters them by port, method, scheme, path globs and
+//! headers, and runs body tests only for rules that have them, parsing the
+//! body (JSON, then GraphQL) at most once and only when it is within the
+//! policy's inspection bound. The same function decides proxy requests and
+//! the HTTP requests that shell commands make, so `curl` is judged like a
+//! proxied request. Cost: one URL parse, one hash lookup per name label (or
+//! one trie walk), and work proportional to the candidate rules only.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::combine::{add_default, Verdict};
+use super::compile::{Compiled, Slot};
+use crate::decision::Canonical;
+use crate::effect::Effect;
+use crate::egress::graphql::{self, GraphqlError, Operation};
+use crate::egress::{self, Destination, Target};
+
+/// What of a request is not known until it runs (requests made by commands).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Unknown {
+    /// The path or query depends on a run-time value.
+    pub(crate) path: bool,
+    /// The body comes from a file or a run-time value.
+    pub(crate) body: bool,
+}
+
+/// An HTTP request's canonical facts.
+#[derive(Debug)]
+pub(crate) struct Message<'a> {
+    pub(crate) method: Cow<'a, str>,
+    pub(crate) target: Target,
+    pub(crate) headers: Vec<(&'a str, &'a str)>,
+    pub(crate) body: Option<&'a str>,
+    pub(crate) unknown: Unknown,
+}
+
+impl<'a> Message<'a> {
+    /// Reads a request. `target` is an absolute URL, an authority (`CONNECT`)
+    /// or an origin-form path with a `Host` header. `Err` is the reason the
+    /// request cannot be decided on (it is then denied).
+    pub(crate) fn read(
+        method: &'a str,
+        target: &str,
+        headers: Vec<(&'a str, &'a str)>,
+        body: Option<&'a str>,
+        sni: Option<&str>,
+    ) -> Result<Message<'a>, String> {
+        if !egress::is_http_token(method) {
+            let shown: String = method.chars().take(40).collect();
+            return Err(format!("invalid HTTP method `{}`", shown.escape_debug()));
+        }
+        let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(method.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(method)
+        };
+        let mut hosts = headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+            .map(|(_, value)| *value);
+        let host = hosts.next();
+        if hosts.any(|other| Some(other) != host) {
+            return Err("refused request: several different Host headers".into());
+        }
+        let refused = |e: egress::TargetError| format!("refused URL: {e}");
+        let url = if method == "CONNECT" {
+            egress::parse_authority(target).map_err(refused)?
+        } else if target.starts_with('/') {
+            let Some(host) = host else {
+                return Err("refused request: an origin-form target needs a Host header".into());
+            };
+            let scheme = if sni.is_some() { "https" } else { "http" };
+            egress::parse_origin(target, host, scheme).map_err(refused)?
+        } else {
+            let url = egress::parse_url(target).map_err(refused)?;
+            if let Some(host) = host {
+                let (destination, port) =
+                    egress::parse_host_header(host, &url.scheme).map_err(refused)?;
+                if destination != url.destination || port != url.port {
+                    return Err(format!(
+                        "refused request: domain fronting: the URL goes to {}:{} but the Host header names {destination}:{port}",
+                        url.destination, url.port
+                    ));
+                }
+            }
+            url
+        };
+        if let Some(sni) = sni {
+            let named = egress::parse_server_name(sni).map_err(refused)?;
+            if named != url.destination {
+                return Err(format!(
+                    "refused request: domain fronting: the request goes to {} but the TLS server name is {named}",
+                    url.destination
+                ));
+            }
+        }
+        Ok(Message {
+            method,
+            target: url,
+            headers,
+            body,
+            unknown: Unknown::default(),
+        })
+    }
+
+    /// The facts a decision reports.
+    pub(crate) fn canonical(&self) -> Canonical {
+        let (host, ip) = match &self.target.destination {
+            Destination::Name(name) => (Some(name.clone()), None),
+            Destination::Ip(ip) => (None, Some(ip.to_string())),
+        };
+        Canonical {
+            method: self.method.to_string(),
+            scheme: self.target.scheme.clone(),
+            host,
+            ip,
+            carried_ipv4: self.target.carried.map(|v4| v4.to_string()),
+            port: self.target.port,
+            path: self.target.path.clone(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// What body tests see.
+enum Body {
+    /// Longer than the inspection bound: not parsed.
+    Oversize(usize),
+    /// From a file or a run-time value.
+    Unknown,
+    Parsed {
+        json: Option<Value>,
+        graphql: Result<Vec<Operation>, GraphqlError>,
+    },
+}
+
+fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
+    if message.unknown.body {
+        return Body::Unknown;
+    }
+    let text = message.body.unwrap_or_default();
+    if text.len() > compiled.inspection.max_body_bytes {
+        return Body::Oversize(text.len());
+    }
+    let json: Option<Value> = serde_json::from_str(text).ok();
+    let documents = graphql::documents(
+        json.as_ref(),
+        message.body,
+        message.header("content-type"),
+        message.target.query.as_deref(),
+    );
+    let mut operations = Vec::new();
+    let mut graphql = Ok(());
+    for document in &documents {
+        match graphql::operations(document) {
+            Ok(ops) => operations.extend(ops),
+            Err(e) => {
+                graphql = Err(e);
+                break;
+            }
+        }
+    }
+    Body::Parsed {
+        json,
+        graphql: graphql.map(|()| operations),
+    }
+}
+
+/// Adds the verdicts on `message` to `sink`: every rule that matches it and,
+/// when no allow rule does, the default of `slot`. Each verdict is about
+/// `(command, http)`.
+pub(crate) fn verdicts(
+    compiled: &Compiled,
+    message: &Message<'_>,
+    slot: Slot,
+    sink: &mut Vec<Verdict>,
+    about: (Option<usize>, Option<usize>),
+) {
+    let index = &compiled.egress;
+    let mut candidates = index.anywhere.clone();
+    match &message.target.destination {
+        Destination::Name(name) => index.hosts.for_each_match(name, |t| candidates.push(t)),
+        Destination::Ip(ip) => {
+            index.networks.for_each_match(*ip, |t| candidates.push(t));
+            if let Some(v4) = message.target.carried {
+                index
+                    .networks
+                    .for_each_match(v4.into(), |t| candidates.push(t));
+            }
+        }
+    }
+    let start = sink.len();
+    let mut paths = None;
+    let mut body = None;
+    let mut oversize_reported = false;
+    let target = &message.target;
+    for tag in candidates {
+        let (Some(filter), Some(rule)) = (compiled.filter(tag), compiled.rule(tag)) else {
+            continue;
+        };
+        let basic = (filter.ports.is_empty() || filter.ports.contains(&target.port))
+            && (filter.methods.is_empty() || filter.methods.iter().any(|m| **m == *message.method))
+            && (filter.schemes.is_empty() || filter.schemes.iter().any(|s| **s == *target.scheme));
+        if !basic {
+            continue;
+        }
+        let mut uncertain: Option<Cow<'static, str>> = None;
+        if !filter.paths.is_empty() {
+            let matches = paths.get_or_insert_with(|| index.paths.matches(&target.path));
+            if !filter.paths.iter().any(|&i| matches.contains(i)) {
+                continue;
+            }
+            if message.unknown.path {
+                uncertain = Some("the path is not known until the command runs".into());
+            }
+        }
+        if !filter.headers.is_empty()
+            && !filter
+                .headers
+                .iter()
+                .any(|h| h.matches(message.headers.iter().copied()))
+        {
+            continue;
+        }
+        if filter.inspects_body() {
+            match body.get_or_insert_with(|| read_body(compiled, message)) {
+                Body::Oversize(len) => {
+                    if !oversize_reported {
+                        oversize_reported = true;
+                        let mut v = Verdict::other(
+                            compiled.inspection.oversize,
+                            format!(
+                                "the body is {len} bytes, over the policy's inspection bound of {} bytes, so rule `{}` could not inspect it",
+                                compiled.inspection.max_body_bytes, rule.id
+                            )
+                            .into(),
+                        );
+                        (v.command, v.http) = about;
+                        sink.push(v);
+                    }
+                    continue;
+                }
+                Body::Unknown => {
+                    uncertain = Some("the body comes from a file or a run-time value".into());
+                }
+                Body::Parsed { json, graphql } => {
+                    if !filter.json.is_empty()
+                        && !json
+                            .as_ref()
+                            .is_some_and(|j| filter.json.iter().any(|t| t.matches(j)))
+                    {
+                        continue;
+                    }
+                    if let Some(test) = &filter.graphql {
+                        match graphql {
+                            Ok(ops) if test.matches(ops) => {}
+                            Ok(_) => continue,
+                            Err(e) => uncertain = Some(e.to_string().into()),
+                        }
+                    }
+                }
+            }
+        }
+        let mut verdict = Verdict::rule(tag, rule.effect);
+        if let Some(why) = uncertain {
+            if rule.effect > Effect::Ask {
+                verdict.effect = Effect::Ask;
+                verdict.reason = Some(Arc::from(format!(
+                    "{} (uncertain: {why}, so {} becomes ask)",
+                    rule.reason, rule.effect
+                )));
+            }
+        }
+        (verdict.command, verdict.http) = about;
+        sink.push(verdict);
+    }
+    if index.has_override {
+        let enforced_override = sink.get(start..).unwrap_or_default().iter().any(|v| {
+            v.effect == Effect::Allow
+                && v.rule.is_some_and(|t| {
+                    compiled.filter(t).is_some_and(|f| f.override_special)
+                        && compiled.rule(t).is_some_and(|r| !r.shadow)
+                })
+        });
+        if enforced_override {
+            let mut i = start;
+            while i < sink.len() {
+                let special = sink
+                    .get(i)
+                    .and_then(|v| v.rule)
+                    .and_then(|t| compiled.filter(t))
+                    .is_some_and(|f| f.special);
+                if special {
+                    sink.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    add_default(compiled, slot, sink, start, about);
+}
