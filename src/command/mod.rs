@@ -14,6 +14,7 @@
 //! the nesting bound. Anything not fully understood is reported in
 //! [`Analysis::problems`], which the engine turns into `ask`.
 
+pub mod http;
 pub mod inline;
 pub mod lexer;
 pub mod matcher;

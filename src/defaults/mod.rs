@@ -1,14 +1,19 @@
-//! The embedded default policy: egress allowlist plus the command packs.
+//! The embedded default policy: egress allowlist, special addresses, the
+//! command packs and the control-plane catalogue.
 //!
 //! Every part is a policy file in this folder, compiled into the library
 //! with `include_str!`, so the command-line tool and every binding work with
 //! no file at hand: `default.json` (the egress allowlist: GitHub and its
-//! content hosts, crates.io, PyPI, npm, the Go module proxy, Docker Hub;
-//! cloud metadata endpoints and loopback, private and link-local ranges
-//! denied) and one pack per area under `packs/` (filesystem, git, databases,
-//! containers, infrastructure, cloud, remote code, publishing, credentials,
-//! system). Each pack rule carries examples, which compiling checks. The
-//! parts are read and concatenated once per process.
+//! content hosts, crates.io, PyPI, npm, the Go module proxy, Docker Hub),
+//! `egress/metadata.json` and `egress/special.json` (cloud metadata
+//! endpoints, loopback, private, link-local, CGNAT and IANA special-purpose
+//! ranges, private-use names: `special` deny rules that only an allow rule
+//! with `override_special` overrides), one pack per area under `packs/`
+//! (filesystem, git, databases, containers, infrastructure, cloud, remote
+//! code, publishing, credentials, system) and `packs/control-plane.json`
+//! (destructive API calls: GraphQL mutations and REST deletes on cloud,
+//! PaaS, Git hosting and DNS providers). Each rule carries examples, which
+//! compiling checks. The parts are read and concatenated once per process.
 
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, PolicyError};
 
@@ -18,6 +23,8 @@ pub const DEFAULT_POLICY: &str = include_str!("default.json");
 /// Every part of the default policy, by stable name, in order.
 pub const PARTS: &[(&str, &str)] = &[
     ("default", DEFAULT_POLICY),
+    ("egress/metadata", include_str!("egress/metadata.json")),
+    ("egress/special", include_str!("egress/special.json")),
     ("packs/filesystem", include_str!("packs/filesystem.json")),
     ("packs/git", include_str!("packs/git.json")),
     ("packs/databases", include_str!("packs/databases.json")),
@@ -31,6 +38,10 @@ pub const PARTS: &[(&str, &str)] = &[
     ("packs/publishing", include_str!("packs/publishing.json")),
     ("packs/credentials", include_str!("packs/credentials.json")),
     ("packs/system", include_str!("packs/system.json")),
+    (
+        "packs/control-plane",
+        include_str!("packs/control-plane.json"),
+    ),
 ];
 
 /// The default policy: the base, with every pack's rules appended in order.

@@ -13,6 +13,24 @@ use crate::Decision;
 /// Decides one example input of a section's kind.
 type Decide<'a> = &'a dyn Fn(&str) -> Decision;
 
+/// Decides an egress example: `URL`, `METHOD URL`, or `METHOD URL BODY`
+/// (the body is the rest of the line, such as a GraphQL document).
+fn http_example(engine: &Engine, example: &str) -> Decision {
+    let Some((method, rest)) = example.split_once(' ') else {
+        return engine.check_http("GET", example);
+    };
+    let (url, body) = match rest.split_once(' ') {
+        Some((url, body)) => (url, Some(body.to_owned())),
+        None => (rest, None),
+    };
+    engine.check_http_request(&crate::request::HttpRequest {
+        method: Some(method.to_owned()),
+        url: url.to_owned(),
+        body,
+        ..Default::default()
+    })
+}
+
 /// Checks every example of every rule; returns one diagnostic per failure.
 pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
     let mut failures = Vec::new();
@@ -20,10 +38,7 @@ pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
         (
             "egress",
             policy.egress.iter().map(|r| &r.meta).collect(),
-            &|example: &str| match example.split_once(' ') {
-                Some((method, url)) => engine.check_http(method, url),
-                None => engine.check_http("GET", example),
-            },
+            &|example: &str| http_example(engine, example),
         ),
         (
             "commands",

@@ -19,6 +19,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+use crate::command::http::{http_calls, HttpCall};
 use crate::decision::{CommandDetail, Decision, Kind};
 use crate::effect::Effect;
 use crate::policy::{Diagnostic, Format, Policy, PolicyError};
@@ -162,7 +163,19 @@ impl Engine {
             }
         });
         add_default(compiled, Slot::Command, &mut verdicts, 0, (None, None));
+        let calls: Vec<(usize, HttpCall)> = analysis
+            .commands
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| http_calls(c).into_iter().map(move |call| (i, call)))
+            .collect();
+        let messages = command_requests(compiled, &calls, &mut verdicts);
         let (mut decision, deciding) = combine::combine(compiled, Kind::Command, &mut verdicts);
+        decision.canonical = deciding
+            .as_ref()
+            .and_then(|v| v.http)
+            .and_then(|k| messages.get(k))
+            .map(Message::canonical);
         if let Some(problem) = analysis.problems.first() {
             if decision.effect < Effect::Ask {
                 decision.effect = Effect::Ask;
@@ -260,6 +273,62 @@ impl Engine {
     pub fn check_tool_call(&self, call: &ToolCall) -> Decision {
         self.check_tool(&call.name, &call.arguments)
     }
+}
+
+/// Decides the HTTP requests commands make (`curl`, `wget`, …) with the
+/// egress rules, adding their verdicts; returns the requests read, indexed
+/// as the verdicts' `http`.
+fn command_requests<'a>(
+    compiled: &Compiled,
+    calls: &'a [(usize, HttpCall)],
+    verdicts: &mut Vec<Verdict>,
+) -> Vec<Message<'a>> {
+    let mut messages = Vec::new();
+    let default = compiled.default(Slot::CommandEgress).effect;
+    for (i, call) in calls {
+        let mut other = |effect: Effect, reason: String| {
+            let mut verdict = Verdict::other(effect, reason.into());
+            verdict.command = Some(*i);
+            verdicts.push(verdict);
+        };
+        if !call.destination_known {
+            other(
+                default.min(Effect::Ask),
+                format!(
+                    "`{}` sends a request whose destination is not known until the command runs",
+                    call.client
+                ),
+            );
+            continue;
+        }
+        if let Some(option) = &call.rerouted {
+            other(
+                Effect::Ask,
+                format!(
+                    "`{} {option}` sends the request somewhere other than its URL says",
+                    call.client
+                ),
+            );
+        }
+        let headers = call
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        match Message::read(&call.method, &call.url, headers, call.body.as_deref(), None) {
+            Err(reason) => other(Effect::Deny, format!("`{}`: {reason}", call.client)),
+            Ok(mut message) => {
+                message.unknown = http::Unknown {
+                    path: !call.path_known,
+                    body: !call.body_known,
+                };
+                let about = (Some(*i), Some(messages.len()));
+                http::verdicts(compiled, &message, Slot::CommandEgress, verdicts, about);
+                messages.push(message);
+            }
+        }
+    }
+    messages
 }
 
 /// A decision made without rules, because the input could not be analyzed.

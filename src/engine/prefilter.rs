@@ -20,6 +20,7 @@
 
 use aho_corasick::AhoCorasick;
 
+use crate::command::http::client_names;
 use crate::command::{code_runners, SYNTAX_TRIGGERS};
 use crate::policy::{CommandRule, NamePattern, Policy};
 
@@ -86,18 +87,23 @@ fn rule_is_anchored(rule: &CommandRule) -> bool {
 impl CommandPrefilter {
     pub(crate) fn new(policy: &Policy) -> Self {
         let disabled = CommandPrefilter::default();
-        if policy.commands.is_empty() {
-            // No rule: every line gets the default (bounds still apply below).
-            return CommandPrefilter::build(Vec::new()).unwrap_or(disabled);
-        }
         if !policy.commands.iter().all(rule_is_anchored) {
             return disabled;
+        }
+        // HTTP clients are always analyzed: egress rules decide their requests.
+        let Some(clients) = client_names() else {
+            return disabled;
+        };
+        let mut literals: Vec<(String, Literal)> =
+            clients.into_iter().map(|c| (c, Literal::Name)).collect();
+        if policy.commands.is_empty() {
+            // No rule: only HTTP clients matter (bounds still apply below).
+            return CommandPrefilter::build(literals).unwrap_or(disabled);
         }
         let Some(runners) = code_runners() else {
             return disabled;
         };
-        let mut literals: Vec<(String, Literal)> =
-            runners.into_iter().map(|r| (r, Literal::Name)).collect();
+        literals.extend(runners.into_iter().map(|r| (r, Literal::Name)));
         for rule in &policy.commands {
             for program in &rule.programs {
                 literals.push(match program {
