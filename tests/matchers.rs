@@ -14,8 +14,14 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v
 }
 
-/// Naive host semantics: exact equality, or `name` ends with `.` + domain.
-fn naive_host(exact: &[String], wild: &[String], name: &str) -> Vec<u32> {
+/// Naive host semantics: exact equality, or `name` ends with `.` + domain
+/// (`*.`), or either (`**.`). Tags: exact, then wild, then apex.
+fn naive_host(exact: &[String], wild: &[String], apex: &[String], name: &str) -> Vec<u32> {
+    let below = |d: &str| {
+        name.len() > d.len()
+            && name.ends_with(d)
+            && name.as_bytes()[name.len() - d.len() - 1] == b'.'
+    };
     let mut out = Vec::new();
     for (i, e) in exact.iter().enumerate() {
         if e == name {
@@ -23,14 +29,16 @@ fn naive_host(exact: &[String], wild: &[String], name: &str) -> Vec<u32> {
         }
     }
     for (i, w) in wild.iter().enumerate() {
-        if name.len() > w.len()
-            && name.ends_with(w.as_str())
-            && name.as_bytes()[name.len() - w.len() - 1] == b'.'
-        {
+        if below(w) {
             out.push((exact.len() + i) as u32);
         }
     }
-    out
+    for (i, a) in apex.iter().enumerate() {
+        if a == name || below(a) {
+            out.push((exact.len() + wild.len() + i) as u32);
+        }
+    }
+    sorted(out)
 }
 
 /// Naive glob: `*` any run, `?` one character.
@@ -61,6 +69,7 @@ proptest! {
     fn host_set_agrees_with_naive_suffix_matching(
         exact in prop::collection::vec(domain(), 0..8),
         wild in prop::collection::vec(domain(), 0..8),
+        apex in prop::collection::vec(domain(), 0..8),
         probes in prop::collection::vec(domain(), 1..8),
     ) {
         let mut set = HostSet::new();
@@ -70,16 +79,49 @@ proptest! {
         for (i, w) in wild.iter().enumerate() {
             set.insert_subdomains(w, (exact.len() + i) as u32);
         }
+        for (i, a) in apex.iter().enumerate() {
+            set.insert_apex_and_subdomains(a, (exact.len() + wild.len() + i) as u32);
+        }
         for probe in &probes {
             let mut got = Vec::new();
             set.for_each_match(probe, |t| got.push(t));
-            prop_assert_eq!(sorted(got), naive_host(&exact, &wild, probe), "probe {}", probe);
+            prop_assert_eq!(sorted(got), naive_host(&exact, &wild, &apex, probe), "probe {}", probe);
+        }
+    }
+
+    #[test]
+    fn network_set_agrees_with_naive_containment_for_ipv6(
+        nets in prop::collection::vec((any::<u128>(), 0u8..=128), 0..40),
+        probes in prop::collection::vec(any::<u128>(), 1..12),
+    ) {
+        let nets: Vec<ipnet::Ipv6Net> = nets
+            .into_iter()
+            .map(|(addr, len)| ipnet::Ipv6Net::new(std::net::Ipv6Addr::from(addr), len).unwrap().trunc())
+            .collect();
+        let mut set = NetworkSet::new();
+        for (i, n) in nets.iter().enumerate() {
+            set.insert(IpNet::V6(*n), i as u32);
+        }
+        let probes = probes.iter().copied().chain(nets.iter().map(|n| u128::from(n.network()) | 1));
+        for probe in probes {
+            let mut got = Vec::new();
+            set.for_each_match(IpAddr::V6(probe.into()), |t| got.push(t));
+            let want: Vec<u32> = nets
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| {
+                    let mask = if n.prefix_len() == 0 { 0 } else { u128::MAX << (128 - n.prefix_len()) };
+                    probe & mask == u128::from(n.network())
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            prop_assert_eq!(sorted(got), want);
         }
     }
 
     #[test]
     fn network_set_agrees_with_naive_containment(
-        nets in prop::collection::vec((any::<u32>(), 0u8..=32), 0..12),
+        nets in prop::collection::vec((any::<u32>(), 0u8..=32), 0..40),
         probes in prop::collection::vec(any::<u32>(), 1..12),
     ) {
         let nets: Vec<IpNet> = nets

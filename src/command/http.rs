@@ -228,8 +228,7 @@ fn with_scheme(url: &str, scheme: &str) -> String {
 fn header(value: &str) -> Option<(String, String)> {
     let (name, value) = value.split_once(':')?;
     let name = name.trim();
-    (!name.is_empty() && !name.starts_with('@'))
-        .then(|| (name.to_owned(), value.trim().to_owned()))
+    (!name.is_empty() && !name.starts_with('@')).then(|| (name.to_owned(), value.trim().to_owned()))
 }
 
 /// An option and its value as they appear in `args` (curl/wget conventions):
@@ -396,7 +395,10 @@ fn options_style(client: &Client, program: &str, args: &[Word]) -> Vec<HttpCall>
 fn curl_globs(url: &str) -> bool {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     let rest = url.get(after_scheme..).unwrap_or_default();
-    let host_bracket = rest.starts_with('[') || rest.split_once('@').is_some_and(|(_, h)| h.starts_with('['));
+    let host_bracket = rest.starts_with('[')
+        || rest
+            .split_once('@')
+            .is_some_and(|(_, h)| h.starts_with('['));
     rest.contains('{') || (rest.contains('[') && !host_bracket) || rest.matches('[').count() > 1
 }
 
@@ -430,11 +432,14 @@ fn httpie_style(client: &Client, program: &str, args: &[Word]) -> Vec<HttpCall> 
         return Vec::new();
     };
     let items: Vec<&Word> = rest.collect();
-    let is_method = !first.dynamic
-        && !items.is_empty()
-        && first.text.chars().all(|c| c.is_ascii_alphabetic());
+    let is_method =
+        !first.dynamic && !items.is_empty() && first.text.chars().all(|c| c.is_ascii_alphabetic());
     let (method, url_word, items) = match (is_method, items.split_first()) {
-        (true, Some((url, items))) => (Some(first.text.to_ascii_uppercase().to_string()), *url, items),
+        (true, Some((url, items))) => (
+            Some(first.text.to_ascii_uppercase().to_string()),
+            *url,
+            items,
+        ),
         _ => (None, first, items.as_slice()),
     };
     let scheme = if has(&client.https_programs, program) {
@@ -444,7 +449,10 @@ fn httpie_style(client: &Client, program: &str, args: &[Word]) -> Vec<HttpCall> 
     };
     let mut url = url_word.text.to_string();
     if let Some(local) = url.strip_prefix(':') {
-        url = format!("localhost{}{local}", if local.starts_with('/') { "" } else { ":" });
+        url = format!(
+            "localhost{}{local}",
+            if local.starts_with('/') { "" } else { ":" }
+        );
     }
     let mut url = with_scheme(&url, scheme);
     let (destination_known, mut path_known) = url_knowledge(url_word);
@@ -493,7 +501,12 @@ fn httpie_style(client: &Client, program: &str, args: &[Word]) -> Vec<HttpCall> 
         None => None,
     };
     let method = method.unwrap_or_else(|| {
-        if body.is_some() || !body_known { "POST" } else { "GET" }.to_owned()
+        if body.is_some() || !body_known {
+            "POST"
+        } else {
+            "GET"
+        }
+        .to_owned()
     });
     vec![HttpCall {
         client: program.to_owned(),
@@ -573,9 +586,8 @@ fn gh_style(client: &Client, args: &[Word]) -> Vec<HttpCall> {
     };
     let (destination_known, path_known) = url_knowledge(endpoint);
     let has_body = !fields.is_empty();
-    let method = method.unwrap_or_else(|| {
-        if has_body || input { "POST" } else { "GET" }.to_owned()
-    });
+    let method =
+        method.unwrap_or_else(|| if has_body || input { "POST" } else { "GET" }.to_owned());
     let body = has_body.then(|| Value::Object(fields).to_string());
     vec![HttpCall {
         client: "gh".into(),
@@ -594,9 +606,16 @@ fn gh_style(client: &Client, args: &[Word]) -> Vec<HttpCall> {
 fn powershell_style(client: &Client, program: &str, args: &[Word]) -> Vec<HttpCall> {
     let is = |list: &[String], name: &str| list.iter().any(|o| o.eq_ignore_ascii_case(name));
     let takes_value = |name: &str| {
-        [&client.method, &client.data, &client.upload, &client.url, &client.reroute, &client.values]
-            .iter()
-            .any(|list| is(list, name))
+        [
+            &client.method,
+            &client.data,
+            &client.upload,
+            &client.url,
+            &client.reroute,
+            &client.values,
+        ]
+        .iter()
+        .any(|list| is(list, name))
     };
     let mut url = None;
     let mut method = None;
@@ -664,7 +683,16 @@ fn git_style(command: &SimpleCommand) -> Vec<HttpCall> {
     } else {
         verb
     };
-    if !["clone", "fetch", "pull", "push", "ls-remote", "submodule add"].contains(&verb) {
+    if ![
+        "clone",
+        "fetch",
+        "pull",
+        "push",
+        "ls-remote",
+        "submodule add",
+    ]
+    .contains(&verb)
+    {
         return Vec::new();
     }
     let method = if verb == "push" { "POST" } else { "GET" };
@@ -715,7 +743,10 @@ fn remote_url(word: &str) -> Option<String> {
     if authority.is_empty() || authority.contains('/') {
         return None;
     }
-    Some(format!("ssh://{authority}/{}", path.trim_start_matches('/')))
+    Some(format!(
+        "ssh://{authority}/{}",
+        path.trim_start_matches('/')
+    ))
 }
 
 #[cfg(test)]
@@ -729,20 +760,35 @@ mod tests {
 
     #[test]
     fn curl_method_headers_and_body() {
-        let c = calls(r#"curl -sS -X POST https://api.example/graphql -H 'Content-Type: application/json' -d '{"query":"mutation { volumeDelete(id: 1) }"}'"#);
+        let c = calls(
+            r#"curl -sS -X POST https://api.example/graphql -H 'Content-Type: application/json' -d '{"query":"mutation { volumeDelete(id: 1) }"}'"#,
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].method, "POST");
         assert_eq!(c[0].url, "https://api.example/graphql");
-        assert_eq!(c[0].headers, vec![("Content-Type".into(), "application/json".into())]);
+        assert_eq!(
+            c[0].headers,
+            vec![("Content-Type".into(), "application/json".into())]
+        );
         assert!(c[0].body.as_deref().unwrap().contains("volumeDelete"));
         assert!(c[0].destination_known && c[0].body_known);
         assert_eq!(calls("curl -d x=1 example.com")[0].method, "POST");
-        assert_eq!(calls("curl -d x=1 example.com")[0].url, "http://example.com");
-        assert_eq!(calls("curl -XDELETE https://a.example/x")[0].method, "DELETE");
+        assert_eq!(
+            calls("curl -d x=1 example.com")[0].url,
+            "http://example.com"
+        );
+        assert_eq!(
+            calls("curl -XDELETE https://a.example/x")[0].method,
+            "DELETE"
+        );
         assert_eq!(calls("curl -I https://a.example/")[0].method, "HEAD");
         assert_eq!(calls("curl -o out.html https://a.example/").len(), 1);
         assert!(!calls("curl -d @payload.json https://a.example/")[0].body_known);
-        assert!(calls("curl --resolve a.example:443:10.0.0.1 https://a.example/")[0].rerouted.is_some());
+        assert!(
+            calls("curl --resolve a.example:443:10.0.0.1 https://a.example/")[0]
+                .rerouted
+                .is_some()
+        );
     }
 
     #[test]
@@ -757,23 +803,44 @@ mod tests {
     #[test]
     fn wget_httpie_gh_powershell_and_git() {
         let c = calls("wget --post-data 'a=1' https://a.example/x");
-        assert_eq!((c[0].method.as_str(), c[0].body.as_deref()), ("POST", Some("a=1")));
-        assert_eq!(calls("wget --method=DELETE https://a.example/x")[0].method, "DELETE");
+        assert_eq!(
+            (c[0].method.as_str(), c[0].body.as_deref()),
+            ("POST", Some("a=1"))
+        );
+        assert_eq!(
+            calls("wget --method=DELETE https://a.example/x")[0].method,
+            "DELETE"
+        );
         let c = calls("http DELETE api.example/items/1 Authorization:'Bearer x'");
-        assert_eq!((c[0].method.as_str(), c[0].url.as_str()), ("DELETE", "http://api.example/items/1"));
+        assert_eq!(
+            (c[0].method.as_str(), c[0].url.as_str()),
+            ("DELETE", "http://api.example/items/1")
+        );
         assert_eq!(c[0].headers[0].0, "Authorization");
         let c = calls("https api.example/items name=x count:=3");
         assert_eq!(c[0].method, "POST");
         assert_eq!(c[0].body.as_deref(), Some(r#"{"count":3,"name":"x"}"#));
         let c = calls("gh api -X DELETE repos/o/r");
-        assert_eq!((c[0].method.as_str(), c[0].url.as_str()), ("DELETE", "https://api.github.com/repos/o/r"));
+        assert_eq!(
+            (c[0].method.as_str(), c[0].url.as_str()),
+            ("DELETE", "https://api.github.com/repos/o/r")
+        );
         let c = calls("gh api graphql -f query='mutation { deleteRepository }'");
         assert_eq!(c[0].url, "https://api.github.com/graphql");
         assert!(c[0].body.as_deref().unwrap().contains("deleteRepository"));
         let c = calls("Invoke-WebRequest -Uri https://a.example/x -Method Delete");
-        assert_eq!((c[0].method.as_str(), c[0].url.as_str()), ("DELETE", "https://a.example/x"));
-        assert_eq!(calls("git clone git@github.com:org/repo.git")[0].url, "ssh://git@github.com/org/repo.git");
-        assert_eq!(calls("git clone https://github.com/o/r")[0].url, "https://github.com/o/r");
+        assert_eq!(
+            (c[0].method.as_str(), c[0].url.as_str()),
+            ("DELETE", "https://a.example/x")
+        );
+        assert_eq!(
+            calls("git clone git@github.com:org/repo.git")[0].url,
+            "ssh://git@github.com/org/repo.git"
+        );
+        assert_eq!(
+            calls("git clone https://github.com/o/r")[0].url,
+            "https://github.com/o/r"
+        );
         assert!(calls("git clone ./local copy").is_empty());
         assert!(calls("git status").is_empty());
     }

@@ -1,0 +1,138 @@
+//! Properties of egress decisions under random hosts and address spellings:
+//! a spelling never changes a decision, and a name is allowed exactly when
+//! it is under an allowed name, label by label.
+
+use std::net::Ipv4Addr;
+
+use portcullis::{Effect, Engine};
+use proptest::prelude::*;
+use serde_json::json;
+
+fn label() -> impl Strategy<Value = String> {
+    "[a-z]([a-z0-9-]{0,6}[a-z0-9])?"
+        .prop_filter("punycode labels must be valid", |l| !l.starts_with("xn--"))
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop::collection::vec(label(), 2..4).prop_map(|l| l.join("."))
+}
+
+fn engine(hosts: &[String], cidrs: &[String]) -> Engine {
+    let mut egress = Vec::new();
+    if !hosts.is_empty() {
+        egress.push(json!({"id": "allow-hosts", "effect": "allow", "hosts": hosts}));
+    }
+    if !cidrs.is_empty() {
+        egress.push(json!({"id": "deny-nets", "effect": "deny", "cidrs": cidrs}));
+    }
+    egress.push(json!({"id": "allow-all-ips", "effect": "allow", "cidrs": ["0.0.0.0/0"]}));
+    Engine::from_json(&json!({"version": 1, "egress": egress}).to_string()).unwrap()
+}
+
+/// Random case for each character.
+fn recase(s: &str, mask: u64) -> String {
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if mask >> (i % 64) & 1 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Spellings of an IPv4 address that URL parsers and resolvers accept.
+fn spellings(ip: Ipv4Addr) -> Vec<String> {
+    let [a, b, c, d] = ip.octets();
+    let n = u32::from(ip);
+    vec![
+        format!("{a}.{b}.{c}.{d}"),
+        format!("{n}"),
+        format!("0x{n:x}"),
+        format!("0{a:o}.0{b:o}.0{c:o}.0{d:o}"),
+        format!("0x{a:x}.0x{b:x}.0x{c:x}.0x{d:x}"),
+        format!("{a}.{b}.{}", u32::from(c) << 8 | u32::from(d)),
+        format!(
+            "{a}.{}",
+            u32::from(b) << 16 | u32::from(c) << 8 | u32::from(d)
+        ),
+        format!("[::ffff:{a}.{b}.{c}.{d}]"),
+        format!("[::ffff:{:x}:{:x}]", n >> 16, n & 0xffff),
+        format!("[64:ff9b::{a}.{b}.{c}.{d}]"),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn case_and_trailing_dot_never_change_a_decision(
+        allowed in prop::collection::vec(name(), 1..4),
+        pick in any::<prop::sample::Index>(),
+        sub in label(),
+        mask in any::<u64>(),
+        wildcard in any::<bool>(),
+    ) {
+        let hosts: Vec<String> = allowed.iter().map(|h| if wildcard { format!("*.{h}") } else { h.clone() }).collect();
+        let e = engine(&hosts, &[]);
+        let base = pick.get(&allowed);
+        let host = if wildcard { format!("{sub}.{base}") } else { base.clone() };
+        let plain = e.check_http("GET", &format!("https://{host}/"));
+        prop_assert_eq!(plain.effect, Effect::Allow);
+        for variant in [recase(&host, mask), format!("{}.", recase(&host, !mask))] {
+            let d = e.check_http("GET", &format!("https://{variant}/x"));
+            prop_assert_eq!(d.effect, plain.effect, "{}", variant);
+        }
+    }
+
+    #[test]
+    fn every_ipv4_spelling_decides_as_the_dotted_address(
+        nets in prop::collection::vec((any::<u32>(), 8u8..=32), 1..6),
+        probe in any::<u32>(),
+        inside in any::<bool>(),
+    ) {
+        let cidrs: Vec<String> = nets.iter().map(|(a, l)| format!("{}/{l}", Ipv4Addr::from(*a))).collect();
+        let e = engine(&[], &cidrs);
+        let ip = if inside { Ipv4Addr::from(nets[0].0) } else { Ipv4Addr::from(probe) };
+        let dotted = e.check_http("GET", &format!("http://{ip}/"));
+        for spelling in spellings(ip) {
+            let d = e.check_http("GET", &format!("http://{spelling}/"));
+            prop_assert_eq!(d.effect, dotted.effect, "{} vs {}", spelling, ip);
+        }
+    }
+
+    #[test]
+    fn a_name_is_allowed_only_under_an_allowed_name(
+        exact in prop::collection::vec(name(), 1..4),
+        wild in prop::collection::vec(name(), 1..4),
+        probe in name(),
+        prefix in label(),
+    ) {
+        let hosts: Vec<String> = exact.iter().cloned().chain(wild.iter().map(|w| format!("*.{w}"))).collect();
+        let e = engine(&hosts, &[]);
+        for host in [probe.clone(), format!("{prefix}.{probe}"), format!("{prefix}{}", wild[0]), format!("{prefix}.{}", wild[0])] {
+            let under = exact.contains(&host) || wild.iter().any(|w| host.ends_with(&format!(".{w}")));
+            let d = e.check_http("GET", &format!("https://{host}/"));
+            prop_assert_eq!(d.effect == Effect::Allow, under, "{}", host);
+        }
+    }
+
+    #[test]
+    fn wildcards_hold_label_boundaries(domain in name(), glued in label()) {
+        let e = engine(&[format!("*.{domain}")], &[]);
+        let allow = |h: String| e.check_http("GET", &format!("https://{h}/")).effect == Effect::Allow;
+        let inside = format!("{glued}.{domain}");
+        let outside = [
+            format!("{glued}{domain}"),
+            format!("{glued}-{domain}"),
+            domain.clone(),
+            format!("{domain}.{glued}.example"),
+        ];
+        prop_assert!(allow(inside));
+        for host in outside {
+            prop_assert!(!allow(host.clone()), "{}", host);
+        }
+    }
+}
