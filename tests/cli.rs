@@ -305,3 +305,21 @@ fn lint_warns_about_flags_the_program_does_not_have() {
         "{stdout}"
     );
 }
+
+#[test]
+fn lint_warns_about_shadowed_egress_rules_and_public_suffix_wildcards() {
+    let file = common::data("policies/warn/egress.json")
+        .display()
+        .to_string();
+    let out = portcullis(&["lint", &file]);
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail lint");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("egress.json:5:5: warning: egress[1] (rule `allow-lab`): never decides: every request it matches also matches rule `deny-private` (deny), which wins; add `override_special: true`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("egress.json:6:66: warning: egress[2].hosts[0] (rule `allow-everything-com`): `*.com` covers the public suffix `com`"),
+        "{stdout}"
+    );
+}

@@ -47,3 +47,13 @@ fn default_policy_egress_corpus() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn default_policy_has_no_lint_warnings() {
+    let policy = portcullis::defaults::policy().unwrap();
+    let warnings: Vec<String> = Engine::lint(&policy)
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(warnings.is_empty(), "{}", warnings.join("\n"));
+}

@@ -1,10 +1,11 @@
 //! Warnings about a policy that compiles but probably does not do what its
 //! author meant.
 //!
-//! Errors stop a policy from compiling; warnings do not. Today: an argv rule
+//! Errors stop a policy from compiling; warnings do not. Here: an argv rule
 //! naming a flag that its program does not have in the program table (a
-//! typo such as `--recusive` would make the rule never match). Cost: one
-//! pass over the rules, at lint time only.
+//! typo such as `--recusive` would make the rule never match); egress
+//! warnings live in [`egress_lint`](super::egress_lint). Cost: one pass over
+//! the rules, at lint time only.
 
 use crate::command::tables::tables;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, NamePattern, Policy};
@@ -48,5 +49,6 @@ pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(super::egress_lint::warnings(policy));
     out
 }

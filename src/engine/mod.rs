@@ -10,6 +10,7 @@
 
 mod combine;
 mod compile;
+mod egress_lint;
 mod examples;
 mod http;
 mod lint;

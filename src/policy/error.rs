@@ -149,9 +149,12 @@ pub enum ErrorKind {
         /// The public suffix it covers.
         suffix: String,
     },
-    /// An egress rule that can never decide (a warning).
+    /// A rule that can never match (a warning).
     #[error("{0}")]
     Unreachable(String),
+    /// A rule that matches but never decides, or repeats another (a warning).
+    #[error("{0}")]
+    Shadowed(String),
     /// The policy exceeds a size bound.
     #[error("limit exceeded: {0}")]
     Limit(String),
