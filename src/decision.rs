@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -72,16 +73,17 @@ pub struct Decision {
     pub canonical: Option<Canonical>,
 }
 
-/// The canonical facts of an HTTP request.
+/// The canonical facts of an HTTP request. Short strings are stored inline
+/// (`CompactString`), so reporting them rarely allocates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Canonical {
     /// Uppercase method.
-    pub method: String,
+    pub method: CompactString,
     /// Lowercase scheme.
-    pub scheme: String,
+    pub scheme: CompactString,
     /// Canonical host name (lowercase, IDNA, no trailing dot), for a name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<CompactString>,
     /// Canonical IP address, for an address (IPv4-mapped IPv6 as IPv4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
@@ -91,7 +93,7 @@ pub struct Canonical {
     /// Effective port.
     pub port: u16,
     /// Normalized path.
-    pub path: String,
+    pub path: CompactString,
 }
 
 /// The simple command a command decision was made on.

@@ -136,3 +136,72 @@ proptest! {
         }
     }
 }
+
+/// URL-ish strings built from the pieces that make parsers disagree.
+fn url_like() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(vec![
+        "https://", "http://", "HTTP://", "https:/", "ftp://", "https:",
+    ]);
+    let host = prop::collection::vec(
+        prop::sample::select(vec![
+            "a", "b", "z9", "x-y", "-", "0x7f", "1", "127", "xn--", "A", "%41", ".", "..", "@",
+            "ü", "[", "]", "::1", "_", "com", "0", "255", "256", "010", "10.0.0.1", "1.2.3", ".4",
+        ]),
+        1..6,
+    )
+    .prop_map(|p| p.concat());
+    let port = prop::sample::select(vec![
+        "", ":443", ":80", ":8080", ":0", ":08", ":65536", ":", ":99999",
+    ]);
+    let path = prop::collection::vec(
+        prop::sample::select(vec![
+            "/", "a", ".", "..", "%2e", "%2F", "%41", "\\", "'", "\"", "{", "`", "~", "!", "$",
+            "&", "(", ";", "=", ":", "@", "|", "^",
+        ]),
+        0..6,
+    )
+    .prop_map(|p| p.concat());
+    let query = prop::sample::select(vec![
+        "", "?", "?a=1", "?a='x'", "?q=%20", "?x?y", "#f", "?a#b", "?{}",
+    ]);
+    (scheme, host, port, path, query).prop_map(|(s, h, p, pa, q)| format!("{s}{h}{p}{pa}{q}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn the_canonical_fast_path_agrees_with_the_full_parse(raw in url_like()) {
+        let fast = portcullis::egress::parse_url(&raw);
+        let full = portcullis::egress::url::parse_url_in_full(&raw);
+        prop_assert_eq!(fast, full, "{}", raw);
+    }
+}
+
+/// URLs already in canonical form, which the fast path takes.
+fn canonical_like() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["https://", "http://"]),
+        prop_oneof![
+            prop::collection::vec("[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,3})?", 1..4)
+                .prop_map(|l| l.join(".")),
+            any::<[u8; 4]>().prop_map(|o| Ipv4Addr::from(o).to_string()),
+        ],
+        prop::sample::select(vec!["", ":443", ":80", ":8080", ":65535"]),
+        "(/[A-Za-z0-9._~!$&'()*+,;=:@-]{0,6}){0,4}",
+        prop::sample::select(vec!["", "?", "?a=1&b=2", "?q=a/b?c", "?x=(1)"]),
+    )
+        .prop_map(|(s, host, p, path, q)| format!("{s}{host}{p}{path}{q}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn canonical_urls_parse_alike_on_both_paths(raw in canonical_like()) {
+        let fast = portcullis::egress::parse_url(&raw);
+        let full = portcullis::egress::url::parse_url_in_full(&raw);
+        prop_assert!(full.is_ok(), "{} {:?}", raw, full);
+        prop_assert_eq!(fast, full, "{}", raw);
+    }
+}

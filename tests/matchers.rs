@@ -102,6 +102,7 @@ proptest! {
         for (i, n) in nets.iter().enumerate() {
             set.insert(IpNet::V6(*n), i as u32);
         }
+        set.build();
         let probes = probes.iter().copied().chain(nets.iter().map(|n| u128::from(n.network()) | 1));
         for probe in probes {
             let mut got = Vec::new();
@@ -132,6 +133,8 @@ proptest! {
         for (i, n) in nets.iter().enumerate() {
             set.insert(*n, i as u32);
         }
+        let mut built = set.clone();
+        built.build();
         // Probe inside some networks on purpose, not only at random.
         let probes = probes.iter().copied().chain(nets.iter().map(|n| match n.network() {
             IpAddr::V4(a) => u32::from(a),
@@ -141,6 +144,9 @@ proptest! {
             let ip = IpAddr::V4(Ipv4Addr::from(probe));
             let mut got = Vec::new();
             set.for_each_match(ip, |t| got.push(t));
+            let mut got_built = Vec::new();
+            built.for_each_match(ip, |t| got_built.push(t));
+            prop_assert_eq!(sorted(got_built), sorted(got.clone()));
             let want: Vec<u32> = nets
                 .iter()
                 .enumerate()

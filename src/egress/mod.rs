@@ -2,11 +2,13 @@
 //! matchers that decide on those facts.
 //!
 //! Analyzers (raw input in, canonical facts out): [`url`] (the one URL
-//! canonicalizer, with [`ip`] and [`path`]), [`graphql`] (operations and
+//! canonicalizer, with [`ip`], [`path`] and a fast path for URLs already in
+//! canonical form), [`graphql`] (operations and
 //! root fields of a GraphQL document). Matchers (canonical facts in, rule
 //! indices out): [`hosts`], [`networks`], [`inspect`] (headers, JSON
 //! bodies, GraphQL operations). They meet only in the engine.
 
+mod fast;
 pub mod graphql;
 pub mod hosts;
 pub mod inspect;

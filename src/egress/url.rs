@@ -26,6 +26,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
+use compact_str::{CompactString, ToCompactString};
 use rustc_hash::FxHashMap;
 use url::{Host, Url};
 
@@ -39,7 +40,7 @@ pub const MAX_URL_BYTES: usize = 8192;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Destination {
     /// A canonical host name: lowercase ASCII (IDNA), no trailing dot.
-    Name(String),
+    Name(CompactString),
     /// An IP address; IPv4-mapped IPv6 is given as IPv4.
     Ip(IpAddr),
 }
@@ -57,7 +58,7 @@ impl fmt::Display for Destination {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Lowercase scheme; for `CONNECT`, `https` on port 443, `http` on 80, else `tcp`.
-    pub scheme: String,
+    pub scheme: CompactString,
     /// Host name or address.
     pub destination: Destination,
     /// The IPv4 address an IPv4-compatible or NAT64 IPv6 destination reaches.
@@ -65,9 +66,9 @@ pub struct Target {
     /// The port the connection goes to: explicit, or the scheme's default.
     pub port: u16,
     /// The normalized path (empty for `CONNECT`).
-    pub path: String,
+    pub path: CompactString,
     /// The query, without `?`.
-    pub query: Option<String>,
+    pub query: Option<CompactString>,
 }
 
 /// Why a URL was refused.
@@ -132,11 +133,23 @@ fn check_clean(raw: &str) -> Result<(), TargetError> {
     if raw.len() > MAX_URL_BYTES {
         return Err(TargetError::TooLong(raw.len()));
     }
-    match raw
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    // Printable ASCII is the common case: one branch-free pass over the bytes.
+    if raw
+        .bytes()
+        .fold(true, |clean, b| clean & (b > b' ') & (b < 0x7f))
     {
-        Some((at, _)) => Err(TargetError::Unclean(at)),
+        return Ok(());
+    }
+    // Only text with non-ASCII needs the Unicode tables.
+    let unclean = match raw.bytes().position(|b| b <= b' ' || b >= 0x7f) {
+        Some(at) if raw.as_bytes().get(at).is_some_and(|b| *b >= 0x80) => raw
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || c.is_control())
+            .map(|(at, _)| at),
+        other => other,
+    };
+    match unclean {
+        Some(at) => Err(TargetError::Unclean(at)),
         None => Ok(()),
     }
 }
@@ -152,7 +165,7 @@ fn destination(host: Host<&str>) -> Result<(Destination, Option<Ipv4Addr>), Targ
             if name.split('.').any(str::is_empty) {
                 return Err(TargetError::EmptyLabel(name.to_owned()));
             }
-            (Destination::Name(name.to_ascii_lowercase()), None)
+            (Destination::Name(name.to_ascii_lowercase().into()), None)
         }
         Host::Ipv4(ip) => (Destination::Ip(IpAddr::V4(ip)), None),
         Host::Ipv6(ip) => match unmap(IpAddr::V6(ip)) {
@@ -162,8 +175,20 @@ fn destination(host: Host<&str>) -> Result<(Destination, Option<Ipv4Addr>), Targ
     })
 }
 
-/// Parses and canonicalizes an absolute URL.
+/// Parses and canonicalizes an absolute URL. A URL already in canonical
+/// form takes a fast path ([`fast`](super::fast)) that gives the same result.
 pub fn parse_url(raw: &str) -> Result<Target, TargetError> {
+    check_clean(raw)?;
+    match super::fast::parse_canonical(raw) {
+        Some(target) => Ok(target),
+        None => parse_url_in_full(raw),
+    }
+}
+
+/// [`parse_url`] without the fast path: the `url` crate's parse, always.
+/// Exposed for the differential test that holds the fast path to it.
+#[doc(hidden)]
+pub fn parse_url_in_full(raw: &str) -> Result<Target, TargetError> {
     check_clean(raw)?;
     let authority_end = raw
         .find("://")
@@ -200,12 +225,12 @@ pub fn parse_url(raw: &str) -> Result<Target, TargetError> {
         Some(host) => destination(host)?,
     };
     Ok(Target {
-        scheme: scheme.to_owned(),
+        scheme: scheme.into(),
         destination,
         carried,
         port: url.port().unwrap_or(default),
-        path: normalize_path(url.path()).into_owned(),
-        query: url.query().map(str::to_owned),
+        path: normalize_path(url.path()).to_compact_string(),
+        query: url.query().map(CompactString::from),
     })
 }
 
@@ -234,8 +259,8 @@ pub fn parse_authority(raw: &str) -> Result<Target, TargetError> {
         80 => "http",
         _ => "tcp",
     }
-    .to_owned();
-    target.path = String::new();
+    .into();
+    target.path = CompactString::default();
     target.query = None;
     Ok(target)
 }

@@ -263,6 +263,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     if !errors.is_empty() {
         return Err(PolicyError::new(errors));
     }
+    egress.networks.build();
     egress.paths = RegexSet::new(&path_globs).map_err(|e| {
         PolicyError::new(vec![Diagnostic::new(
             FieldPath::root().key("egress"),

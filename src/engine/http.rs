@@ -120,7 +120,7 @@ impl<'a> Message<'a> {
             Destination::Ip(ip) => (None, Some(ip.to_string())),
         };
         Canonical {
-            method: self.method.to_string(),
+            method: self.method.as_ref().into(),
             scheme: self.target.scheme.clone(),
             host,
             ip,
