@@ -323,3 +323,39 @@ fn lint_warns_about_shadowed_egress_rules_and_public_suffix_wildcards() {
         "{stdout}"
     );
 }
+
+#[test]
+fn check_url_inspects_bodies_and_headers_and_shows_canonical_facts() {
+    let body = r#"{"query":"mutation { volumeDelete(volumeId: \"v\") }"}"#;
+    let out = portcullis(&[
+        "check",
+        "url",
+        "-X",
+        "POST",
+        "-d",
+        body,
+        "https://backboard.railway.app/graphql/v2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("rule: railway-destroy"), "{stdout}");
+    assert!(
+        stdout.contains("canonical: POST https://backboard.railway.app:443/graphql/v2"),
+        "{stdout}"
+    );
+    let out = portcullis(&[
+        "check",
+        "url",
+        "-H",
+        "Host: evil.example",
+        "https://github.com/",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("domain fronting"));
+    let out = portcullis(&["check", "url", "http://0x7f.1/"]);
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("canonical: GET http://127.0.0.1:80/"));
+}

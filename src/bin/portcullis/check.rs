@@ -1,7 +1,7 @@
 //! `portcullis check`: one decision, told in the exit status.
 
 use clap::{Args, Subcommand};
-use portcullis::{Decision, Effect, Engine, ToolCall};
+use portcullis::{Decision, Effect, Engine, HttpRequest, ToolCall};
 
 /// Arguments of `check`.
 #[derive(Args)]
@@ -25,12 +25,22 @@ enum What {
         )]
         words: Vec<String>,
     },
-    /// A URL, as an HTTP request.
+    /// A URL, as an HTTP request: absolute, `host:port` with `-X CONNECT`,
+    /// or a path with a `Host` header.
     Url {
         /// The HTTP method.
         #[arg(long, short = 'X', default_value = "GET")]
         method: String,
-        /// The absolute URL.
+        /// A header, `Name: value` (repeatable).
+        #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// The request body.
+        #[arg(long, short = 'd')]
+        data: Option<String>,
+        /// The TLS server name the client sent.
+        #[arg(long)]
+        sni: Option<String>,
+        /// The URL.
         url: String,
     },
     /// A tool call, as JSON: '{"name": "Bash", "arguments": {"command": "ls"}}'.
@@ -53,7 +63,28 @@ pub fn exit_code(effect: Effect) -> u8 {
 pub fn run(engine: &Engine, args: CheckArgs) -> Result<u8, String> {
     let decision = match args.what {
         What::Command { words } => engine.check_command(&words.join(" ")),
-        What::Url { method, url } => engine.check_http(&method, &url),
+        What::Url {
+            method,
+            headers,
+            data,
+            sni,
+            url,
+        } => {
+            let mut map = std::collections::BTreeMap::new();
+            for header in headers {
+                let Some((name, value)) = header.split_once(':') else {
+                    return Err(format!("invalid header `{header}`: expected `Name: value`"));
+                };
+                map.insert(name.trim().to_owned(), value.trim().to_owned());
+            }
+            engine.check_http_request(&HttpRequest {
+                method: Some(method),
+                url,
+                headers: map,
+                body: data,
+                sni,
+            })
+        }
         What::Tool { call } => {
             let call: ToolCall =
                 serde_json::from_str(&call).map_err(|e| format!("invalid tool call JSON: {e}"))?;
@@ -84,6 +115,18 @@ fn human(decision: &Decision) -> String {
             })
             .collect();
         out.push_str(&format!("  matched: {}\n", matched.join(", ")));
+    }
+    if let Some(c) = &decision.canonical {
+        let at = match (&c.host, &c.ip) {
+            (Some(host), _) => host.to_string(),
+            (None, Some(ip)) if ip.contains(':') => format!("[{ip}]"),
+            (None, Some(ip)) => ip.to_string(),
+            (None, None) => String::new(),
+        };
+        out.push_str(&format!(
+            "  canonical: {} {}://{at}:{}{}\n",
+            c.method, c.scheme, c.port, c.path
+        ));
     }
     out
 }
