@@ -11,9 +11,9 @@
 //! IPv4 address in any but dotted-decimal form, a number as the last label, punycode, `--` anywhere in the host, a dot segment, a
 //! fragment, a character a percent-encode set covers — returns `None` and
 //! takes the full path. It is a recognizer, not a second parser: the
-//! `url` crate stays the reference, and a differential property test and
-//! a fuzz target hold the two to the same answer on every input the fast
-//! path accepts. Cost: one pass over the bytes and two allocations.
+//! `url` crate stays the reference, and a differential property test
+//! (`tests/egress_properties.rs`) holds the two to the same answer on every
+//! input the fast path accepts. Cost: one pass over the bytes and two allocations.
 
 use std::net::{IpAddr, Ipv4Addr};
 
