@@ -129,6 +129,29 @@ impl Reader {
         Some(map)
     }
 
+    /// Reports `raw` (shortened to 64 characters) as an invalid pattern.
+    fn invalid_pattern(&mut self, path: FieldPath, raw: &str, reason: impl Into<String>) {
+        let pattern = raw.chars().take(64).collect();
+        let reason = reason.into();
+        self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+    }
+
+    /// A required string field of an object.
+    fn required_string<'v>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &'static str,
+        path: &FieldPath,
+    ) -> Option<&'v str> {
+        match map.get(key) {
+            Some(value) => self.string(value, &path.key(key)),
+            None => {
+                self.error(path.clone(), ErrorKind::MissingField(key));
+                None
+            }
+        }
+    }
+
     fn string<'v>(&mut self, value: &'v Value, path: &FieldPath) -> Option<&'v str> {
         match value {
             Value::String(s) => Some(s),
@@ -508,9 +531,8 @@ impl Reader {
         if valid {
             Some(raw.to_owned())
         } else {
-            let pattern = raw.chars().take(64).collect();
             let reason = format!("a path glob starts with `/`, has no whitespace, control characters, `?` or `#`, and is at most {MAX_PATTERN_BYTES} bytes");
-            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            self.invalid_pattern(path, raw, reason);
             None
         }
     }
@@ -528,18 +550,10 @@ impl Reader {
 
     fn header(&mut self, value: &Value, path: FieldPath) -> Option<HeaderMatch> {
         let map = self.object(value, &path, HEADER_FIELDS)?;
-        let Some(name) = map.get("name") else {
-            self.error(path, ErrorKind::MissingField("name"));
-            return None;
-        };
-        let name = self.string(name, &path.key("name"))?;
+        let name = self.required_string(map, "name", &path)?;
         if !crate::egress::is_http_token(name) {
-            let reason = "a header name is an HTTP token of 1 to 32 bytes".to_owned();
-            let pattern = name.chars().take(64).collect();
-            self.error(
-                path.key("name"),
-                ErrorKind::InvalidPattern { pattern, reason },
-            );
+            let reason = "a header name is an HTTP token of 1 to 32 bytes";
+            self.invalid_pattern(path.key("name"), name, reason);
             return None;
         }
         let pattern = self.optional_regex(map, &path)?;
@@ -551,22 +565,13 @@ impl Reader {
 
     fn json_match(&mut self, value: &Value, path: FieldPath) -> Option<JsonMatch> {
         let map = self.object(value, &path, JSON_FIELDS)?;
-        let Some(pointer) = map.get("pointer") else {
-            self.error(path, ErrorKind::MissingField("pointer"));
-            return None;
-        };
-        let pointer = self.string(pointer, &path.key("pointer"))?;
+        let pointer = self.required_string(map, "pointer", &path)?;
         let escapes_ok = pointer
             .match_indices('~')
             .all(|(i, _)| matches!(pointer.as_bytes().get(i + 1), Some(b'0' | b'1')));
         if !(pointer.starts_with('/') && escapes_ok && pointer.len() <= MAX_PATTERN_BYTES) {
-            let reason =
-                "a JSON pointer (RFC 6901) starts with `/`; `~` only as `~0` or `~1`".to_owned();
-            let pattern = pointer.chars().take(64).collect();
-            self.error(
-                path.key("pointer"),
-                ErrorKind::InvalidPattern { pattern, reason },
-            );
+            let reason = "a JSON pointer (RFC 6901) starts with `/`; `~` only as `~0` or `~1`";
+            self.invalid_pattern(path.key("pointer"), pointer, reason);
             return None;
         }
         let pattern = self.optional_regex(map, &path)?;
@@ -584,14 +589,7 @@ impl Reader {
             if GRAPHQL_OPERATIONS.contains(&op) {
                 Some(op.to_owned())
             } else {
-                let reason = "expected `query`, `mutation` or `subscription`".to_owned();
-                r.error(
-                    p,
-                    ErrorKind::InvalidPattern {
-                        pattern: op.to_owned(),
-                        reason,
-                    },
-                );
+                r.invalid_pattern(p, op, "expected `query`, `mutation` or `subscription`");
                 None
             }
         });
@@ -605,14 +603,8 @@ impl Reader {
             if valid {
                 Some(glob.to_owned())
             } else {
-                let reason = "a GraphQL field name glob: letters, digits, `_`, `*`, `?`".to_owned();
-                r.error(
-                    p,
-                    ErrorKind::InvalidPattern {
-                        pattern: glob.chars().take(64).collect(),
-                        reason,
-                    },
-                );
+                let reason = "a GraphQL field name glob: letters, digits, `_`, `*`, `?`";
+                r.invalid_pattern(p, glob, reason);
                 None
             }
         });
@@ -657,8 +649,7 @@ impl Reader {
         let raw = self.string(value, &path)?;
         if raw.trim().is_empty() || raw.len() > MAX_PATTERN_BYTES {
             let reason = format!("expected 1 to {MAX_PATTERN_BYTES} non-blank bytes");
-            let pattern = raw.chars().take(64).collect();
-            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            self.invalid_pattern(path, raw, reason);
             return None;
         }
         Some(raw.trim().to_owned())
@@ -783,9 +774,8 @@ impl Reader {
     fn name_pattern(&mut self, value: &Value, path: FieldPath) -> Option<NamePattern> {
         let raw = self.string(value, &path)?;
         if raw.is_empty() || raw.len() > MAX_PATTERN_BYTES {
-            let pattern = raw.chars().take(64).collect();
             let reason = format!("a tool name is 1 to {MAX_PATTERN_BYTES} bytes");
-            self.error(path, ErrorKind::InvalidPattern { pattern, reason });
+            self.invalid_pattern(path, raw, reason);
             return None;
         }
         if raw.contains(['*', '?']) {
