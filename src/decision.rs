@@ -111,13 +111,14 @@ pub struct CommandDetail {
 }
 
 impl Decision {
-    /// An empty `deny` decision of `kind`, to be filled in.
-    pub fn new(kind: Kind) -> Self {
+    /// A decision of `kind` with `effect` and `reason`, no rule and nothing
+    /// matched; the other fields are filled in by whoever knows them.
+    pub fn new(kind: Kind, effect: Effect, reason: Arc<str>) -> Self {
         Decision {
             id: None,
-            effect: Effect::Deny,
+            effect,
             rule: None,
-            reason: Arc::from(""),
+            reason,
             matched: Vec::new(),
             kind,
             command: None,

@@ -83,12 +83,16 @@ pub(super) fn add_default(
 }
 
 /// Builds the decision for `kind`; returns it with the deciding verdict.
-/// With no verdict at all the decision is `allow` with no rule: callers add
-/// the default of the kind first ([`add_default`]).
+/// `default`, when given, is the default of the request itself: it counts
+/// unless an enforced allow rule matched the request (verdicts about no
+/// HTTP request of a command). Defaults of the HTTP requests a command makes
+/// are already among the verdicts ([`add_default`]). With no verdict and no
+/// default the decision is `allow` with no rule.
 pub(super) fn combine(
     compiled: &Compiled,
     kind: Kind,
     verdicts: &mut [Verdict],
+    default: Option<Slot>,
 ) -> (Decision, Option<Verdict>) {
     // Rules in policy order (most severe verdict of a rule first), then the others in order.
     verdicts.sort_by(|a, b| match (a.rule, b.rule) {
@@ -122,13 +126,21 @@ pub(super) fn combine(
             deciding = Some(verdict);
         }
     }
-    let Some(verdict) = deciding.cloned() else {
-        let decision = Decision {
-            effect: Effect::Allow,
-            reason: Arc::from("nothing matched"),
-            matched: list,
-            ..Decision::new(kind)
-        };
+    let default_verdict = default.and_then(|slot| {
+        let allowed = verdicts.iter().any(|v| {
+            v.http.is_none()
+                && v.effect == Effect::Allow
+                && v.rule
+                    .and_then(|t| compiled.rule(t))
+                    .is_some_and(|r| !r.shadow)
+        });
+        let d = compiled.default(slot);
+        (!allowed && deciding.is_none_or(|v| d.effect > v.effect))
+            .then(|| Verdict::other(d.effect, Arc::clone(&d.reason)))
+    });
+    let Some(verdict) = default_verdict.or_else(|| deciding.cloned()) else {
+        let mut decision = Decision::new(kind, Effect::Allow, Arc::from("nothing matched"));
+        decision.matched = list;
         return (decision, None);
     };
     let (rule_id, reason) = match verdict.rule.and_then(|t| compiled.rule(t)) {
@@ -149,12 +161,8 @@ pub(super) fn combine(
             verdict.reason.clone().unwrap_or_else(|| Arc::from("")),
         ),
     };
-    let decision = Decision {
-        effect: verdict.effect,
-        rule: rule_id,
-        reason,
-        matched: list,
-        ..Decision::new(kind)
-    };
+    let mut decision = Decision::new(kind, verdict.effect, reason);
+    decision.rule = rule_id;
+    decision.matched = list;
     (decision, Some(verdict))
 }

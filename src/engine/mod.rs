@@ -25,7 +25,7 @@ use crate::decision::{CommandDetail, Decision, Kind};
 use crate::effect::Effect;
 use crate::policy::{Diagnostic, Format, Policy, PolicyError};
 use crate::request::{Action, HttpRequest, Request, ToolCall};
-use combine::{add_default, Verdict};
+use combine::Verdict;
 use compile::{Compiled, Slot};
 use http::Message;
 
@@ -127,9 +127,7 @@ impl Engine {
         // Long lines always need analysis, so the size bound is applied there.
         let compiled = &*self.inner;
         if !compiled.command_prefilter.needs_analysis(command) {
-            let mut verdicts = Vec::new();
-            add_default(compiled, Slot::Command, &mut verdicts, 0, (None, None));
-            return combine::combine(compiled, Kind::Command, &mut verdicts).0;
+            return combine::combine(compiled, Kind::Command, &mut [], Some(Slot::Command)).0;
         }
         self.check_command_analyzed(command)
     }
@@ -163,7 +161,6 @@ impl Engine {
                 verdicts.push(verdict);
             }
         });
-        add_default(compiled, Slot::Command, &mut verdicts, 0, (None, None));
         let calls: Vec<(usize, HttpCall)> = analysis
             .commands
             .iter()
@@ -171,7 +168,8 @@ impl Engine {
             .flat_map(|(i, c)| http_calls(c).into_iter().map(move |call| (i, call)))
             .collect();
         let messages = command_requests(compiled, &calls, &mut verdicts);
-        let (mut decision, deciding) = combine::combine(compiled, Kind::Command, &mut verdicts);
+        let (mut decision, deciding) =
+            combine::combine(compiled, Kind::Command, &mut verdicts, Some(Slot::Command));
         decision.canonical = deciding
             .as_ref()
             .and_then(|v| v.http)
@@ -249,7 +247,7 @@ impl Engine {
             &mut verdicts,
             (None, Some(0)),
         );
-        let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts).0;
+        let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts, None).0;
         decision.canonical = Some(message.canonical());
         decision
     }
@@ -266,8 +264,7 @@ impl Engine {
                 verdicts.push(Verdict::rule(tag, rule.effect));
             }
         });
-        add_default(compiled, Slot::Tool, &mut verdicts, 0, (None, None));
-        combine::combine(compiled, Kind::Tool, &mut verdicts).0
+        combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0
     }
 
     /// Decides a tool call.
@@ -334,11 +331,7 @@ fn command_requests<'a>(
 
 /// A decision made without rules, because the input could not be analyzed.
 fn refused(kind: Kind, effect: Effect, reason: String) -> Decision {
-    Decision {
-        effect,
-        reason: reason.into(),
-        ..Decision::new(kind)
-    }
+    Decision::new(kind, effect, reason.into())
 }
 
 #[cfg(test)]
