@@ -1,5 +1,31 @@
-# The single test command: `make test` runs every test of the project.
-.PHONY: test
-test:
+# The single test command: `make test` runs every test of the project: the
+# Rust workspace (core, C ABI crate and its header check), the C test program
+# under AddressSanitizer, the Python suite and the Go suite (with -race), the
+# last three against the library built here.
+CONFORMANCE := tests/data/conformance
+CC ?= cc
+
+.PHONY: test test-rust library test-c test-python test-go
+
+test: test-rust test-c test-python test-go
+
+test-rust:
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
+
+library:
+	cargo build -p portcullis-ffi --release
+
+test-c: library
+	$(CC) -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-Iffi/include ffi/tests/c/test_ffi.c target/release/libportcullis.a \
+		-lpthread -ldl -lm -o target/test_ffi
+	./target/test_ffi $(CONFORMANCE)/requests.jsonl $(CONFORMANCE)/decisions.jsonl \
+		$(CONFORMANCE)/bad_policy.json $(CONFORMANCE)/bad_policy.expected
+
+test-python: library
+	PORTCULLIS_LIBRARY=$(CURDIR)/target/release/libportcullis.so PYTHONPATH=bindings/python \
+		python3 -m pytest -q bindings/python/tests
+
+test-go: library
+	cd bindings/go && go vet ./... && go test -race -count=1 ./...

@@ -120,6 +120,14 @@ impl Compiled {
         }
     }
 
+    /// Rule ids, rule reasons and default reasons.
+    pub(crate) fn static_texts(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .flat_map(|r| [&*r.id, &*r.reason])
+            .chain(self.defaults.iter().map(|d| &*d.reason))
+    }
+
     pub(crate) fn filter(&self, tag: u32) -> Option<&EgressFilter> {
         self.egress.filters.get(tag as usize)
     }

@@ -104,6 +104,15 @@ impl Engine {
         self.inner.name.as_deref()
     }
 
+    /// Every text a decision of this engine can carry without building it
+    /// for that decision: rule ids, rule reasons, and the reasons of the
+    /// defaults. Bindings that hand out borrowed strings (the C ABI) keep
+    /// these alive; any other reason (a refused input, an uncertain match)
+    /// is formatted per decision.
+    pub fn static_texts(&self) -> impl Iterator<Item = &str> {
+        self.inner.static_texts()
+    }
+
     /// The number of rules in the policy.
     pub fn rule_count(&self) -> usize {
         self.inner.rule_count()

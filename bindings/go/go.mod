@@ -1,0 +1,3 @@
+module github.com/portcullis/portcullis/bindings/go
+
+go 1.22
