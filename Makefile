@@ -29,3 +29,17 @@ test-python: library
 
 test-go: library
 	cd bindings/go && go vet ./... && go test -race -count=1 ./...
+
+# Benchmarks of the bindings (not part of `make test`).
+.PHONY: bench-c bench-go bench-python
+bench-c: library
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=199309L -O2 -Iffi/include ffi/tests/c/bench_ffi.c target/release/libportcullis.a \
+		-lpthread -ldl -lm -o target/bench_ffi
+	./target/bench_ffi
+
+bench-go: library
+	cd bindings/go && go test -run '^$$' -bench . -benchtime 2s
+
+bench-python: library
+	PORTCULLIS_LIBRARY=$(CURDIR)/target/release/libportcullis.so PYTHONPATH=bindings/python \
+		python3 bindings/python/bench.py

@@ -180,7 +180,22 @@ func cstr(s string) (*C.char, C.size_t) {
 type Engine struct {
 	mu  sync.RWMutex
 	ptr *C.portcullis_engine
+	// texts caches, by address, the Go copies of the rule ids and reasons
+	// the engine lends out; they stay valid while the engine lives.
+	texts sync.Map
 }
+
+// cDecision is a decision struct in C memory, freed by a finalizer when the
+// pool lets it go.
+type cDecision struct{ p *C.portcullis_decision }
+
+// decisions recycles decision structs allocated in C memory, so a fast-path
+// call allocates nothing on the Go heap for them and cgo need not check them.
+var decisions = sync.Pool{New: func() any {
+	d := &cDecision{(*C.portcullis_decision)(C.calloc(1, C.size_t(unsafe.Sizeof(C.portcullis_decision{}))))}
+	runtime.SetFinalizer(d, func(d *cDecision) { C.free(unsafe.Pointer(d.p)) })
+	return d
+}}
 
 func wrap(ptr *C.portcullis_engine) *Engine {
 	e := &Engine{ptr: ptr}
@@ -301,51 +316,68 @@ func (e *Engine) Decide(request Request) (Decision, error) {
 	return d, nil
 }
 
-// fromStruct reads a fast-path decision.
-func fromStruct(d *C.portcullis_decision) Decision {
+// text is the Go string for a text the engine lends out, copied once.
+func (e *Engine) text(p *C.char, n C.size_t) string {
+	key := uintptr(unsafe.Pointer(p))
+	if s, ok := e.texts.Load(key); ok {
+		return s.(string)
+	}
+	s := C.GoStringN(p, C.int(n))
+	e.texts.Store(key, s)
+	return s
+}
+
+// fromStruct reads a fast-path decision (while the engine is held).
+func (e *Engine) fromStruct(d *C.portcullis_decision) Decision {
 	out := Decision{Effect: Effect(d.effect), MatchedCount: int(d.matched)}
 	if d.rule != nil {
-		out.Rule = C.GoStringN(d.rule, C.int(d.rule_len))
+		out.Rule = e.text(d.rule, d.rule_len)
 	}
-	var n C.size_t
-	reason := C.portcullis_decision_reason(d, &n)
-	out.Reason = C.GoStringN(reason, C.int(n))
+	if d.reason != nil {
+		out.Reason = e.text(d.reason, d.reason_len)
+	} else {
+		out.Reason = C.GoStringN(&d.reason_text[0], C.int(d.reason_text_len))
+	}
 	return out
 }
 
-// fast runs a C fast path; a closed engine or an error gives Deny.
-func (e *Engine) fast(call func(*C.portcullis_engine, *C.portcullis_decision) C.portcullis_status) Decision {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.ptr == nil {
-		return Decision{Effect: Deny, Reason: ErrClosed.Error()}
-	}
-	var d C.portcullis_decision
-	call(e.ptr, &d)
-	runtime.KeepAlive(e)
-	return fromStruct(&d)
-}
+// closed is the decision on a closed engine.
+var closed = Decision{Effect: Deny, Reason: ErrClosed.Error()}
 
 // CheckCommand decides a shell command line (fast path).
 func (e *Engine) CheckCommand(command string) Decision {
 	p, n := cstr(command)
-	d := e.fast(func(engine *C.portcullis_engine, out *C.portcullis_decision) C.portcullis_status {
-		return C.portcullis_check_command(engine, p, n, out)
-	})
+	cd := decisions.Get().(*cDecision)
+	defer decisions.Put(cd)
+	d := cd.p
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ptr == nil {
+		return closed
+	}
+	C.portcullis_check_command(e.ptr, p, n, d)
 	runtime.KeepAlive(command)
-	return d
+	runtime.KeepAlive(e)
+	return e.fromStruct(d)
 }
 
 // CheckURL decides an HTTP request (fast path).
 func (e *Engine) CheckURL(method, url string) Decision {
 	mp, mn := cstr(method)
 	up, un := cstr(url)
-	d := e.fast(func(engine *C.portcullis_engine, out *C.portcullis_decision) C.portcullis_status {
-		return C.portcullis_check_http(engine, mp, mn, up, un, out)
-	})
+	cd := decisions.Get().(*cDecision)
+	defer decisions.Put(cd)
+	d := cd.p
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ptr == nil {
+		return closed
+	}
+	C.portcullis_check_http(e.ptr, mp, mn, up, un, d)
 	runtime.KeepAlive(method)
 	runtime.KeepAlive(url)
-	return d
+	runtime.KeepAlive(e)
+	return e.fromStruct(d)
 }
 
 // CheckTool decides a tool call; arguments are marshalled to JSON (fast path).
@@ -363,12 +395,19 @@ func (e *Engine) CheckTool(name string, arguments any) Decision {
 	if args == "" {
 		ap, an = nil, 0
 	}
-	d := e.fast(func(engine *C.portcullis_engine, out *C.portcullis_decision) C.portcullis_status {
-		return C.portcullis_check_tool(engine, np, nn, ap, an, out)
-	})
+	cd := decisions.Get().(*cDecision)
+	defer decisions.Put(cd)
+	d := cd.p
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ptr == nil {
+		return closed
+	}
+	C.portcullis_check_tool(e.ptr, np, nn, ap, an, d)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(args)
-	return d
+	runtime.KeepAlive(e)
+	return e.fromStruct(d)
 }
 
 // Version is the library version.

@@ -93,9 +93,9 @@ typedef struct portcullis_decision {
    */
   size_t rule_len;
   /*
-   The full reason when the engine owns it (borrowed, valid while the
-   engine lives, not NUL-terminated); NULL when the reason was built for
-   this decision: then `reason_text` holds it.
+   The reason when the engine owns it (borrowed, valid while the engine
+   lives, not NUL-terminated); NULL when the reason was built for this
+   decision: then `reason_text` holds it.
    */
   const char *reason;
   /*
@@ -103,7 +103,8 @@ typedef struct portcullis_decision {
    */
   size_t reason_len;
   /*
-   The reason, NUL-terminated, cut at a character boundary to fit.
+   When `reason` is NULL: the reason, NUL-terminated, cut at a character
+   boundary to fit; otherwise empty.
    */
   char reason_text[PORTCULLIS_REASON_TEXT_CAPACITY];
   /*

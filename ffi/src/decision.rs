@@ -4,11 +4,12 @@
 //! [`portcullis_check_tool`] fill a caller-provided [`portcullis_decision`]
 //! and hand nothing to free: the rule id, and the reason when it is one of
 //! the policy's own texts, are pointers borrowed from the engine (valid
-//! while the engine lives, across swaps); the reason is also copied,
-//! NUL-terminated and cut at a character boundary if needed, into the
-//! struct's `reason_text`, which serves reasons built for one decision
-//! ("refused URL: …"). The struct is set to deny before anything else
-//! happens, so a NULL engine, bad UTF-8, or a panic leaves a deny.
+//! while the engine lives, across swaps); a reason built for one decision
+//! ("refused URL: …") is copied instead, NUL-terminated and cut at a
+//! character boundary if needed, into the struct's `reason_text`.
+//! [`portcullis_decision_reason`] returns whichever holds it. The struct is
+//! set to deny before anything else happens, so a NULL engine, bad UTF-8,
+//! or a panic leaves a deny.
 
 use std::ffi::c_char;
 
@@ -45,13 +46,14 @@ pub struct portcullis_decision {
     pub rule: *const c_char,
     /// Bytes of `rule`.
     pub rule_len: usize,
-    /// The full reason when the engine owns it (borrowed, valid while the
-    /// engine lives, not NUL-terminated); NULL when the reason was built for
-    /// this decision: then `reason_text` holds it.
+    /// The reason when the engine owns it (borrowed, valid while the engine
+    /// lives, not NUL-terminated); NULL when the reason was built for this
+    /// decision: then `reason_text` holds it.
     pub reason: *const c_char,
     /// Bytes of `reason`.
     pub reason_len: usize,
-    /// The reason, NUL-terminated, cut at a character boundary to fit.
+    /// When `reason` is NULL: the reason, NUL-terminated, cut at a character
+    /// boundary to fit; otherwise empty.
     pub reason_text: [c_char; PORTCULLIS_REASON_TEXT_CAPACITY],
     /// Bytes of `reason_text` before its NUL.
     pub reason_text_len: usize,
@@ -66,6 +68,12 @@ fn deny(out: &mut portcullis_decision, reason: &str) {
     out.reason = std::ptr::null();
     out.reason_len = 0;
     copy_text(out, reason);
+}
+
+/// Sets `out` to a deny with no reason yet: cheaper than [`deny`], for the
+/// start of every call.
+fn blank(out: &mut portcullis_decision) {
+    deny(out, "");
 }
 
 fn copy_text(out: &mut portcullis_decision, reason: &str) {
@@ -107,13 +115,14 @@ fn fill(out: &mut portcullis_decision, installed: &Installed, decision: &Decisio
         Some(reason) => {
             out.reason = reason.as_ptr().cast();
             out.reason_len = reason.len();
+            copy_text(out, "");
         }
         None => {
             out.reason = std::ptr::null();
             out.reason_len = 0;
+            copy_text(out, &decision.reason);
         }
     }
-    copy_text(out, &decision.reason);
 }
 
 /// Runs `decide` on `engine` into `out`, with the checks every fast path shares.
@@ -129,7 +138,7 @@ unsafe fn check(
     let Some(out) = (unsafe { out.as_mut() }) else {
         return PORTCULLIS_STATUS_NULL_POINTER;
     };
-    deny(out, "no decision was made");
+    blank(out);
     let status = guard(|| {
         // SAFETY: the caller promises `engine` is NULL or live.
         let Some(engine) = (unsafe { engine.as_ref() }) else {

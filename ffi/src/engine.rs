@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use portcullis_core::{Engine, Format};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::guard::{guard, text};
 use crate::status::{
@@ -30,14 +30,18 @@ use crate::status::{
 /// A compiled policy with its texts mapped to the engine's stored copies.
 pub(crate) struct Installed {
     pub(crate) engine: Engine,
-    /// Every static text of `engine`, as the engine's stored copy.
-    texts: FxHashSet<Arc<str>>,
+    /// Each static text of `engine`, keyed by the address of its bytes in
+    /// the compiled policy, mapped to the engine's stored copy. A decision's
+    /// rule id and reason share those bytes (they are reference-counted
+    /// clones), so finding the stored copy hashes one address, not the text;
+    /// a reason built for one decision lives elsewhere and is not found.
+    texts: FxHashMap<usize, Arc<str>>,
 }
 
 impl Installed {
-    /// The stored copy of `text`, when it is one of the policy's static texts.
+    /// The stored copy of `text`, when `text` is one of the policy's static texts.
     pub(crate) fn stored(&self, text: &str) -> Option<&Arc<str>> {
-        self.texts.get(text)
+        self.texts.get(&(text.as_ptr() as usize))
     }
 }
 
@@ -73,13 +77,16 @@ fn install(store: &Mutex<FxHashSet<Arc<str>>>, engine: Engine) -> Installed {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let texts = engine
         .static_texts()
-        .map(|text| match store.get(text) {
-            Some(stored) => Arc::clone(stored),
-            None => {
-                let stored: Arc<str> = Arc::from(text);
-                store.insert(Arc::clone(&stored));
-                stored
-            }
+        .map(|text| {
+            let stored = match store.get(text) {
+                Some(stored) => Arc::clone(stored),
+                None => {
+                    let stored: Arc<str> = Arc::from(text);
+                    store.insert(Arc::clone(&stored));
+                    stored
+                }
+            };
+            (text.as_ptr() as usize, stored)
         })
         .collect();
     Installed { engine, texts }
