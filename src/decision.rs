@@ -58,6 +58,10 @@ pub struct Decision {
     /// The id of the deciding rule; `None` when the default for the kind decided
     /// or the request could not be analyzed.
     pub rule: Option<Arc<str>>,
+    /// Where the deciding rule comes from when it is not the policy's own: a
+    /// built-in part (`packs/git`) or a base file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Arc<str>>,
     /// Why, for a person.
     pub reason: Arc<str>,
     /// Every rule that matched, enforced or shadow, in policy order.
@@ -118,6 +122,7 @@ impl Decision {
             id: None,
             effect,
             rule: None,
+            source: None,
             reason,
             matched: Vec::new(),
             kind,

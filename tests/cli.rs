@@ -359,3 +359,48 @@ fn check_url_inspects_bodies_and_headers_and_shows_canonical_facts() {
         .unwrap()
         .contains("canonical: GET http://127.0.0.1:80/"));
 }
+
+#[test]
+fn policy_show_resolves_bases_and_packs_lists_the_parts() {
+    let file = common::data("policies/compose/team.toml")
+        .display()
+        .to_string();
+    let out = portcullis(&["policy", "show", "--resolved", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["hash"].as_str().map(str::len), Some(64));
+    let sources: Vec<&str> = shown["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap_or("(own)"))
+        .collect();
+    assert!(
+        sources.contains(&"./base.json")
+            && sources.contains(&"packs/git")
+            && sources.contains(&"(own)"),
+        "{sources:?}"
+    );
+    let out = portcullis(&["policy", "show", &file]);
+    let raw: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        raw["extends"],
+        serde_json::json!(["./base.json", "packs/git"])
+    );
+    let out = portcullis(&["packs"]);
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        listing.contains("packs/control-plane") && listing.contains("1.0.0"),
+        "{listing}"
+    );
+    let out = portcullis(&[
+        "lint",
+        &common::data("policies/compose/uses_broken.json")
+            .display()
+            .to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("base_broken.json:3:56: egress[0].cidrs[0]"));
+}

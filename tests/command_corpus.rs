@@ -4,40 +4,10 @@
 
 mod common;
 
-use portcullis::{Effect, Engine};
+use portcullis::Engine;
 
 fn run(file: &str) -> (usize, Vec<String>) {
-    let engine = Engine::default_policy().unwrap();
-    let text = common::read(file);
-    let mut failures = Vec::new();
-    let mut cases = 0;
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() || line.starts_with("expect\t") {
-            continue;
-        }
-        let (expect, command) = line
-            .split_once('\t')
-            .unwrap_or_else(|| panic!("bad line {line:?}"));
-        let command = command.replace("\\n", "\n");
-        let d = engine.check_command(&command);
-        let ok = match expect {
-            "block" => d.effect != Effect::Allow,
-            "allow" => d.effect == Effect::Allow,
-            "deny" => d.effect == Effect::Deny,
-            "ask" => d.effect == Effect::Ask,
-            other => panic!("unknown expectation {other:?}"),
-        };
-        if !ok {
-            failures.push(format!(
-                "{expect}\t{command:?}\n    got {} by {} ({})",
-                d.effect,
-                d.rule.as_deref().unwrap_or("-"),
-                d.reason
-            ));
-        }
-        cases += 1;
-    }
-    (cases, failures)
+    common::command_corpus(&Engine::default_policy().unwrap(), file)
 }
 
 #[test]

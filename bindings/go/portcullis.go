@@ -88,9 +88,11 @@ type Matched struct {
 
 // Decision is the answer to a request.
 type Decision struct {
-	ID      any       `json:"id"`
-	Effect  Effect    `json:"effect"`
-	Rule    string    `json:"rule"`
+	ID     any    `json:"id"`
+	Effect Effect `json:"effect"`
+	Rule   string `json:"rule"`
+	// Source is the built-in part or base file the deciding rule comes from (Decide only).
+	Source  string    `json:"source"`
 	Reason  string    `json:"reason"`
 	Matched []Matched `json:"matched"`
 	Kind    string    `json:"kind"`
@@ -228,6 +230,14 @@ func NewEngineJSON(policy string) (*Engine, error) {
 func NewEngineTOML(policy string) (*Engine, error) {
 	return newEngine(policy, func(p *C.char, n C.size_t, out **C.portcullis_engine, err **C.portcullis_error) C.portcullis_status {
 		return C.portcullis_engine_new_toml(p, n, out, err)
+	})
+}
+
+// NewEngineFile compiles the policy file at path (JSON or TOML by its
+// extension), resolving relative `extends` from its directory.
+func NewEngineFile(path string) (*Engine, error) {
+	return newEngine(path, func(p *C.char, n C.size_t, out **C.portcullis_engine, err **C.portcullis_error) C.portcullis_status {
+		return C.portcullis_engine_new_file(p, n, out, err)
 	})
 }
 

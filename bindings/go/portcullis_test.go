@@ -166,6 +166,22 @@ func TestGoroutinesDecideWhileThePolicyIsSwapped(t *testing.T) {
 	}
 }
 
+func TestPolicyFilesComposeTheirBases(t *testing.T) {
+	e, err := NewEngineFile(filepath.Join("..", "..", "tests", "data", "policies", "compose", "team.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	command := "git push -f"
+	d, err := e.Decide(Request{Command: &command})
+	if err != nil || d.Rule != "git-force-push" || d.Source != "packs/git" {
+		t.Errorf("%+v %v", d, err)
+	}
+	if _, err := NewEngineJSON(`{"version": 1, "extends": ["./base.json"]}`); err == nil || !strings.Contains(err.Error(), "load the policy from a file") {
+		t.Errorf("relative base without a file: %v", err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	if Version() != "0.1.0" {
 		t.Errorf("version %q", Version())

@@ -282,6 +282,22 @@ portcullis_status portcullis_engine_new_toml(const char *policy,
                                              struct portcullis_error **error);
 
 /*
+ Compiles the policy file at `path` (`len` bytes of UTF-8; JSON or TOML
+ by its extension), resolving relative `extends` from its directory.
+ Ownership and errors as for [`portcullis_engine_new_json`]. The
+ `_new_json` and `_new_toml` constructors resolve built-in bases
+ (`default`, `packs/git`) without touching the file system, and refuse
+ relative ones.
+
+ # Safety
+ `path` points to `len` readable bytes; `out` is writable; `error` is NULL or writable.
+ */
+portcullis_status portcullis_engine_new_file(const char *path,
+                                             size_t len,
+                                             struct portcullis_engine **out,
+                                             struct portcullis_error **error);
+
+/*
  An engine with the embedded default policy, stored in `*out` (owned by
  the caller). Fails only for a library built from a broken tree.
 

@@ -92,16 +92,17 @@ fn install(store: &Mutex<FxHashSet<Arc<str>>>, engine: Engine) -> Installed {
     Installed { engine, texts }
 }
 
-/// Compiles `text` in `format` and hands the engine out through `out`.
+/// Hands out the engine `compile` makes from the UTF-8 text at `ptr`.
 ///
 /// # Safety
-/// As for the public constructors.
+/// As for the public constructors: `ptr` points to `len` readable bytes,
+/// `out` is writable, `error` is NULL or writable.
 unsafe fn new_from_text(
-    text_ptr: *const c_char,
+    ptr: *const c_char,
     len: usize,
-    format: Format,
     out: *mut *mut portcullis_engine,
     error: *mut *mut portcullis_error,
+    compile: impl FnOnce(&str) -> Result<Engine, portcullis_core::PolicyError>,
 ) -> portcullis_status {
     guard(|| {
         if out.is_null() {
@@ -113,35 +114,45 @@ unsafe fn new_from_text(
         }
         // SAFETY: `out` is not NULL and writable; start from "no engine".
         unsafe { *out = std::ptr::null_mut() };
-        // SAFETY: the caller promises `text_ptr` points to `len` readable bytes.
-        let policy = match unsafe { text(text_ptr, len) } {
-            Ok(policy) => policy,
+        // SAFETY: the caller promises `ptr` points to `len` readable bytes.
+        let input = match unsafe { text(ptr, len) } {
+            Ok(input) => input,
             Err(refused) => {
                 // SAFETY: `error` is NULL or writable.
                 unsafe { portcullis_error::hand_out(error, refused.status, refused.message) };
                 return refused.status;
             }
         };
-        match Engine::from_text(policy, format) {
-            Ok(engine) => {
-                let handle = Box::into_raw(Box::new(portcullis_engine::new(engine)));
-                // SAFETY: `out` is not NULL and writable.
-                unsafe { *out = handle };
-                PORTCULLIS_STATUS_OK
-            }
-            Err(e) => {
-                // SAFETY: `error` is NULL or writable.
-                unsafe {
-                    portcullis_error::hand_out(
-                        error,
-                        PORTCULLIS_STATUS_INVALID_POLICY,
-                        &e.to_string(),
-                    )
-                };
-                PORTCULLIS_STATUS_INVALID_POLICY
-            }
-        }
+        // SAFETY: `out` is writable; `error` is NULL or writable.
+        unsafe { hand_out_engine(compile(input), out, error) }
     })
+}
+
+/// Stores the engine in `*out`, or the error in `*error`.
+///
+/// # Safety
+/// `out` is writable; `error` is NULL or writable.
+unsafe fn hand_out_engine(
+    compiled: Result<Engine, portcullis_core::PolicyError>,
+    out: *mut *mut portcullis_engine,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    match compiled {
+        Ok(engine) => {
+            let handle = Box::into_raw(Box::new(portcullis_engine::new(engine)));
+            // SAFETY: the caller promises `out` is writable.
+            unsafe { *out = handle };
+            PORTCULLIS_STATUS_OK
+        }
+        Err(e) => {
+            // SAFETY: the caller promises `out` is writable and `error` NULL or writable.
+            unsafe {
+                *out = std::ptr::null_mut();
+                portcullis_error::hand_out(error, PORTCULLIS_STATUS_INVALID_POLICY, &e.to_string());
+            }
+            PORTCULLIS_STATUS_INVALID_POLICY
+        }
+    }
 }
 
 /// Compiles a JSON policy of `len` bytes at `policy`. On success stores a
@@ -161,7 +172,11 @@ pub unsafe extern "C" fn portcullis_engine_new_json(
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
     // SAFETY: the caller's promises are exactly `new_from_text`'s.
-    unsafe { new_from_text(policy, len, Format::Json, out, error) }
+    unsafe {
+        new_from_text(policy, len, out, error, |t| {
+            Engine::from_text(t, Format::Json)
+        })
+    }
 }
 
 /// Compiles a TOML policy; as [`portcullis_engine_new_json`].
@@ -176,7 +191,35 @@ pub unsafe extern "C" fn portcullis_engine_new_toml(
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
     // SAFETY: the caller's promises are exactly `new_from_text`'s.
-    unsafe { new_from_text(policy, len, Format::Toml, out, error) }
+    unsafe {
+        new_from_text(policy, len, out, error, |t| {
+            Engine::from_text(t, Format::Toml)
+        })
+    }
+}
+
+/// Compiles the policy file at `path` (`len` bytes of UTF-8; JSON or TOML
+/// by its extension), resolving relative `extends` from its directory.
+/// Ownership and errors as for [`portcullis_engine_new_json`]. The
+/// `_new_json` and `_new_toml` constructors resolve built-in bases
+/// (`default`, `packs/git`) without touching the file system, and refuse
+/// relative ones.
+///
+/// # Safety
+/// `path` points to `len` readable bytes; `out` is writable; `error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_engine_new_file(
+    path: *const c_char,
+    len: usize,
+    out: *mut *mut portcullis_engine,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    // SAFETY: the caller's promises are exactly `new_from_text`'s.
+    unsafe {
+        new_from_text(path, len, out, error, |p| {
+            Engine::from_file(std::path::Path::new(p))
+        })
+    }
 }
 
 /// An engine with the embedded default policy, stored in `*out` (owned by
@@ -197,26 +240,8 @@ pub unsafe extern "C" fn portcullis_engine_new_default(
             };
             return PORTCULLIS_STATUS_NULL_POINTER;
         }
-        match Engine::default_policy() {
-            Ok(engine) => {
-                let handle = Box::into_raw(Box::new(portcullis_engine::new(engine)));
-                // SAFETY: `out` is not NULL and writable.
-                unsafe { *out = handle };
-                PORTCULLIS_STATUS_OK
-            }
-            Err(e) => {
-                // SAFETY: `out` is writable; `error` is NULL or writable.
-                unsafe {
-                    *out = std::ptr::null_mut();
-                    portcullis_error::hand_out(
-                        error,
-                        PORTCULLIS_STATUS_INVALID_POLICY,
-                        &e.to_string(),
-                    );
-                }
-                PORTCULLIS_STATUS_INVALID_POLICY
-            }
-        }
+        // SAFETY: `out` is not NULL and writable; `error` is NULL or writable.
+        unsafe { hand_out_engine(Engine::default_policy(), out, error) }
     })
 }
 

@@ -20,9 +20,10 @@ use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, PolicyError};
 /// The base of the default policy (egress and defaults), JSON.
 pub const DEFAULT_POLICY: &str = include_str!("default.json");
 
-/// Every part of the default policy, by stable name, in order.
+/// Every part of the default policy, by stable name, in order. Names,
+/// versions and descriptions are listed in `packs.tsv`.
 pub const PARTS: &[(&str, &str)] = &[
-    ("default", DEFAULT_POLICY),
+    ("egress/allowlist", DEFAULT_POLICY),
     ("egress/metadata", include_str!("egress/metadata.json")),
     ("egress/special", include_str!("egress/special.json")),
     ("packs/filesystem", include_str!("packs/filesystem.json")),
@@ -44,13 +45,85 @@ pub const PARTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The default policy: the base, with every pack's rules appended in order.
+/// A built-in part's version and description, from `packs.tsv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartInfo {
+    /// The stable name (`packs/git`).
+    pub name: &'static str,
+    /// The part's version.
+    pub version: &'static str,
+    /// One line on what it guards.
+    pub description: &'static str,
+}
+
+/// Every part's version and description, in `PARTS` order; a part missing
+/// from `packs.tsv` has an empty version (a test keeps the two in step).
+pub fn parts() -> Vec<PartInfo> {
+    let table: Vec<(&str, &str, &str)> = include_str!("packs.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut cols = l.splitn(3, '\t');
+            Some((cols.next()?, cols.next()?, cols.next()?))
+        })
+        .collect();
+    PARTS
+        .iter()
+        .map(|(name, _)| {
+            let (version, description) = table
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, v, d)| (*v, *d))
+                .unwrap_or(("", ""));
+            PartInfo {
+                name,
+                version,
+                description,
+            }
+        })
+        .collect()
+}
+
+/// One built-in part, read and validated, its rules marked with its name as
+/// their source. `None` for a name that is not a part.
+pub fn part(name: &str) -> Option<Result<Policy, PolicyError>> {
+    let (name, text) = PARTS.iter().find(|(n, _)| *n == name)?;
+    Some(read_part(name, text))
+}
+
+fn read_part(name: &str, text: &str) -> Result<Policy, PolicyError> {
+    let mut policy = Policy::from_json(text).map_err(|e| {
+        PolicyError::new(
+            e.diagnostics()
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.path = FieldPath::root().key(name).join(&d.path);
+                    d
+                })
+                .collect(),
+        )
+    })?;
+    let metas = policy
+        .egress
+        .iter_mut()
+        .map(|r| &mut r.meta)
+        .chain(policy.commands.iter_mut().map(|r| &mut r.meta))
+        .chain(policy.tools.iter_mut().map(|r| &mut r.meta));
+    for meta in metas {
+        meta.source = Some((*name).to_owned());
+    }
+    Ok(policy)
+}
+
+/// The default policy: every part's rules in order, each marked with the
+/// part it comes from; the defaults are those of `egress/allowlist`.
 /// Errors name the part they come from in their path (`packs/git: commands[2]`).
 pub fn policy() -> Result<Policy, PolicyError> {
     let mut merged: Option<Policy> = None;
     let mut diagnostics = Vec::new();
     for (name, text) in PARTS {
-        match Policy::from_json(text) {
+        match read_part(name, text) {
             Ok(part) => match merged.as_mut() {
                 None => merged = Some(part),
                 Some(policy) => {
@@ -59,11 +132,7 @@ pub fn policy() -> Result<Policy, PolicyError> {
                     policy.tools.extend(part.tools);
                 }
             },
-            Err(e) => diagnostics.extend(e.diagnostics().iter().map(|d| {
-                let mut d = d.clone();
-                d.path = FieldPath::root().key(name).join(&d.path);
-                d
-            })),
+            Err(e) => diagnostics.extend(e.diagnostics().iter().cloned()),
         }
     }
     if let Some(policy) = &merged {
@@ -91,5 +160,33 @@ pub fn policy() -> Result<Policy, PolicyError> {
     match merged {
         Some(policy) if diagnostics.is_empty() => Ok(policy),
         _ => Err(PolicyError::new(diagnostics)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_has_a_version_and_a_description() {
+        let infos = parts();
+        assert_eq!(infos.len(), PARTS.len());
+        for info in infos {
+            assert!(
+                !info.version.is_empty(),
+                "{} is missing from packs.tsv",
+                info.name
+            );
+            assert!(!info.description.is_empty(), "{}", info.name);
+        }
+        let listed = include_str!("packs.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        assert_eq!(
+            listed,
+            PARTS.len(),
+            "packs.tsv lists a part that PARTS does not have"
+        );
     }
 }

@@ -143,6 +143,10 @@ pub(super) fn combine(
         decision.matched = list;
         return (decision, None);
     };
+    let source = verdict
+        .rule
+        .and_then(|t| compiled.rule(t))
+        .and_then(|r| r.source.clone());
     let (rule_id, reason) = match verdict.rule.and_then(|t| compiled.rule(t)) {
         Some(rule) => {
             let reason = match &verdict.reason {
@@ -163,6 +167,7 @@ pub(super) fn combine(
     };
     let mut decision = Decision::new(kind, verdict.effect, reason);
     decision.rule = rule_id;
+    decision.source = source;
     decision.matched = list;
     (decision, Some(verdict))
 }

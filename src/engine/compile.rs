@@ -35,6 +35,8 @@ pub(crate) struct CompiledRule {
     pub(crate) shadow: bool,
     /// The rule's reason, or a generated one naming the rule.
     pub(crate) reason: Arc<str>,
+    /// The base or part it came from, when not the policy's own.
+    pub(crate) source: Option<Arc<str>>,
 }
 
 /// What an egress rule checks once its destination matched.
@@ -92,6 +94,8 @@ pub(crate) struct EgressIndex {
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub(crate) name: Option<String>,
+    /// SHA-256 of the resolved policy's canonical JSON, hex.
+    pub(crate) hash: String,
     rules: Vec<CompiledRule>,
     defaults: [DefaultVerdict; 4],
     pub(crate) inspection: Inspection,
@@ -143,6 +147,7 @@ fn compiled_rule(meta: &RuleMeta, kind: Kind) -> CompiledRule {
         effect: meta.effect,
         shadow: meta.shadow,
         reason,
+        source: meta.source.as_deref().map(Arc::from),
     }
 }
 
@@ -339,8 +344,14 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     })?;
 
     let d = policy.defaults;
+    let hash = {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(policy.to_value().to_string().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    };
     Ok(Engine::from_compiled(Compiled {
         name: policy.name.clone(),
+        hash,
         rules,
         defaults: [
             default_verdict(Slot::Command, d.command),

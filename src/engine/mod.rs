@@ -66,27 +66,72 @@ impl Engine {
         Engine::from_text(text, Format::Toml)
     }
 
-    /// Reads, validates and compiles a policy in the given format; every
-    /// error carries its line and column in `text`.
+    /// Reads, validates, resolves and compiles a policy in the given
+    /// format; every error carries its line and column in `text` (or names
+    /// the base it is in). `extends` may name built-in bases only: relative
+    /// paths need [`Engine::from_file`].
     pub fn from_text(text: &str, format: Format) -> Result<Engine, PolicyError> {
-        let policy = Policy::parse(text, format)?;
-        Engine::new(&policy).map_err(|e| e.locate_in(text, format))
+        Engine::lint_in(text, format, None).map(|(engine, _)| engine)
     }
 
-    /// Reads, validates and compiles a policy like [`Engine::from_text`],
-    /// and returns it with its warnings: things that compile but probably do
-    /// not do what was meant (a flag the program does not have). Warnings
-    /// carry lines and columns.
+    /// Reads a policy file (JSON or TOML by its extension), resolves its
+    /// `extends` relative to its directory, and compiles it.
+    pub fn from_file(path: &std::path::Path) -> Result<Engine, PolicyError> {
+        let (text, format) = read_policy_file(path)?;
+        Engine::lint_in(&text, format, path.parent()).map(|(engine, _)| engine)
+    }
+
+    /// Reads, validates, resolves and compiles a policy like
+    /// [`Engine::from_text`], and returns it with its warnings: things that
+    /// compile but probably do not do what was meant (a flag the program
+    /// does not have, a shadowed rule, a rule replaced from a base).
+    /// Warnings carry lines and columns.
     pub fn lint_text(text: &str, format: Format) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
-        let policy = Policy::parse(text, format)?;
-        let engine = Engine::new(&policy).map_err(|e| e.locate_in(text, format))?;
-        let warnings = PolicyError::new(lint::warnings(&policy)).locate_in(text, format);
+        Engine::lint_in(text, format, None)
+    }
+
+    /// [`Engine::lint_text`] for a file, resolving `extends` from its directory.
+    pub fn lint_file(path: &std::path::Path) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
+        let (text, format) = read_policy_file(path)?;
+        Engine::lint_in(&text, format, path.parent())
+    }
+
+    /// [`Engine::lint_text`] with relative bases read from `dir` (the
+    /// directory of the file `text` came from).
+    pub fn lint_text_in(
+        text: &str,
+        format: Format,
+        dir: Option<&std::path::Path>,
+    ) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
+        Engine::lint_in(text, format, dir)
+    }
+
+    fn lint_in(
+        text: &str,
+        format: Format,
+        dir: Option<&std::path::Path>,
+    ) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
+        let policy = Policy::parse(text, format)?
+            .resolve(dir)
+            .map_err(|e| e.locate_in(text, format))?;
+        let attribute = |e: PolicyError| attribute_to_sources(e, &policy).locate_in(text, format);
+        let engine = Engine::new(&policy).map_err(attribute)?;
+        let warnings = attribute(PolicyError::new(Engine::lint(&policy)));
         Ok((engine, warnings.diagnostics().to_vec()))
     }
 
-    /// The warnings for a validated policy (see [`Engine::lint_text`]).
+    /// The warnings for a validated policy (see [`Engine::lint_text`]),
+    /// including what resolving its `extends` did.
     pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
-        lint::warnings(policy)
+        let mut out = policy.notes.clone();
+        out.extend(lint::warnings(policy));
+        out
+    }
+
+    /// The SHA-256 of the resolved policy's canonical JSON (hex): which
+    /// protection was in force, for decisions' audit records.
+    pub fn policy_hash(&self) -> &str {
+        &self.inner.hash
     }
 
     /// The embedded default policy (see `src/defaults/`), compiled once per
@@ -280,6 +325,46 @@ impl Engine {
     pub fn check_tool_call(&self, call: &ToolCall) -> Decision {
         self.check_tool(&call.name, &call.arguments)
     }
+}
+
+/// Reads a policy file and tells its format by its extension.
+fn read_policy_file(path: &std::path::Path) -> Result<(String, Format), PolicyError> {
+    let fail = |reason: String| {
+        PolicyError::one(Diagnostic::new(
+            crate::policy::FieldPath::root(),
+            crate::policy::ErrorKind::BaseUnreadable {
+                base: path.display().to_string(),
+                reason,
+            },
+        ))
+    };
+    let format =
+        Format::from_path(path).ok_or_else(|| fail("name the file .json or .toml".into()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    Ok((text, format))
+}
+
+/// Marks diagnostics about rules that came from a base with that base, so
+/// they are not located in the including text.
+fn attribute_to_sources(mut error: PolicyError, policy: &Policy) -> PolicyError {
+    let source_of = |id: &str| {
+        policy
+            .egress
+            .iter()
+            .map(|r| &r.meta)
+            .chain(policy.commands.iter().map(|r| &r.meta))
+            .chain(policy.tools.iter().map(|r| &r.meta))
+            .find(|m| m.id == id)
+            .and_then(|m| m.source.clone())
+    };
+    for d in error.diagnostics_mut() {
+        if d.source.is_none() {
+            if let Some(rule) = &d.rule {
+                d.source = source_of(rule);
+            }
+        }
+    }
+    error
 }
 
 /// Decides the HTTP requests commands make (`curl`, `wget`, …) with the

@@ -155,6 +155,34 @@ pub enum ErrorKind {
     /// A rule that matches but never decides, or repeats another (a warning).
     #[error("{0}")]
     Shadowed(String),
+    /// An `extends` entry that is neither a built-in base nor a relative path.
+    #[error("unknown base `{0}`: expected `default`, a built-in part such as `packs/git` (see `portcullis packs`), or a relative path to a .json or .toml file")]
+    UnknownBase(String),
+    /// A base file that cannot be read.
+    #[error("cannot read base `{base}`: {reason}")]
+    BaseUnreadable {
+        /// The base as written.
+        base: String,
+        /// Why.
+        reason: String,
+    },
+    /// `extends` leads back to a file already being read.
+    #[error("`extends` forms a cycle: {0}")]
+    ExtendsCycle(String),
+    /// A `disable` entry that removes nothing.
+    #[error("`{0}` is neither the id of a rule of the bases nor a base or part they include")]
+    NothingToDisable(String),
+    /// A special-address rule would be disabled or replaced.
+    #[error("{0}")]
+    SpecialRule(String),
+    /// A rule replaces a rule of a base by id (a note from `lint`).
+    #[error("rule `{id}` replaces the rule of the same id from `{from}`")]
+    ReplacedRule {
+        /// The rule id.
+        id: String,
+        /// Where the replaced rule came from.
+        from: String,
+    },
     /// The policy exceeds a size bound.
     #[error("limit exceeded: {0}")]
     Limit(String),
@@ -171,6 +199,8 @@ pub struct Diagnostic {
     pub rule: Option<String>,
     /// Line and column in the policy text, when known.
     pub location: Option<Location>,
+    /// The base file or part the problem is in, when it is not the policy itself.
+    pub source: Option<String>,
 }
 
 impl Diagnostic {
@@ -180,12 +210,16 @@ impl Diagnostic {
             path,
             rule: None,
             location: None,
+            source: None,
         }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(source) = &self.source {
+            write!(f, "in `{source}`: ")?;
+        }
         write!(f, "{}", self.path)?;
         if let Some(rule) = &self.rule {
             write!(f, " (rule `{rule}`)")?;

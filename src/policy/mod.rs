@@ -7,15 +7,18 @@
 //! field path and rule id), and the locator maps those paths back to lines and
 //! columns. Nothing here runs at decision time.
 
+mod compose;
 mod error;
 mod model;
 mod path;
 mod reader;
 mod source;
+mod write;
 
+pub use compose::MAX_EXTENDS_DEPTH;
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
-    CommandRule, Defaults, EgressRule, Examples, GraphqlMatch, HeaderMatch, HostPattern,
+    CommandRule, Defaults, EgressRule, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
     Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
 };
 pub use path::{FieldPath, Segment};
@@ -42,6 +45,13 @@ impl Policy {
             Locator::new(text, format).locate_all(&mut diagnostics);
             PolicyError::new(diagnostics)
         })
+    }
+
+    /// Resolves `extends` and `disable` (see [`compose`](self)): built-in
+    /// bases always, relative paths from `dir`, the including file's
+    /// directory. A policy with neither is returned as it is.
+    pub fn resolve(self, dir: Option<&std::path::Path>) -> Result<Policy, PolicyError> {
+        compose::resolve(self, dir)
     }
 
     /// Validates a policy that is already a JSON value (no line numbers then).

@@ -27,6 +27,25 @@ pub struct Policy {
     pub tools: Vec<ToolRule>,
     /// Bounds of request inspection (headers and bodies).
     pub inspection: Inspection,
+    /// The bases this policy extends, as written (`default`, `packs/git`,
+    /// `./base.json`); empty once resolved.
+    pub extends: Vec<String>,
+    /// Rule ids and pack names removed from the bases; empty once resolved.
+    pub disable: Vec<String>,
+    /// Which `defaults` and `inspection` fields the document set itself
+    /// (they override the bases'; the others come from the bases).
+    pub explicit: Explicit,
+    /// What resolving `extends` did that `lint` reports (rules replaced by id).
+    pub notes: Vec<crate::policy::Diagnostic>,
+}
+
+/// Which settings a policy document states itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Explicit {
+    /// `defaults.egress`, `.command`, `.tool`, `.command_egress`.
+    pub defaults: [bool; 4],
+    /// `inspection.max_body_bytes`, `.oversize`.
+    pub inspection: [bool; 2],
 }
 
 /// How much of an HTTP request is inspected.
@@ -86,6 +105,9 @@ pub struct RuleMeta {
     pub shadow: bool,
     /// Inputs the rule must and must not match, checked at compile time.
     pub examples: Examples,
+    /// Where the rule comes from when it is not the policy's own: a built-in
+    /// pack (`packs/git`) or a base file (`./base.json`).
+    pub source: Option<String>,
 }
 
 /// A rule's own test cases: compile fails when one does not hold.

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::error::{Diagnostic, ErrorKind};
 use super::model::{
-    CommandRule, Defaults, EgressRule, Examples, GraphqlMatch, HeaderMatch, HostPattern,
+    CommandRule, Defaults, EgressRule, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
     Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
 };
 use super::path::FieldPath;
@@ -24,6 +24,8 @@ use crate::effect::Effect;
 const TOP_FIELDS: &[&str] = &[
     "version",
     "name",
+    "extends",
+    "disable",
     "defaults",
     "inspection",
     "egress",
@@ -255,6 +257,28 @@ impl Reader {
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
+        let names = |r: &mut Self, key: &str| {
+            r.each(map, key, &top, true, |r, v, p| {
+                let name = r.string(v, &p)?;
+                if name.trim().is_empty() || name.len() > MAX_PATTERN_BYTES {
+                    r.invalid_pattern(
+                        p,
+                        name,
+                        "expected a pack name, a rule id or a relative path",
+                    );
+                    return None;
+                }
+                Some(name.to_owned())
+            })
+        };
+        let extends = names(self, "extends");
+        let disable = names(self, "disable");
+        let explicit = Explicit {
+            defaults: ["egress", "command", "tool", "command_egress"]
+                .map(|k| map.get("defaults").and_then(|d| d.get(k)).is_some()),
+            inspection: ["max_body_bytes", "oversize"]
+                .map(|k| map.get("inspection").and_then(|d| d.get(k)).is_some()),
+        };
 
         let policy = Policy {
             version: 1,
@@ -264,6 +288,10 @@ impl Reader {
             commands,
             tools,
             inspection,
+            extends,
+            disable,
+            explicit,
+            notes: Vec::new(),
         };
         self.check_unique_ids(map);
         Some(policy)
@@ -437,6 +465,7 @@ impl Reader {
             reason,
             shadow,
             examples,
+            source: None,
         })
     }
 

@@ -200,8 +200,9 @@ impl<'a> Locator<'a> {
 
     /// Fills in the location of every diagnostic that has none.
     pub(crate) fn locate_all(&mut self, diagnostics: &mut [Diagnostic]) {
+        // A diagnostic about a base's rule is not about this text.
         for d in diagnostics.iter_mut() {
-            if d.location.is_none() {
+            if d.location.is_none() && d.source.is_none() {
                 d.location = self.locate(&d.path);
             }
         }

@@ -59,6 +59,7 @@ class Decision:
     rule: Optional[str]
     reason: str
     matched: tuple = ()
+    source: Optional[str] = None
     kind: str = ""
     id: Any = None
     canonical: Optional[dict] = None
@@ -75,6 +76,7 @@ class Decision:
         return Decision(
             effect=raw["effect"],
             rule=raw.get("rule"),
+            source=raw.get("source"),
             reason=raw.get("reason", raw.get("error", "")),
             matched=tuple(Matched(m["rule"], m["effect"], m["shadow"]) for m in raw.get("matched", [])),
             kind=raw.get("kind", ""),
@@ -128,6 +130,12 @@ class Engine:
     def from_toml(cls, text: str) -> "Engine":
         """Compiles a TOML policy; raises ``PolicyError``."""
         return cls._new(_n.engine_new_toml, text)
+
+    @classmethod
+    def from_file(cls, path) -> "Engine":
+        """Compiles the policy file at ``path`` (JSON or TOML by its
+        extension), resolving relative ``extends`` from its directory."""
+        return cls._new(_n.engine_new_file, str(path))
 
     @classmethod
     def default(cls) -> "Engine":

@@ -107,6 +107,10 @@ engine_new_toml = _declare(
     "portcullis_engine_new_toml", status, ctypes.c_char_p, ctypes.c_size_t,
     ctypes.POINTER(engine_p), ctypes.POINTER(error_p),
 )
+engine_new_file = _declare(
+    "portcullis_engine_new_file", status, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.POINTER(engine_p), ctypes.POINTER(error_p),
+)
 engine_new_default = _declare(
     "portcullis_engine_new_default", status, ctypes.POINTER(engine_p), ctypes.POINTER(error_p)
 )

@@ -100,3 +100,13 @@ def test_threads_share_one_engine(engine):
 
 def test_version_is_the_crates():
     assert portcullis.version() == "0.1.0"
+
+
+def test_policy_files_compose_their_bases():
+    team = DATA.parent / "policies" / "compose" / "team.toml"
+    with Engine.from_file(team) as e:
+        d = e.check_command("git push -f")
+        assert (d.effect, d.rule, d.source) == ("deny", "git-force-push", "packs/git")
+    with pytest.raises(PolicyError) as info:
+        Engine.from_json('{"version": 1, "extends": ["./base.json"]}')
+    assert "load the policy from a file" in str(info.value)

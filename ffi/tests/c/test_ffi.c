@@ -97,6 +97,22 @@ static void test_constructors(const char *bad_policy, const char *bad_expected) 
     CHECK(strstr(portcullis_error_message(err, NULL), "line 1") != NULL);
     portcullis_error_free(err);
 
+    /* A policy file that extends a base file and a built-in part. */
+    const char *team = "tests/data/policies/compose/team.toml";
+    CHECK(portcullis_engine_new_file(team, strlen(team), &e, NULL) == PORTCULLIS_STATUS_OK);
+    CHECK(portcullis_check_command(e, "git push -f", 11, &d) == PORTCULLIS_STATUS_OK);
+    CHECK(d.effect == PORTCULLIS_EFFECT_DENY && span_eq(d.rule, d.rule_len, "git-force-push"));
+    portcullis_engine_free(e);
+    err = NULL;
+    CHECK(portcullis_engine_new_file("nope.json", 9, &e, &err) == PORTCULLIS_STATUS_INVALID_POLICY && e == NULL);
+    CHECK(strstr(portcullis_error_message(err, NULL), "nope.json") != NULL);
+    portcullis_error_free(err);
+    const char *relative = "{\"version\": 1, \"extends\": [\"./base.json\"]}";
+    err = NULL;
+    CHECK(portcullis_engine_new_json(relative, strlen(relative), &e, &err) == PORTCULLIS_STATUS_INVALID_POLICY);
+    CHECK(strstr(portcullis_error_message(err, NULL), "load the policy from a file") != NULL);
+    portcullis_error_free(err);
+
     /* NULLs and bad UTF-8. */
     err = NULL;
     CHECK(portcullis_engine_new_json(NULL, 3, &e, &err) == PORTCULLIS_STATUS_NULL_POINTER);

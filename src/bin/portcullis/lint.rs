@@ -12,7 +12,10 @@ pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
     let (name, result) = match path {
         Some(path) => {
             let (text, format) = load::read(path, format)?;
-            (path.to_path_buf(), Engine::lint_text(&text, format))
+            (
+                path.to_path_buf(),
+                Engine::lint_text_in(&text, format, path.parent()),
+            )
         }
         None => {
             let name = Path::new("(default policy)").to_path_buf();

@@ -24,20 +24,35 @@ pub fn engine(path: Option<&Path>, format: Option<Format>) -> Result<Engine, Str
             .map_err(|e| describe(Path::new("(default policy)"), e.diagnostics(), "")),
         Some(path) => {
             let (text, format) = read(path, format)?;
-            Engine::from_text(&text, format).map_err(|e| describe(path, e.diagnostics(), ""))
+            Engine::lint_text_in(&text, format, path.parent())
+                .map(|(engine, _)| engine)
+                .map_err(|e| describe(path, e.diagnostics(), ""))
         }
     }
 }
 
 /// Every diagnostic, one per line, as `FILE:LINE:COLUMN: [label]path (rule `id`): message`.
+/// A diagnostic about a base file names that file; one about a built-in
+/// part names the policy and the part.
 pub fn describe(path: &Path, diagnostics: &[Diagnostic], label: &str) -> String {
     let lines: Vec<String> = diagnostics
         .iter()
         .map(|d| {
+            let (file, part) = match &d.source {
+                Some(source) if Format::from_path(Path::new(source)).is_some() => (
+                    path.parent()
+                        .unwrap_or(Path::new(""))
+                        .join(source.trim_start_matches("./")),
+                    String::new(),
+                ),
+                Some(source) => (path.to_path_buf(), format!("in `{source}`: ")),
+                None => (path.to_path_buf(), String::new()),
+            };
             let at = d
                 .location
-                .map(|l| format!("{}:{}:{}", path.display(), l.line, l.column))
-                .unwrap_or_else(|| path.display().to_string());
+                .map(|l| format!("{}:{}:{}", file.display(), l.line, l.column))
+                .unwrap_or_else(|| file.display().to_string());
+            let label = format!("{label}{part}");
             let rule = d
                 .rule
                 .as_ref()

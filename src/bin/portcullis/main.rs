@@ -2,7 +2,8 @@
 //!
 //! `check` decides one command, URL or tool call and says so in its exit
 //! status; `eval` streams JSON-lines requests to JSON-lines decisions; `lint`
-//! validates a policy and lists every problem. Every subcommand takes
+//! validates a policy and lists every problem; `policy show` prints a policy
+//! (resolved: with where each rule came from); `packs` lists the built-in parts. Every subcommand takes
 //! `--policy FILE` and otherwise uses the embedded default policy.
 //!
 //! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
@@ -11,6 +12,7 @@ mod check;
 mod eval;
 mod lint;
 mod load;
+mod policy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +53,26 @@ enum Command {
         /// The policy to lint (or use --policy); the embedded default when neither is given.
         file: Option<PathBuf>,
     },
+    /// Inspect a policy.
+    Policy {
+        #[command(subcommand)]
+        what: PolicyCommand,
+    },
+    /// List the built-in parts `extends` can name, with versions and rule counts.
+    Packs,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print a policy as JSON; with --resolved, after `extends` and `disable`,
+    /// every rule with the base or part it came from, and the policy hash.
+    Show {
+        /// Resolve `extends` and `disable`.
+        #[arg(long)]
+        resolved: bool,
+        /// The policy (or use --policy); the embedded default when neither is given.
+        file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +93,10 @@ fn main() -> ExitCode {
     });
     let result = match cli.command {
         Command::Lint { file } => lint::run(file.or(cli.policy).as_deref(), format),
+        Command::Policy {
+            what: PolicyCommand::Show { resolved, file },
+        } => policy::show(file.or(cli.policy).as_deref(), format, resolved),
+        Command::Packs => policy::packs(),
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }

@@ -1,0 +1,380 @@
+//! Policy composition: `extends` and `disable`, resolved into one policy.
+//!
+//! A policy may extend bases — the built-in `default`, a built-in part by
+//! its stable name (`packs/git`, `egress/metadata`; see `packs.tsv`), or a
+//! relative path to another policy file, read relative to the including file
+//! — and `disable` rules (by id) or whole bases and parts (by name). The
+//! result is one ordinary [`Policy`], decided on like any other:
+//! - rules accumulate in order: each base's (in `extends` order), then the
+//!   policy's own; a rule whose id is already present replaces that rule in
+//!   place (a note for `lint`; identical duplicates, as when `default` and
+//!   `packs/git` are both extended, are merged silently); a replacement of
+//!   another kind of rule is an error;
+//! - `disable` removes from the bases; a target that removes nothing is an
+//!   error;
+//! - special-address rules (`special: true`) can be neither disabled nor
+//!   replaced: an allow rule with `override_special: true` is the way past
+//!   them;
+//! - each `defaults` and `inspection` field is the one the policy sets, or
+//!   else the last base's that sets it;
+//! - every rule that comes from a base keeps where it came from
+//!   (`RuleMeta::source`): decisions name it.
+//!
+//! Files are read at most [`MAX_EXTENDS_DEPTH`] levels deep; a cycle is an
+//! error naming the chain. Resolution is deterministic: the same files give
+//! the same policy. Cost: one read and validation per base, at load time.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{Diagnostic, ErrorKind, PolicyError};
+use super::model::{Policy, RuleMeta};
+use super::path::FieldPath;
+use super::source::{Format, MAX_POLICY_BYTES};
+
+/// Deepest chain of base files.
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+
+fn error(path: FieldPath, kind: ErrorKind) -> PolicyError {
+    PolicyError::new(vec![Diagnostic::new(path, kind)])
+}
+
+/// The kind of a rule, for "replaced by a rule of another kind".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Egress,
+    Commands,
+    Tools,
+}
+
+/// Resolves `policy`'s `extends` and `disable`. Relative bases are read
+/// from `dir` (the including file's directory); without one, only built-in
+/// bases can be extended.
+pub(crate) fn resolve(policy: Policy, dir: Option<&Path>) -> Result<Policy, PolicyError> {
+    resolve_in(policy, dir, &mut Vec::new(), None)
+}
+
+fn resolve_in(
+    mut own: Policy,
+    dir: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+    own_source: Option<&str>,
+) -> Result<Policy, PolicyError> {
+    if let Some(source) = own_source {
+        for meta in metas_mut(&mut own) {
+            meta.source.get_or_insert_with(|| source.to_owned());
+        }
+    }
+    if own.extends.is_empty() && own.disable.is_empty() {
+        return Ok(own);
+    }
+    let mut merged = Policy {
+        extends: Vec::new(),
+        disable: Vec::new(),
+        egress: Vec::new(),
+        commands: Vec::new(),
+        tools: Vec::new(),
+        notes: Vec::new(),
+        ..own.clone()
+    };
+    merged.explicit = Default::default();
+    for (i, base) in own.extends.iter().enumerate() {
+        let at = FieldPath::root().key("extends").index(i);
+        let layer = load_base(base, dir, chain, &at)?;
+        absorb(&mut merged, layer, &at)?;
+    }
+    for (i, target) in own.disable.iter().enumerate() {
+        disable(
+            &mut merged,
+            target,
+            FieldPath::root().key("disable").index(i),
+        )?;
+    }
+    let own_rules = Policy {
+        egress: std::mem::take(&mut own.egress),
+        commands: std::mem::take(&mut own.commands),
+        tools: std::mem::take(&mut own.tools),
+        ..own.clone()
+    };
+    absorb(&mut merged, own_rules, &FieldPath::root())?;
+    merged.name = own.name.or(merged.name);
+    Ok(merged)
+}
+
+fn metas_mut(policy: &mut Policy) -> impl Iterator<Item = &mut RuleMeta> {
+    policy
+        .egress
+        .iter_mut()
+        .map(|r| &mut r.meta)
+        .chain(policy.commands.iter_mut().map(|r| &mut r.meta))
+        .chain(policy.tools.iter_mut().map(|r| &mut r.meta))
+}
+
+/// Reads, validates and resolves one base.
+fn load_base(
+    base: &str,
+    dir: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+    at: &FieldPath,
+) -> Result<Policy, PolicyError> {
+    if base == "default" {
+        return crate::defaults::policy();
+    }
+    if let Some(part) = crate::defaults::part(base) {
+        return part;
+    }
+    let Some(format) = Format::from_path(Path::new(base)) else {
+        return Err(error(at.clone(), ErrorKind::UnknownBase(base.to_owned())));
+    };
+    let unreadable = |reason: String| {
+        error(
+            at.clone(),
+            ErrorKind::BaseUnreadable {
+                base: base.to_owned(),
+                reason,
+            },
+        )
+    };
+    if Path::new(base).is_absolute() {
+        return Err(unreadable(
+            "bases are relative paths, read from the including file's directory".into(),
+        ));
+    }
+    let Some(dir) = dir else {
+        return Err(unreadable(
+            "a relative base needs the including file's directory: load the policy from a file"
+                .into(),
+        ));
+    };
+    let path = std::fs::canonicalize(dir.join(base)).map_err(|e| unreadable(e.to_string()))?;
+    if chain.contains(&path) {
+        let mut names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+        names.push(path.display().to_string());
+        return Err(error(
+            at.clone(),
+            ErrorKind::ExtendsCycle(names.join(" → ")),
+        ));
+    }
+    if chain.len() >= MAX_EXTENDS_DEPTH {
+        return Err(error(
+            at.clone(),
+            ErrorKind::Limit(format!(
+                "`extends` is more than {MAX_EXTENDS_DEPTH} files deep"
+            )),
+        ));
+    }
+    let len = std::fs::metadata(&path)
+        .map_err(|e| unreadable(e.to_string()))?
+        .len();
+    if len > MAX_POLICY_BYTES as u64 {
+        return Err(unreadable(format!(
+            "{len} bytes; the maximum is {MAX_POLICY_BYTES}"
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+    let in_base = |e: PolicyError| {
+        PolicyError::new(
+            e.diagnostics()
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.source.get_or_insert_with(|| base.to_owned());
+                    d
+                })
+                .collect(),
+        )
+    };
+    let policy = Policy::parse(&text, format).map_err(in_base)?;
+    chain.push(path.clone());
+    let resolved = resolve_in(policy, path.parent(), chain, Some(base)).map_err(in_base);
+    chain.pop();
+    resolved
+}
+
+/// Where a rule with `id` is in `policy`.
+fn find(policy: &Policy, id: &str) -> Option<(Section, usize)> {
+    if let Some(i) = policy.egress.iter().position(|r| r.meta.id == id) {
+        return Some((Section::Egress, i));
+    }
+    if let Some(i) = policy.commands.iter().position(|r| r.meta.id == id) {
+        return Some((Section::Commands, i));
+    }
+    policy
+        .tools
+        .iter()
+        .position(|r| r.meta.id == id)
+        .map(|i| (Section::Tools, i))
+}
+
+fn is_special(policy: &Policy, section: Section, i: usize) -> bool {
+    section == Section::Egress && policy.egress.get(i).is_some_and(|r| r.special)
+}
+
+fn protected(id: &str) -> ErrorKind {
+    ErrorKind::SpecialRule(format!(
+        "`{id}` is a special-address rule: it cannot be disabled or replaced; allow what you need with an allow rule marked `override_special: true`"
+    ))
+}
+
+/// Adds `layer`'s rules, settings and notes to `merged`.
+fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), PolicyError> {
+    for (k, set) in layer.explicit.defaults.iter().enumerate() {
+        if *set {
+            let d = &mut merged.defaults;
+            match k {
+                0 => d.egress = layer.defaults.egress,
+                1 => d.command = layer.defaults.command,
+                2 => d.tool = layer.defaults.tool,
+                _ => d.command_egress = layer.defaults.command_egress,
+            }
+            if let Some(slot) = merged.explicit.defaults.get_mut(k) {
+                *slot = true;
+            }
+        }
+    }
+    let [max_body, oversize] = layer.explicit.inspection;
+    if max_body {
+        merged.inspection.max_body_bytes = layer.inspection.max_body_bytes;
+        merged.explicit.inspection[0] = true;
+    }
+    if oversize {
+        merged.inspection.oversize = layer.inspection.oversize;
+        merged.explicit.inspection[1] = true;
+    }
+    merged.notes.extend(layer.notes);
+    // A base's rules are reported at its `extends` entry, the policy's own at themselves.
+    let own = *at == FieldPath::root();
+    macro_rules! each {
+        ($field:ident, $section:expr) => {
+            for (j, rule) in layer.$field.into_iter().enumerate() {
+                let here = if own {
+                    FieldPath::root().key(stringify!($field)).index(j)
+                } else {
+                    at.clone()
+                };
+                place(merged, rule, $section, &here, |p| &mut p.$field)?;
+            }
+        };
+    }
+    each!(egress, Section::Egress);
+    each!(commands, Section::Commands);
+    each!(tools, Section::Tools);
+    Ok(())
+}
+
+/// What composition needs of a rule of any kind.
+trait Rule: PartialEq + Clone {
+    fn meta(&self) -> &RuleMeta;
+    fn meta_mut(&mut self) -> &mut RuleMeta;
+}
+
+macro_rules! rule {
+    ($t:ty) => {
+        impl Rule for $t {
+            fn meta(&self) -> &RuleMeta {
+                &self.meta
+            }
+            fn meta_mut(&mut self) -> &mut RuleMeta {
+                &mut self.meta
+            }
+        }
+    };
+}
+rule!(super::model::EgressRule);
+rule!(super::model::CommandRule);
+rule!(super::model::ToolRule);
+
+/// True when `a` and `b` are the same rule, wherever each comes from.
+fn same_rule<R: Rule>(a: &R, b: &R) -> bool {
+    let mut b = b.clone();
+    b.meta_mut().source.clone_from(&a.meta().source);
+    *a == b
+}
+
+/// Appends `rule`, or replaces the rule of the same id in place.
+fn place<R: Rule>(
+    merged: &mut Policy,
+    rule: R,
+    section: Section,
+    at: &FieldPath,
+    list: impl Fn(&mut Policy) -> &mut Vec<R>,
+) -> Result<(), PolicyError> {
+    let id = rule.meta().id.clone();
+    let Some((existing, i)) = find(merged, &id) else {
+        list(merged).push(rule);
+        return Ok(());
+    };
+    let refuse = |kind: ErrorKind| {
+        let mut d = Diagnostic::new(at.clone(), kind);
+        d.rule = Some(id.clone());
+        Err(PolicyError::new(vec![d]))
+    };
+    if existing != section {
+        return refuse(ErrorKind::Inconsistent(format!(
+            "rule `{id}` replaces a rule of the same id in another section ({existing:?})"
+        )));
+    }
+    let special = is_special(merged, existing, i);
+    let Some(old) = list(merged).get_mut(i) else {
+        return Ok(());
+    };
+    if same_rule(old, &rule) {
+        return Ok(());
+    }
+    if special {
+        return refuse(protected(&id));
+    }
+    let source = old
+        .meta()
+        .source
+        .clone()
+        .unwrap_or_else(|| "an earlier base".to_owned());
+    *old = rule;
+    let mut note = Diagnostic::new(
+        at.clone(),
+        ErrorKind::ReplacedRule {
+            id: id.clone(),
+            from: source,
+        },
+    );
+    note.rule = Some(id);
+    merged.notes.push(note);
+    Ok(())
+}
+
+/// Removes the rule with id `target`, or every rule from base or part `target`.
+fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), PolicyError> {
+    let from_source = |m: &RuleMeta| m.source.as_deref() == Some(target);
+    let by_source = merged
+        .egress
+        .iter()
+        .map(|r| (&r.meta, r.special))
+        .chain(merged.commands.iter().map(|r| (&r.meta, false)))
+        .chain(merged.tools.iter().map(|r| (&r.meta, false)))
+        .filter(|(m, _)| from_source(m))
+        .collect::<Vec<_>>();
+    if !by_source.is_empty() {
+        if let Some((m, _)) = by_source.iter().find(|(_, special)| *special) {
+            return Err(error(at, protected(&m.id)));
+        }
+        merged.egress.retain(|r| !from_source(&r.meta));
+        merged.commands.retain(|r| !from_source(&r.meta));
+        merged.tools.retain(|r| !from_source(&r.meta));
+        return Ok(());
+    }
+    match find(merged, target) {
+        Some((section, i)) if is_special(merged, section, i) => Err(error(at, protected(target))),
+        Some((Section::Egress, i)) => {
+            merged.egress.remove(i);
+            Ok(())
+        }
+        Some((Section::Commands, i)) => {
+            merged.commands.remove(i);
+            Ok(())
+        }
+        Some((Section::Tools, i)) => {
+            merged.tools.remove(i);
+            Ok(())
+        }
+        None => Err(error(at, ErrorKind::NothingToDisable(target.to_owned()))),
+    }
+}

@@ -1,0 +1,169 @@
+//! A validated policy back to JSON: what `portcullis policy show` prints and
+//! what the policy hash is computed over.
+//!
+//! The output is format v1 (every rule field as the reader accepts it) plus,
+//! for each rule that came from a base, `"source"`. Object keys are sorted,
+//! so the same policy always gives the same bytes. Cost: linear in the
+//! policy, at load time only.
+
+use serde_json::{json, Map, Value};
+
+use super::model::{EgressRule, HostPattern, NamePattern, Policy, RuleMeta};
+
+fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
+    out.insert("id".into(), json!(m.id));
+    out.insert("effect".into(), json!(m.effect.to_string()));
+    if let Some(reason) = &m.reason {
+        out.insert("reason".into(), json!(reason));
+    }
+    if m.shadow {
+        out.insert("shadow".into(), json!(true));
+    }
+    if !m.examples.matching.is_empty() || !m.examples.not_matching.is_empty() {
+        let mut ex = Map::new();
+        if !m.examples.matching.is_empty() {
+            ex.insert("match".into(), json!(m.examples.matching));
+        }
+        if !m.examples.not_matching.is_empty() {
+            ex.insert("no_match".into(), json!(m.examples.not_matching));
+        }
+        out.insert("examples".into(), Value::Object(ex));
+    }
+    if let Some(source) = &m.source {
+        out.insert("source".into(), json!(source));
+    }
+}
+
+fn put<T: serde::Serialize>(out: &mut Map<String, Value>, key: &str, list: &[T]) {
+    if !list.is_empty() {
+        out.insert(key.into(), json!(list));
+    }
+}
+
+fn names(list: &[NamePattern]) -> Vec<&str> {
+    list.iter()
+        .map(|n| match n {
+            NamePattern::Exact(s) | NamePattern::Glob(s) => s.as_str(),
+        })
+        .collect()
+}
+
+fn egress(r: &EgressRule) -> Value {
+    let mut o = Map::new();
+    meta(&r.meta, &mut o);
+    let hosts: Vec<String> = r
+        .hosts
+        .iter()
+        .map(|h| match h {
+            HostPattern::Exact(d) => d.clone(),
+            HostPattern::Subdomains(d) => format!("*.{d}"),
+            HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
+        })
+        .collect();
+    put(&mut o, "hosts", &hosts);
+    let cidrs: Vec<String> = r.cidrs.iter().map(ToString::to_string).collect();
+    put(&mut o, "cidrs", &cidrs);
+    put(&mut o, "ports", &r.ports);
+    put(&mut o, "methods", &r.methods);
+    put(&mut o, "schemes", &r.schemes);
+    put(&mut o, "paths", &r.paths);
+    let headers: Vec<Value> = r
+        .headers
+        .iter()
+        .map(|h| json!({"name": h.name, "pattern": h.pattern}))
+        .collect();
+    put(&mut o, "headers", &headers);
+    let bodies: Vec<Value> = r
+        .json
+        .iter()
+        .map(|j| json!({"pointer": j.pointer, "pattern": j.pattern}))
+        .collect();
+    put(&mut o, "json", &bodies);
+    if let Some(g) = &r.graphql {
+        o.insert(
+            "graphql".into(),
+            json!({"operations": g.operations, "fields": g.fields}),
+        );
+    }
+    if r.special {
+        o.insert("special".into(), json!(true));
+    }
+    if r.override_special {
+        o.insert("override_special".into(), json!(true));
+    }
+    Value::Object(o)
+}
+
+impl Policy {
+    /// The policy as format-v1 JSON, with each base rule's `source`.
+    pub fn to_value(&self) -> Value {
+        let d = &self.defaults;
+        let mut defaults = Map::new();
+        defaults.insert("egress".into(), json!(d.egress.to_string()));
+        defaults.insert("command".into(), json!(d.command.to_string()));
+        defaults.insert("tool".into(), json!(d.tool.to_string()));
+        if let Some(e) = d.command_egress {
+            defaults.insert("command_egress".into(), json!(e.to_string()));
+        }
+        let commands: Vec<Value> = self
+            .commands
+            .iter()
+            .map(|r| {
+                let mut o = Map::new();
+                meta(&r.meta, &mut o);
+                put(&mut o, "program", &names(&r.programs));
+                let subcommands: Vec<String> = r.subcommands.iter().map(|s| s.join(" ")).collect();
+                put(&mut o, "subcommand", &subcommands);
+                put(&mut o, "flags_all", &r.flags_all);
+                put(&mut o, "flags_any", &r.flags_any);
+                put(&mut o, "not_flags", &r.not_flags);
+                put(&mut o, "args_any", &r.args_any);
+                put(&mut o, "writes_any", &r.writes_any);
+                put(&mut o, "piped_from", &r.piped_from);
+                if let Some(c) = &r.construct {
+                    o.insert("construct".into(), json!(c));
+                }
+                if let Some(p) = &r.pattern {
+                    o.insert("pattern".into(), json!(p));
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let tools: Vec<Value> = self
+            .tools
+            .iter()
+            .map(|r| {
+                let mut o = Map::new();
+                meta(&r.meta, &mut o);
+                o.insert("tool".into(), json!(names(&r.tools)));
+                Value::Object(o)
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("version".into(), json!(1));
+        out.insert("defaults".into(), Value::Object(defaults));
+        out.insert(
+            "inspection".into(),
+            json!({
+                "max_body_bytes": self.inspection.max_body_bytes,
+                "oversize": self.inspection.oversize.to_string(),
+            }),
+        );
+        out.insert(
+            "egress".into(),
+            json!(self.egress.iter().map(egress).collect::<Vec<_>>()),
+        );
+        out.insert("commands".into(), json!(commands));
+        out.insert("tools".into(), json!(tools));
+        if let Some(name) = &self.name {
+            out.insert("name".into(), json!(name));
+        }
+        if !self.extends.is_empty() {
+            out.insert("extends".into(), json!(self.extends));
+        }
+        if !self.disable.is_empty() {
+            out.insert("disable".into(), json!(self.disable));
+        }
+        Value::Object(out)
+    }
+}
