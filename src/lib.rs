@@ -44,6 +44,8 @@ pub mod defaults;
 mod effect;
 pub mod egress;
 mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod pattern;
 pub mod policy;
 mod request;
