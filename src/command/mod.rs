@@ -38,6 +38,14 @@ use parser::{Context, Parser};
 /// function bodies. A line with none of them runs only the programs it names.
 pub const SYNTAX_TRIGGERS: &[u8] = b"'\"\\$`{}=<>()*?[";
 
+/// Shell reserved words: a line with one of them has structure (a `case`, a
+/// `for` header, a function) that can hide commands or leave the line
+/// unfinished, so the prefilter sends it to the parser.
+pub const RESERVED_WORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "function", "coproc", "time", "!",
+];
+
 /// The names of programs that run or read code beyond their own name
 /// (wrappers such as `sudo`, `find`, `xargs`, shells, interpreters): a line
 /// naming none of them and none of [`SYNTAX_TRIGGERS`] runs only the

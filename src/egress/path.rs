@@ -8,7 +8,10 @@
 //! written with uppercase hex. Everything else stays encoded; in particular
 //! `%2F` stays distinct from `/`, because servers disagree on whether it
 //! separates segments, so a path glob's `*` never crosses it as `/` and
-//! never treats it as one. Cost: one pass; no allocation when the path has no `%`.
+//! never treats it as one. A `%` that starts no escape is written `%25`, so
+//! that decoding can never make a new escape out of it (`%3%64` is `%253d`,
+//! not `%3d`) and normalizing twice changes nothing. Cost: one pass; no
+//! allocation when the path has no `%`.
 
 use std::borrow::Cow;
 
@@ -57,6 +60,10 @@ pub fn normalize_path(path: &str) -> Cow<'_, str> {
                 i += 3;
                 continue;
             }
+            // A `%` that starts no escape: write it as one.
+            out.push_str("%25");
+            i += 1;
+            continue;
         }
         // The input is a URL path: ASCII after the URL parser, so one byte is one char.
         out.push(char::from(b));
@@ -75,6 +82,9 @@ mod tests {
         assert_eq!(normalize_path("/a%2fb"), "/a%2Fb");
         assert_eq!(normalize_path("/a%2Fb%3a"), "/a%2Fb%3A");
         assert_eq!(normalize_path("/plain"), "/plain");
-        assert_eq!(normalize_path("/bad%zz%4"), "/bad%zz%4");
+        assert_eq!(normalize_path("/bad%zz%4"), "/bad%25zz%254");
+        assert_eq!(normalize_path("/a/%3%64"), "/a/%253d");
+        let once = normalize_path("/a/%3%64%");
+        assert_eq!(normalize_path(&once), once);
     }
 }

@@ -4,7 +4,8 @@
 //! A command line can run a program only by naming it, unless shell syntax
 //! hides the name (quotes and escapes, expansions, brace expansion, globs,
 //! assignments, redirections, subshells: [`SYNTAX_TRIGGERS`]) or a program
-//! runs other code ([`code_runners`]: wrappers, shells, interpreters). So a
+//! runs other code ([`code_runners`]: wrappers, shells, interpreters), or a
+//! reserved word gives the line structure ([`RESERVED_WORDS`]). So a
 //! short line that contains none of the policy's program names (or glob
 //! prefixes, or `piped_from` names), no code runner and no trigger byte
 //! cannot match any argv rule, and its decision is the default for
@@ -21,7 +22,7 @@
 use aho_corasick::AhoCorasick;
 
 use crate::command::http::client_names;
-use crate::command::{code_runners, SYNTAX_TRIGGERS};
+use crate::command::{code_runners, RESERVED_WORDS, SYNTAX_TRIGGERS};
 use crate::policy::{CommandRule, NamePattern, Policy};
 
 /// Lines this long or longer are always analyzed in full.
@@ -94,8 +95,11 @@ impl CommandPrefilter {
         let Some(clients) = client_names() else {
             return disabled;
         };
-        let mut literals: Vec<(String, Literal)> =
-            clients.into_iter().map(|c| (c, Literal::Name)).collect();
+        let mut literals: Vec<(String, Literal)> = clients
+            .into_iter()
+            .chain(RESERVED_WORDS.iter().map(|w| (*w).to_owned()))
+            .map(|c| (c, Literal::Name))
+            .collect();
         if policy.commands.is_empty() {
             // No rule: only HTTP clients matter (bounds still apply below).
             return CommandPrefilter::build(literals).unwrap_or(disabled);
