@@ -311,14 +311,20 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let commands = CommandMatcher::new(argv_rules).map_err(|e| {
         let i = (e.tag as usize).saturating_sub(egress_count);
         let path = FieldPath::root().key("commands").index(i).key(e.field);
-        let reason = e.message;
-        PolicyError::new(vec![Diagnostic::new(
+        let rule = policy.commands.get(i);
+        let pattern = match (e.field, rule) {
+            ("pattern", Some(r)) => r.pattern.clone().unwrap_or_default(),
+            _ => format!("(the rule's {})", e.field),
+        };
+        let mut d = Diagnostic::new(
             path,
             ErrorKind::InvalidPattern {
-                pattern: format!("(the rule's {})", e.field),
-                reason,
+                pattern,
+                reason: e.message,
             },
-        )])
+        );
+        d.rule = rule.map(|r| r.meta.id.clone());
+        PolicyError::new(vec![d])
     })?;
 
     let mut names = NameSet::builder();

@@ -146,6 +146,10 @@ enum Body {
     Unknown,
     Parsed {
         json: Option<Value>,
+        /// The body looks like JSON (or says it is) but does not parse
+        /// (malformed, or nested beyond the parser's depth limit): tests on
+        /// its content cannot be answered.
+        json_error: Option<String>,
         graphql: Result<Vec<Operation>, GraphqlError>,
     },
 }
@@ -158,7 +162,15 @@ fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
     if text.len() > compiled.inspection.max_body_bytes {
         return Body::Oversize(text.len());
     }
-    let json: Option<Value> = serde_json::from_str(text).ok();
+    let looks_like_json = text.trim_start().starts_with(['{', '['])
+        || message
+            .header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    let (json, json_error) = match serde_json::from_str::<Value>(text) {
+        Ok(value) => (Some(value), None),
+        Err(e) if looks_like_json && !text.trim().is_empty() => (None, Some(e.to_string())),
+        Err(_) => (None, None),
+    };
     let documents = graphql::documents(
         json.as_ref(),
         message.body,
@@ -178,6 +190,7 @@ fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
     }
     Body::Parsed {
         json,
+        json_error,
         graphql: graphql.map(|()| operations),
     }
 }
@@ -259,17 +272,29 @@ pub(crate) fn verdicts(
                 Body::Unknown => {
                     uncertain = Some("the body comes from a file or a run-time value".into());
                 }
-                Body::Parsed { json, graphql } => {
-                    if !filter.json.is_empty()
-                        && !json
-                            .as_ref()
-                            .is_some_and(|j| filter.json.iter().any(|t| t.matches(j)))
-                    {
-                        continue;
+                Body::Parsed {
+                    json,
+                    json_error,
+                    graphql,
+                } => {
+                    let unreadable = || -> Cow<'static, str> {
+                        format!(
+                            "the JSON body could not be read ({})",
+                            json_error.as_deref().unwrap_or_default()
+                        )
+                        .into()
+                    };
+                    if !filter.json.is_empty() {
+                        match json {
+                            Some(j) if filter.json.iter().any(|t| t.matches(j)) => {}
+                            None if json_error.is_some() => uncertain = Some(unreadable()),
+                            _ => continue,
+                        }
                     }
                     if let Some(test) = &filter.graphql {
                         match graphql {
                             Ok(ops) if test.matches(ops) => {}
+                            Ok(_) if json_error.is_some() => uncertain = Some(unreadable()),
                             Ok(_) => continue,
                             Err(e) => uncertain = Some(e.to_string().into()),
                         }

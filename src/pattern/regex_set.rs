@@ -28,6 +28,18 @@ pub struct RegexSetError {
     pub message: String,
 }
 
+/// An error's message followed by its causes (`error building NFA: exceeds size limit …`).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    message
+}
+
 /// Checks that one pattern is a valid regular expression that can match something.
 pub fn check_regex(pattern: &str) -> Result<(), String> {
     let hir = regex_syntax::ParserBuilder::new()
@@ -66,7 +78,7 @@ impl RegexSet {
             .build_many(patterns)
             .map_err(|e| RegexSetError {
                 pattern: e.pattern().map(|p| p.as_usize()),
-                message: e.to_string(),
+                message: with_causes(&e),
             })?;
         Ok(RegexSet { regex: Some(regex) })
     }
