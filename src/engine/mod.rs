@@ -71,14 +71,14 @@ impl Engine {
     /// the base it is in). `extends` may name built-in bases only: relative
     /// paths need [`Engine::from_file`].
     pub fn from_text(text: &str, format: Format) -> Result<Engine, PolicyError> {
-        Engine::lint_in(text, format, None).map(|(engine, _)| engine)
+        Engine::compile_text(text, format, None, false).map(|(engine, _)| engine)
     }
 
     /// Reads a policy file (JSON or TOML by its extension), resolves its
     /// `extends` relative to its directory, and compiles it.
     pub fn from_file(path: &std::path::Path) -> Result<Engine, PolicyError> {
         let (text, format) = read_policy_file(path)?;
-        Engine::lint_in(&text, format, path.parent()).map(|(engine, _)| engine)
+        Engine::compile_text(&text, format, path.parent(), false).map(|(engine, _)| engine)
     }
 
     /// Reads, validates, resolves and compiles a policy like
@@ -87,13 +87,13 @@ impl Engine {
     /// does not have, a shadowed rule, a rule replaced from a base).
     /// Warnings carry lines and columns.
     pub fn lint_text(text: &str, format: Format) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
-        Engine::lint_in(text, format, None)
+        Engine::compile_text(text, format, None, true)
     }
 
     /// [`Engine::lint_text`] for a file, resolving `extends` from its directory.
     pub fn lint_file(path: &std::path::Path) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
         let (text, format) = read_policy_file(path)?;
-        Engine::lint_in(&text, format, path.parent())
+        Engine::compile_text(&text, format, path.parent(), true)
     }
 
     /// [`Engine::lint_text`] with relative bases read from `dir` (the
@@ -103,19 +103,25 @@ impl Engine {
         format: Format,
         dir: Option<&std::path::Path>,
     ) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
-        Engine::lint_in(text, format, dir)
+        Engine::compile_text(text, format, dir, true)
     }
 
-    fn lint_in(
+    /// Reads, resolves and compiles `text`; the warnings are computed only
+    /// when `lint` is set (the pairwise egress checks are quadratic).
+    fn compile_text(
         text: &str,
         format: Format,
         dir: Option<&std::path::Path>,
+        lint: bool,
     ) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
         let policy = Policy::parse(text, format)?
             .resolve(dir)
             .map_err(|e| e.locate_in(text, format))?;
         let attribute = |e: PolicyError| attribute_to_sources(e, &policy).locate_in(text, format);
         let engine = Engine::new(&policy).map_err(attribute)?;
+        if !lint {
+            return Ok((engine, Vec::new()));
+        }
         let warnings = attribute(PolicyError::new(Engine::lint(&policy)));
         Ok((engine, warnings.diagnostics().to_vec()))
     }
