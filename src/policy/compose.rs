@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{Diagnostic, ErrorKind, PolicyError};
-use super::model::{Policy, RuleMeta};
+use super::model::{Defaults, Explicit, Inspection, Policy, RuleMeta};
 use super::path::FieldPath;
 use super::source::{Format, MAX_POLICY_BYTES};
 
@@ -67,36 +67,36 @@ fn resolve_in(
     if own.extends.is_empty() && own.disable.is_empty() {
         return Ok(own);
     }
+    let extends = std::mem::take(&mut own.extends);
+    let targets = std::mem::take(&mut own.disable);
     let mut merged = Policy {
-        extends: Vec::new(),
-        disable: Vec::new(),
+        version: 1,
+        name: None,
+        defaults: Defaults::default(),
+        inspection: Inspection::default(),
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
+        extends: Vec::new(),
+        disable: Vec::new(),
+        explicit: Explicit::default(),
         notes: Vec::new(),
-        ..own.clone()
     };
-    merged.explicit = Default::default();
-    for (i, base) in own.extends.iter().enumerate() {
+    for (i, base) in extends.iter().enumerate() {
         let at = FieldPath::root().key("extends").index(i);
         let layer = load_base(base, dir, chain, &at)?;
         absorb(&mut merged, layer, &at)?;
     }
-    for (i, target) in own.disable.iter().enumerate() {
+    for (i, target) in targets.iter().enumerate() {
         disable(
             &mut merged,
             target,
             FieldPath::root().key("disable").index(i),
         )?;
     }
-    let own_rules = Policy {
-        egress: std::mem::take(&mut own.egress),
-        commands: std::mem::take(&mut own.commands),
-        tools: std::mem::take(&mut own.tools),
-        ..own.clone()
-    };
-    absorb(&mut merged, own_rules, &FieldPath::root())?;
-    merged.name = own.name.or(merged.name);
+    let name = own.name.take();
+    absorb(&mut merged, own, &FieldPath::root())?;
+    merged.name = name.or(merged.name);
     Ok(merged)
 }
 
