@@ -206,38 +206,27 @@ pub(crate) fn verdicts(
     about: (Option<usize>, Option<usize>),
 ) {
     let index = &compiled.egress;
-    let mut candidates = index.anywhere.clone();
-    match &message.target.destination {
-        Destination::Name(name) => index.hosts.for_each_match(name, |t| candidates.push(t)),
-        Destination::Ip(ip) => {
-            index.networks.for_each_match(*ip, |t| candidates.push(t));
-            if let Some(v4) = message.target.carried {
-                index
-                    .networks
-                    .for_each_match(v4.into(), |t| candidates.push(t));
-            }
-        }
-    }
     let start = sink.len();
     let mut paths = None;
     let mut body = None;
     let mut oversize_reported = false;
     let target = &message.target;
-    for tag in candidates {
+    // Each candidate rule is considered as it is found: nothing is collected.
+    let mut consider = |tag: u32| {
         let (Some(filter), Some(rule)) = (compiled.filter(tag), compiled.rule(tag)) else {
-            continue;
+            return;
         };
         let basic = (filter.ports.is_empty() || filter.ports.contains(&target.port))
             && (filter.methods.is_empty() || filter.methods.iter().any(|m| **m == *message.method))
             && (filter.schemes.is_empty() || filter.schemes.iter().any(|s| **s == *target.scheme));
         if !basic {
-            continue;
+            return;
         }
         let mut uncertain: Option<Cow<'static, str>> = None;
         if !filter.paths.is_empty() {
             let matches = paths.get_or_insert_with(|| index.paths.matches(&target.path));
             if !filter.paths.iter().any(|&i| matches.contains(i)) {
-                continue;
+                return;
             }
             if message.unknown.path {
                 uncertain = Some("the path is not known until the command runs".into());
@@ -249,7 +238,7 @@ pub(crate) fn verdicts(
                 .iter()
                 .any(|h| h.matches(message.headers.iter().copied()))
         {
-            continue;
+            return;
         }
         if filter.inspects_body() {
             match body.get_or_insert_with(|| read_body(compiled, message)) {
@@ -267,7 +256,7 @@ pub(crate) fn verdicts(
                         (v.command, v.http) = about;
                         sink.push(v);
                     }
-                    continue;
+                    return;
                 }
                 Body::Unknown => {
                     uncertain = Some("the body comes from a file or a run-time value".into());
@@ -288,14 +277,14 @@ pub(crate) fn verdicts(
                         match json {
                             Some(j) if filter.json.iter().any(|t| t.matches(j)) => {}
                             None if json_error.is_some() => uncertain = Some(unreadable()),
-                            _ => continue,
+                            _ => return,
                         }
                     }
                     if let Some(test) = &filter.graphql {
                         match graphql {
                             Ok(ops) if test.matches(ops) => {}
                             Ok(_) if json_error.is_some() => uncertain = Some(unreadable()),
-                            Ok(_) => continue,
+                            Ok(_) => return,
                             Err(e) => uncertain = Some(e.to_string().into()),
                         }
                     }
@@ -314,6 +303,18 @@ pub(crate) fn verdicts(
         }
         (verdict.command, verdict.http) = about;
         sink.push(verdict);
+    };
+    for &tag in &index.anywhere {
+        consider(tag);
+    }
+    match &target.destination {
+        Destination::Name(name) => index.hosts.for_each_match(name, &mut consider),
+        Destination::Ip(ip) => {
+            index.networks.for_each_match(*ip, &mut consider);
+            if let Some(v4) = target.carried {
+                index.networks.for_each_match(v4.into(), &mut consider);
+            }
+        }
     }
     if index.has_override {
         let enforced_override = sink.get(start..).unwrap_or_default().iter().any(|v| {
