@@ -102,7 +102,7 @@ pub(super) fn combine(
         (None, None) => std::cmp::Ordering::Equal,
     });
     let mut deciding: Option<&Verdict> = None;
-    let mut list = Vec::with_capacity(verdicts.len());
+    let mut list = Vec::with_capacity(verdicts.iter().filter(|v| v.rule.is_some()).count());
     let mut last_tag = None;
     for verdict in verdicts.iter() {
         if let Some(tag) = verdict.rule {

@@ -1,0 +1,105 @@
+//! Allocations per decision on each hot path, counted by a global allocator
+//! that wraps the system one. Not a timing benchmark: it prints, for each
+//! case, how many allocations (and bytes) one decision makes, averaged over
+//! many decisions after a warm-up (so one-time initialization is excluded).
+//!
+//! Run: `cargo bench --bench allocations`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use portcullis::{Engine, Request};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counters are plain atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's arguments.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn measure(name: &str, mut decide: impl FnMut()) {
+    for _ in 0..100 {
+        decide();
+    }
+    let rounds = 1000u64;
+    let (a0, b0) = (
+        ALLOCATIONS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    );
+    for _ in 0..rounds {
+        decide();
+    }
+    let (a1, b1) = (
+        ALLOCATIONS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    );
+    println!(
+        "{name:<40} {:>6.1} allocations {:>8.0} bytes per decision",
+        (a1 - a0) as f64 / rounds as f64,
+        (b1 - b0) as f64 / rounds as f64
+    );
+}
+
+fn main() {
+    let engine = Engine::default_policy().expect("default policy");
+    let typical =
+        "git add -A && git commit -m 'fix: handle empty input in parser' && git push origin feature/parser-fix";
+    measure("command: short (prefilter)", || {
+        black_box(engine.check_command(black_box("ls -la")));
+    });
+    measure("command: typical (analyzed)", || {
+        black_box(engine.check_command(black_box(typical)));
+    });
+    measure("command: dangerous", || {
+        black_box(engine.check_command(black_box("sudo rm -rf /var/lib/postgresql/data")));
+    });
+    measure("url: canonicalization alone", || {
+        black_box(
+            portcullis::egress::parse_url(black_box("https://api.github.com/repos/o/r")).ok(),
+        );
+    });
+    measure("url: allowed, canonical form", || {
+        black_box(engine.check_http("GET", black_box("https://api.github.com/repos/o/r")));
+    });
+    measure("url: denied by default", || {
+        black_box(engine.check_http("GET", black_box("https://evil.example/x")));
+    });
+    measure("url: IPv4 spelling (full parse)", || {
+        black_box(engine.check_http("GET", black_box("http://0xa9fea9fe/")));
+    });
+    measure("tool: by name", || {
+        black_box(engine.check_tool(
+            black_box("mcp__github__delete_repo"),
+            &serde_json::Value::Null,
+        ));
+    });
+    let request =
+        Request::from_json(r#"{"http": {"method": "GET", "url": "https://api.github.com/zen"}}"#)
+            .expect("request");
+    measure("decide: parsed HTTP request", || {
+        black_box(engine.decide(black_box(&request)));
+    });
+}
