@@ -104,13 +104,7 @@ fn read_part(name: &str, text: &str) -> Result<Policy, PolicyError> {
                 .collect(),
         )
     })?;
-    let metas = policy
-        .egress
-        .iter_mut()
-        .map(|r| &mut r.meta)
-        .chain(policy.commands.iter_mut().map(|r| &mut r.meta))
-        .chain(policy.tools.iter_mut().map(|r| &mut r.meta));
-    for meta in metas {
+    for meta in policy.metas_mut() {
         meta.source = Some((*name).to_owned());
     }
     Ok(policy)
@@ -137,13 +131,7 @@ pub fn policy() -> Result<Policy, PolicyError> {
     }
     if let Some(policy) = &merged {
         let mut seen = std::collections::HashSet::new();
-        let ids = policy
-            .egress
-            .iter()
-            .map(|r| &r.meta.id)
-            .chain(policy.commands.iter().map(|r| &r.meta.id))
-            .chain(policy.tools.iter().map(|r| &r.meta.id));
-        for id in ids {
+        for id in policy.metas().map(|m| &m.id) {
             if !seen.insert(id) {
                 let mut d = Diagnostic::new(
                     FieldPath::root(),

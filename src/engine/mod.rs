@@ -355,11 +355,7 @@ fn read_policy_file(path: &std::path::Path) -> Result<(String, Format), PolicyEr
 fn attribute_to_sources(mut error: PolicyError, policy: &Policy) -> PolicyError {
     let source_of = |id: &str| {
         policy
-            .egress
-            .iter()
-            .map(|r| &r.meta)
-            .chain(policy.commands.iter().map(|r| &r.meta))
-            .chain(policy.tools.iter().map(|r| &r.meta))
+            .metas()
             .find(|m| m.id == id)
             .and_then(|m| m.source.clone())
     };

@@ -26,6 +26,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
+
 use super::error::{Diagnostic, ErrorKind, PolicyError};
 use super::model::{Defaults, Explicit, Inspection, Policy, RuleMeta};
 use super::path::FieldPath;
@@ -60,7 +62,7 @@ fn resolve_in(
     own_source: Option<&str>,
 ) -> Result<Policy, PolicyError> {
     if let Some(source) = own_source {
-        for meta in metas_mut(&mut own) {
+        for meta in own.metas_mut() {
             meta.source.get_or_insert_with(|| source.to_owned());
         }
     }
@@ -98,15 +100,6 @@ fn resolve_in(
     absorb(&mut merged, own, &FieldPath::root())?;
     merged.name = name.or(merged.name);
     Ok(merged)
-}
-
-fn metas_mut(policy: &mut Policy) -> impl Iterator<Item = &mut RuleMeta> {
-    policy
-        .egress
-        .iter_mut()
-        .map(|r| &mut r.meta)
-        .chain(policy.commands.iter_mut().map(|r| &mut r.meta))
-        .chain(policy.tools.iter_mut().map(|r| &mut r.meta))
 }
 
 /// Reads, validates and resolves one base.
@@ -215,6 +208,35 @@ fn protected(id: &str) -> ErrorKind {
     ))
 }
 
+/// Where each rule id is in a policy being merged, so that placing a rule
+/// costs one lookup, not a scan (a base may hold 100,000 rules).
+type Index = FxHashMap<String, (Section, usize)>;
+
+fn index_of(policy: &Policy) -> Index {
+    let sections = [
+        (
+            Section::Egress,
+            policy.egress.iter().map(|r| &r.meta.id).collect::<Vec<_>>(),
+        ),
+        (
+            Section::Commands,
+            policy.commands.iter().map(|r| &r.meta.id).collect(),
+        ),
+        (
+            Section::Tools,
+            policy.tools.iter().map(|r| &r.meta.id).collect(),
+        ),
+    ];
+    sections
+        .into_iter()
+        .flat_map(|(section, ids)| {
+            ids.into_iter()
+                .enumerate()
+                .map(move |(i, id)| (id.clone(), (section, i)))
+        })
+        .collect()
+}
+
 /// Adds `layer`'s rules, settings and notes to `merged`.
 fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), PolicyError> {
     for (k, set) in layer.explicit.defaults.iter().enumerate() {
@@ -243,6 +265,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     merged.notes.extend(layer.notes);
     // A base's rules are reported at its `extends` entry, the policy's own at themselves.
     let own = *at == FieldPath::root();
+    let mut index = index_of(merged);
     macro_rules! each {
         ($field:ident, $section:expr) => {
             for (j, rule) in layer.$field.into_iter().enumerate() {
@@ -251,7 +274,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
                 } else {
                     at.clone()
                 };
-                place(merged, rule, $section, &here, |p| &mut p.$field)?;
+                place(merged, &mut index, rule, $section, &here, |p| &mut p.$field)?;
             }
         };
     }
@@ -293,14 +316,17 @@ fn same_rule<R: Rule>(a: &R, b: &R) -> bool {
 /// Appends `rule`, or replaces the rule of the same id in place.
 fn place<R: Rule>(
     merged: &mut Policy,
+    index: &mut Index,
     rule: R,
     section: Section,
     at: &FieldPath,
     list: impl Fn(&mut Policy) -> &mut Vec<R>,
 ) -> Result<(), PolicyError> {
     let id = rule.meta().id.clone();
-    let Some((existing, i)) = find(merged, &id) else {
-        list(merged).push(rule);
+    let Some(&(existing, i)) = index.get(&id) else {
+        let rules = list(merged);
+        index.insert(id, (section, rules.len()));
+        rules.push(rule);
         return Ok(());
     };
     let refuse = |kind: ErrorKind| {

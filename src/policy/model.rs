@@ -39,6 +39,26 @@ pub struct Policy {
     pub notes: Vec<crate::policy::Diagnostic>,
 }
 
+impl Policy {
+    /// Every rule's common fields: egress, then commands, then tools, in order.
+    pub fn metas(&self) -> impl Iterator<Item = &RuleMeta> {
+        self.egress
+            .iter()
+            .map(|r| &r.meta)
+            .chain(self.commands.iter().map(|r| &r.meta))
+            .chain(self.tools.iter().map(|r| &r.meta))
+    }
+
+    /// [`Policy::metas`], mutable.
+    pub fn metas_mut(&mut self) -> impl Iterator<Item = &mut RuleMeta> {
+        self.egress
+            .iter_mut()
+            .map(|r| &mut r.meta)
+            .chain(self.commands.iter_mut().map(|r| &mut r.meta))
+            .chain(self.tools.iter_mut().map(|r| &mut r.meta))
+    }
+}
+
 /// Which settings a policy document states itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Explicit {
