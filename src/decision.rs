@@ -24,6 +24,8 @@ pub enum Kind {
     Http,
     /// A tool call.
     Tool,
+    /// A named action (`db.read`) asked of the permissions directly.
+    Action,
 }
 
 impl Kind {
@@ -33,6 +35,7 @@ impl Kind {
             Kind::Command => "command",
             Kind::Http => "http",
             Kind::Tool => "tool",
+            Kind::Action => "action",
         }
     }
 }
@@ -75,6 +78,30 @@ pub struct Decision {
     /// facts the decision was made on, not what was typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical: Option<Canonical>,
+    /// Who asked, with the roles the decision was evaluated with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<PrincipalFacts>,
+    /// The environment the request was evaluated in: derived from what it
+    /// touches, else the one the principal claimed. The first of
+    /// `environments` when it touches several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Arc<str>>,
+    /// Every environment the request touches, when more than one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<Arc<str>>,
+}
+
+/// The principal a decision was made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalFacts {
+    /// The principal's id.
+    pub id: String,
+    /// Every role it held, after bindings and inheritance (roles the policy
+    /// does not define are left out).
+    pub roles: Vec<Arc<str>>,
+    /// The agent session, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 /// The canonical facts of an HTTP request. Short strings are stored inline
@@ -128,6 +155,9 @@ impl Decision {
             kind,
             command: None,
             canonical: None,
+            principal: None,
+            environment: None,
+            environments: Vec::new(),
         }
     }
 

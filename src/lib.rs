@@ -48,10 +48,11 @@ mod engine;
 pub mod fuzzing;
 pub mod pattern;
 pub mod policy;
+pub mod rbac;
 mod request;
 pub mod tool;
 
-pub use decision::{CommandDetail, Decision, Kind, Matched};
+pub use decision::{Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts};
 pub use effect::Effect;
 pub use engine::{Engine, MAX_COMMAND_BYTES};
 pub use policy::{Diagnostic, ErrorKind, Format, Location, Policy, PolicyError};

@@ -1,7 +1,7 @@
 //! The one request model shared by Rust, the command line and the bindings.
 //!
-//! A request is exactly one action — a shell command, an HTTP request or a
-//! tool call — plus who asks (an optional [`Principal`]) and an optional id
+//! A request is exactly one action — a shell command, an HTTP request, a
+//! tool call, or a named action for the permissions — plus who asks (an optional [`Principal`]) and an optional id
 //! that the decision echoes. Its JSON form is the wire format of `eval`, of
 //! the C ABI and of the bindings:
 //!
@@ -81,6 +81,8 @@ pub enum Action {
     Http(HttpRequest),
     /// A tool call.
     Tool(ToolCall),
+    /// A named action (`db.read`), decided by the policy's permissions.
+    Named(String),
 }
 
 /// A request for a decision.
@@ -100,11 +102,11 @@ pub enum RequestError {
     /// Not JSON, or not of the request's shape.
     #[error("invalid request: {0}")]
     Invalid(String),
-    /// None of `command`, `http`, `tool`.
-    #[error("invalid request: expected one of `command`, `http` or `tool`")]
+    /// None of `command`, `http`, `tool`, `action`.
+    #[error("invalid request: expected one of `command`, `http`, `tool` or `action`")]
     NoAction,
-    /// More than one of `command`, `http`, `tool`.
-    #[error("invalid request: `command`, `http` and `tool` are exclusive; found {0}")]
+    /// More than one of `command`, `http`, `tool`, `action`.
+    #[error("invalid request: `command`, `http`, `tool` and `action` are exclusive; found {0}")]
     ManyActions(String),
     /// Larger than [`MAX_REQUEST_BYTES`].
     #[error("invalid request: {0} bytes; the maximum is {MAX_REQUEST_BYTES}")]
@@ -125,6 +127,8 @@ struct Wire {
     http: Option<HttpRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tool: Option<ToolCall>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
 }
 
 impl Request {
@@ -140,6 +144,11 @@ impl Request {
             url: url.into(),
             ..HttpRequest::default()
         }))
+    }
+
+    /// A request to do a named action (`db.read`), decided by permissions.
+    pub fn action(action: impl Into<String>) -> Self {
+        Request::from_action(Action::Named(action.into()))
     }
 
     /// A request to call a tool.
@@ -192,6 +201,7 @@ impl Request {
             wire.command.as_ref().map(|_| "`command`"),
             wire.http.as_ref().map(|_| "`http`"),
             wire.tool.as_ref().map(|_| "`tool`"),
+            wire.action.as_ref().map(|_| "`action`"),
         ]
         .into_iter()
         .flatten()
@@ -199,10 +209,11 @@ impl Request {
         if present.len() > 1 {
             return Err(RequestError::ManyActions(present.join(", ")));
         }
-        let action = match (wire.command, wire.http, wire.tool) {
-            (Some(command), _, _) => Action::Command(command),
-            (_, Some(http), _) => Action::Http(http),
-            (_, _, Some(tool)) => Action::Tool(tool),
+        let action = match (wire.command, wire.http, wire.tool, wire.action) {
+            (Some(command), _, _, _) => Action::Command(command),
+            (_, Some(http), _, _) => Action::Http(http),
+            (_, _, Some(tool), _) => Action::Tool(tool),
+            (_, _, _, Some(action)) => Action::Named(action),
             _ => return Err(RequestError::NoAction),
         };
         Ok(Request {
@@ -214,17 +225,20 @@ impl Request {
 
     /// The JSON form of this request.
     pub fn to_value(&self) -> Value {
-        let (command, http, tool) = match &self.action {
-            Action::Command(c) => (Some(c.clone()), None, None),
-            Action::Http(h) => (None, Some(h.clone()), None),
-            Action::Tool(t) => (None, None, Some(t.clone())),
-        };
+        let (mut command, mut http, mut tool, mut action) = (None, None, None, None);
+        match &self.action {
+            Action::Command(c) => command = Some(c.clone()),
+            Action::Http(h) => http = Some(h.clone()),
+            Action::Tool(t) => tool = Some(t.clone()),
+            Action::Named(a) => action = Some(a.clone()),
+        }
         let wire = Wire {
             id: self.id.clone(),
             principal: self.principal.clone(),
             command,
             http,
             tool,
+            action,
         };
         serde_json::to_value(wire).unwrap_or(Value::Null)
     }

@@ -37,7 +37,7 @@ fn unknown_field_names_the_field_its_rule_and_line() {
 fn duplicate_id_names_both_rules() {
     assert_eq!(
         only_error("duplicate_id.json"),
-        "tools[1].id (rule `github`) at line 8, column 7: duplicate rule id `github`; first defined at egress[0]"
+        "tools[1].id (rule `github`) at line 8, column 7: duplicate id `github`; first defined at egress[0]"
     );
 }
 

@@ -819,7 +819,8 @@ mod tests {
         assert_eq!(c[0].headers[0].0, "Authorization");
         let c = calls("https api.example/items name=x count:=3");
         assert_eq!(c[0].method, "POST");
-        assert_eq!(c[0].body.as_deref(), Some(r#"{"count":3,"name":"x"}"#));
+        let body: serde_json::Value = serde_json::from_str(c[0].body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"name": "x", "count": 3}));
         let c = calls("gh api -X DELETE repos/o/r");
         assert_eq!(
             (c[0].method.as_str(), c[0].url.as_str()),

@@ -1,7 +1,7 @@
 //! Compiling a validated [`Policy`] into matchers.
 //!
 //! Every rule gets a global index (egress rules first, then commands, then
-//! tools, each in policy order), and every matcher is tagged with those
+//! tools, then permissions, each in policy order, then Cedar policies), and every matcher is tagged with those
 //! indices: host names go into a [`HostSet`], networks into a [`NetworkSet`],
 //! command rules into a [`CommandMatcher`] (indexed by program), all tool
 //! names into one [`NameSet`]. Egress fields that are cheap to test (ports, methods,
@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use super::prefilter::CommandPrefilter;
+use super::rbac::Rbac;
 use super::Engine;
 use crate::command::matcher::{ArgvRule, CommandMatcher};
 use crate::command::Construct;
@@ -103,6 +104,7 @@ pub(crate) struct Compiled {
     pub(crate) commands: CommandMatcher,
     pub(crate) command_prefilter: CommandPrefilter,
     pub(crate) tool_names: NameSet,
+    pub(crate) rbac: Rbac,
 }
 
 impl Compiled {
@@ -138,9 +140,16 @@ impl Compiled {
 }
 
 fn compiled_rule(meta: &RuleMeta, kind: Kind) -> CompiledRule {
-    let reason = match &meta.reason {
-        Some(reason) => reason.as_str().into(),
-        None => format!("matched {} rule `{}`", kind.as_str(), meta.id).into(),
+    let reason = match (&meta.reason, kind) {
+        (Some(reason), _) => reason.as_str().into(),
+        (None, Kind::Action) => format!(
+            "permission `{}` ({}s {})",
+            meta.id,
+            meta.effect,
+            meta.actions.join(", ")
+        )
+        .into(),
+        (None, _) => format!("matched {} rule `{}`", kind.as_str(), meta.id).into(),
     };
     CompiledRule {
         id: meta.id.as_str().into(),
@@ -349,6 +358,15 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         )])
     })?;
 
+    for rule in &policy.permissions {
+        index(rules.len())?;
+        rules.push(compiled_rule(&rule.meta, Kind::Action));
+    }
+    let (rbac, cedar_rules) =
+        super::rbac::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;
+    rules.extend(cedar_rules);
+    index(rules.len())?;
+
     let d = policy.defaults;
     let hash = {
         use sha2::{Digest, Sha256};
@@ -370,6 +388,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         commands,
         command_prefilter: CommandPrefilter::new(policy),
         tool_names,
+        rbac,
     }))
 }
 

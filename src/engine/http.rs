@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::combine::{add_default, Verdict};
+use super::rbac::Who;
 use super::compile::{Compiled, Slot};
 use crate::decision::Canonical;
 use crate::effect::Effect;
@@ -198,14 +199,17 @@ fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
 /// Adds the verdicts on `message` to `sink`: every rule that matches it and,
 /// when no allow rule does, the default of `slot`. Each verdict is about
 /// `(command, http)`.
-pub(crate) fn verdicts(
-    compiled: &Compiled,
+pub(crate) fn verdicts<'c>(
+    compiled: &'c Compiled,
     message: &Message<'_>,
     slot: Slot,
     sink: &mut Vec<Verdict>,
     about: (Option<usize>, Option<usize>),
+    who: &mut Who<'c>,
 ) {
     let index = &compiled.egress;
+    let rbac = &compiled.rbac;
+    let inert = rbac.is_inert();
     let start = sink.len();
     let mut paths = None;
     let mut body = None;
@@ -289,6 +293,12 @@ pub(crate) fn verdicts(
                         }
                     }
                 }
+            }
+        }
+        if !inert {
+            who.note(rbac, tag);
+            if !rbac.applies(tag, who, rule.effect) {
+                return;
             }
         }
         let mut verdict = Verdict::rule(tag, rule.effect);

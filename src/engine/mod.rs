@@ -15,17 +15,23 @@ mod examples;
 mod http;
 mod lint;
 mod prefilter;
+mod rbac;
 
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+use serde_json::json;
+
 use crate::command::http::{http_calls, HttpCall};
-use crate::decision::{CommandDetail, Decision, Kind};
+use crate::decision::{CommandDetail, Decision, Kind, PrincipalFacts};
 use crate::effect::Effect;
 use crate::policy::{Diagnostic, Format, Policy, PolicyError};
-use crate::request::{Action, HttpRequest, Request, ToolCall};
+use crate::rbac::actions;
+use crate::rbac::cedar::{CedarRequest, CedarVerdict};
+use crate::request::{Action, HttpRequest, Principal, Request, ToolCall};
 use combine::Verdict;
+use rbac::Who;
 use compile::{Compiled, Slot};
 use http::Message;
 
@@ -171,10 +177,19 @@ impl Engine {
 
     /// Decides a request. The same request always gets the same decision.
     pub fn decide(&self, request: &Request) -> Decision {
+        let principal = request.principal.as_ref();
         let mut decision = match &request.action {
-            Action::Command(command) => self.check_command(command),
-            Action::Http(http) => self.check_http_request(http),
-            Action::Tool(call) => self.check_tool_call(call),
+            Action::Command(command) => self.decide_command(command, principal, true),
+            Action::Http(http) => self.decide_http(
+                http.method.as_deref().unwrap_or("GET"),
+                &http.url,
+                http.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+                http.body.as_deref(),
+                http.sni.as_deref(),
+                principal,
+            ),
+            Action::Tool(call) => self.decide_tool(&call.name, &call.arguments, principal),
+            Action::Named(action) => self.decide_action(action, principal),
         };
         decision.id = request.id.clone();
         decision
@@ -184,18 +199,46 @@ impl Engine {
     /// matched, the most severe verdict decides, and anything the analyzer
     /// could not understand makes the decision at least `ask`.
     pub fn check_command(&self, command: &str) -> Decision {
-        // Long lines always need analysis, so the size bound is applied there.
-        let compiled = &*self.inner;
-        if !compiled.command_prefilter.needs_analysis(command) {
-            return combine::combine(compiled, Kind::Command, &mut [], Some(Slot::Command)).0;
-        }
-        self.check_command_analyzed(command)
+        self.decide_command(command, None, true)
     }
 
     /// [`Engine::check_command`] without the literal prefilter: every line is
     /// parsed. Decides exactly alike; exposed for tests and benchmarks.
     #[doc(hidden)]
     pub fn check_command_analyzed(&self, command: &str) -> Decision {
+        self.decide_command(command, None, false)
+    }
+
+    fn decide_command(
+        &self,
+        command: &str,
+        principal: Option<&Principal>,
+        prefilter: bool,
+    ) -> Decision {
+        let compiled = &*self.inner;
+        let rbac = &compiled.rbac;
+        let inert = rbac.is_inert();
+        // Long lines always need analysis, so the size bound is applied there.
+        // With environments that name targets, the arguments must be read.
+        if prefilter
+            && !rbac.environments.has_targets()
+            && !compiled.command_prefilter.needs_analysis(command)
+        {
+            if inert {
+                return combine::combine(compiled, Kind::Command, &mut [], Some(Slot::Command)).0;
+            }
+            let mut who = match rbac.who(principal, 0) {
+                Ok(who) => who,
+                Err(reason) => return refused(Kind::Command, Effect::Deny, reason),
+            };
+            who.act(actions::COMMAND_RUN);
+            let mut verdicts = Vec::new();
+            self.rbac_verdicts(&who, "command", command_program(command), || command_context(command, &[]), &mut verdicts);
+            let mut decision =
+                combine::combine(compiled, Kind::Command, &mut verdicts, Some(Slot::Command)).0;
+            self.annotate(&mut decision, &who);
+            return decision;
+        }
         if command.len() > MAX_COMMAND_BYTES {
             return refused(
                 Kind::Command,
@@ -206,9 +249,30 @@ impl Engine {
                 ),
             );
         }
-        let compiled = &*self.inner;
         let analysis = crate::command::analyze(command);
+        let calls: Vec<(usize, HttpCall)> = analysis
+            .commands
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| http_calls(c).into_iter().map(move |call| (i, call)))
+            .collect();
         let mut verdicts = Vec::new();
+        let (messages, read_errors) = read_command_requests(compiled, &calls, &mut verdicts);
+        let mut derived = 0;
+        if rbac.environments.has_targets() {
+            for message in messages.iter().flatten() {
+                derived |= rbac.of_destination(&message.target.destination, message.target.carried);
+            }
+            for c in &analysis.commands {
+                for word in c.argv.iter().skip(1) {
+                    derived |= rbac.of_word(&word.text);
+                }
+            }
+        }
+        let mut who = match rbac.who(principal, derived) {
+            Ok(who) => who,
+            Err(reason) => return refused(Kind::Command, Effect::Deny, reason),
+        };
         compiled.commands.for_each_match(&analysis.commands, |hit| {
             if let Some(rule) = compiled.rule(hit.tag) {
                 let effect = if hit.certain {
@@ -216,18 +280,32 @@ impl Engine {
                 } else {
                     rule.effect.min(Effect::Ask)
                 };
+                if !inert {
+                    who.note(rbac, hit.tag);
+                    if !rbac.applies(hit.tag, &who, effect) {
+                        return;
+                    }
+                }
                 let mut verdict = Verdict::rule(hit.tag, effect);
                 verdict.command = Some(hit.command);
                 verdicts.push(verdict);
             }
         });
-        let calls: Vec<(usize, HttpCall)> = analysis
-            .commands
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| http_calls(c).into_iter().map(move |call| (i, call)))
-            .collect();
-        let messages = command_requests(compiled, &calls, &mut verdicts);
+        let messages = command_requests(compiled, &calls, messages, read_errors, &mut who, &mut verdicts);
+        if !inert {
+            who.act(actions::COMMAND_RUN);
+            if !calls.is_empty() {
+                who.act(actions::COMMAND_NETWORK);
+            }
+            for message in &messages {
+                for a in actions::of_method(&message.method) {
+                    who.act(a);
+                }
+            }
+            let programs: Vec<&str> = analysis.commands.iter().filter_map(|c| c.program.as_deref()).collect();
+            let resource = programs.first().copied().unwrap_or_default();
+            self.rbac_verdicts(&who, "command", resource, || command_context(command, &programs), &mut verdicts);
+        }
         let (mut decision, deciding) =
             combine::combine(compiled, Kind::Command, &mut verdicts, Some(Slot::Command));
         decision.canonical = deciding
@@ -259,12 +337,13 @@ impl Engine {
                 argv: c.argv.iter().map(|w| w.text.to_string()).collect(),
                 via: c.via.clone(),
             });
+        self.annotate(&mut decision, &who);
         decision
     }
 
     /// Decides an HTTP request to `url` with `method` (no headers, no body).
     pub fn check_http(&self, method: &str, url: &str) -> Decision {
-        self.decide_http(method, url, Vec::new(), None, None)
+        self.decide_http(method, url, Vec::new(), None, None, None)
     }
 
     /// Decides an HTTP request (method `GET` when absent): its URL (absolute,
@@ -283,6 +362,7 @@ impl Engine {
             headers,
             http.body.as_deref(),
             http.sni.as_deref(),
+            None,
         )
     }
 
@@ -293,12 +373,23 @@ impl Engine {
         headers: Vec<(&str, &str)>,
         body: Option<&str>,
         sni: Option<&str>,
+        principal: Option<&Principal>,
     ) -> Decision {
         let message = match Message::read(method, url, headers, body, sni) {
             Ok(message) => message,
             Err(reason) => return refused(Kind::Http, Effect::Deny, reason),
         };
         let compiled = &*self.inner;
+        let rbac = &compiled.rbac;
+        let derived = if rbac.environments.has_targets() {
+            rbac.of_destination(&message.target.destination, message.target.carried)
+        } else {
+            0
+        };
+        let mut who = match rbac.who(principal, derived) {
+            Ok(who) => who,
+            Err(reason) => return refused(Kind::Http, Effect::Deny, reason),
+        };
         let mut verdicts = Vec::new();
         http::verdicts(
             compiled,
@@ -306,30 +397,223 @@ impl Engine {
             Slot::Egress,
             &mut verdicts,
             (None, Some(0)),
+            &mut who,
         );
+        if !rbac.is_inert() {
+            for a in actions::of_method(&message.method) {
+                who.act(a);
+            }
+            let canonical = message.canonical();
+            let resource = canonical.host.as_deref().map(str::to_owned).or(canonical.ip.clone()).unwrap_or_default();
+            self.rbac_verdicts(&who, "http", &resource, || json!({"http": canonical_json(&canonical)}), &mut verdicts);
+        }
         let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts, None).0;
         decision.canonical = Some(message.canonical());
+        self.annotate(&mut decision, &who);
         decision
     }
 
     /// Decides a tool call named `name` with `arguments`. Tool rules match on
     /// the name; the arguments are not inspected yet (routing commands, URLs,
-    /// SQL and paths found in arguments to their analyzers is tracked work).
+    /// SQL and paths found in arguments to their analyzers is tracked work),
+    /// except to find the environments they touch.
     pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
-        let _ = arguments;
+        self.decide_tool(name, arguments, None)
+    }
+
+    fn decide_tool(&self, name: &str, arguments: &Value, principal: Option<&Principal>) -> Decision {
         let compiled = &*self.inner;
+        let rbac = &compiled.rbac;
+        let inert = rbac.is_inert();
+        let derived = if rbac.environments.has_targets() {
+            rbac.of_tool(name, arguments)
+        } else {
+            0
+        };
+        let mut who = match rbac.who(principal, derived) {
+            Ok(who) => who,
+            Err(reason) => return refused(Kind::Tool, Effect::Deny, reason),
+        };
         let mut verdicts = Vec::new();
         compiled.tool_names.for_each_match(name, |tag| {
             if let Some(rule) = compiled.rule(tag) {
+                if !inert {
+                    who.note(rbac, tag);
+                    if !rbac.applies(tag, &who, rule.effect) {
+                        return;
+                    }
+                }
                 verdicts.push(Verdict::rule(tag, rule.effect));
             }
         });
-        combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0
+        if !inert {
+            who.act(actions::TOOL_CALL);
+            if crate::tool::destructive_verb(name).is_some() {
+                who.act(actions::TOOL_DELETE);
+            }
+            self.rbac_verdicts(&who, "tool", name, || json!({"tool": {"name": name}}), &mut verdicts);
+        }
+        let mut decision = combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0;
+        self.annotate(&mut decision, &who);
+        decision
     }
 
     /// Decides a tool call.
     pub fn check_tool_call(&self, call: &ToolCall) -> Decision {
         self.check_tool(&call.name, &call.arguments)
+    }
+
+    /// Decides a named action (`db.read`) for `principal` in the environment
+    /// it claims, by the policy's permissions (and Cedar policies whose scope
+    /// names the action). An action nothing grants is denied.
+    pub fn check_action(&self, action: &str, principal: Option<&Principal>) -> Decision {
+        self.decide_action(action, principal)
+    }
+
+    fn decide_action(&self, action: &str, principal: Option<&Principal>) -> Decision {
+        let compiled = &*self.inner;
+        let rbac = &compiled.rbac;
+        let mut who = match rbac.who(principal, 0) {
+            Ok(who) => who,
+            Err(reason) => return refused(Kind::Action, Effect::Deny, reason),
+        };
+        who.act(action);
+        let mut verdicts = Vec::new();
+        let granted = match rbac.permissions.authorize(&who.roles, action, who.envs) {
+            Some(outcome) => {
+                push_outcome(outcome, action, &who, rbac, &mut verdicts);
+                outcome.effect == Effect::Allow
+            }
+            None => false,
+        };
+        let mut cedar_permit = false;
+        if let Some(cedar) = rbac.cedar.as_ref().filter(|c| c.consulted_for(action)) {
+            let before = verdicts.len();
+            self.cedar_verdicts(cedar, &who, action, "", json!({}), &mut verdicts);
+            cedar_permit = verdicts.get(before..).unwrap_or_default().iter().any(|v| v.effect == Effect::Allow);
+        }
+        if !granted && !cedar_permit {
+            verdicts.push(Verdict::other(
+                Effect::Deny,
+                format!("no permission grants `{action}`{}", describe(&who, rbac)).into(),
+            ));
+        }
+        let mut decision = combine::combine(compiled, Kind::Action, &mut verdicts, None).0;
+        self.annotate(&mut decision, &who);
+        decision
+    }
+
+    /// Authorizes a named action without building a decision: the RBAC hot
+    /// path. Returns the effect and the deciding permission's id, and
+    /// allocates nothing. Cedar policies are not consulted here; use
+    /// [`Engine::check_action`] when the policy has them.
+    pub fn authorize(&self, action: &str, principal: &Principal) -> (Effect, Option<&str>) {
+        let compiled = &*self.inner;
+        let rbac = &compiled.rbac;
+        let Ok(who) = rbac.who(Some(principal), 0) else {
+            return (Effect::Deny, None);
+        };
+        match rbac.permissions.authorize(&who.roles, action, who.envs) {
+            Some(outcome) => (
+                outcome.effect,
+                outcome.tag.and_then(|t| compiled.rule(t)).map(|r| &*r.id),
+            ),
+            None => (Effect::Deny, None),
+        }
+    }
+
+    /// Permission and Cedar verdicts on a request with the categories in `who`.
+    fn rbac_verdicts(
+        &self,
+        who: &Who<'_>,
+        action: &str,
+        resource: &str,
+        context: impl FnOnce() -> Value,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        let rbac = &self.inner.rbac;
+        if !rbac.permissions.is_empty() {
+            for category in &who.actions {
+                if let Some(outcome) = rbac.permissions.authorize(&who.roles, category, who.envs) {
+                    push_outcome(outcome, category, who, rbac, verdicts);
+                }
+            }
+        }
+        if let Some(cedar) = rbac.cedar.as_ref().filter(|c| c.consulted_for(action)) {
+            let mut verdicts_cedar = Vec::new();
+            self.cedar_verdicts(cedar, who, action, resource, context(), &mut verdicts_cedar);
+            // Permits allow nothing by themselves outside `action` requests.
+            verdicts.extend(verdicts_cedar.into_iter().filter(|v| v.effect != Effect::Allow));
+        }
+    }
+
+    fn cedar_verdicts(
+        &self,
+        cedar: &crate::rbac::cedar::CedarPolicies,
+        who: &Who<'_>,
+        action: &str,
+        resource: &str,
+        mut context: Value,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        let rbac = &self.inner.rbac;
+        let roles = rbac.role_names(who);
+        let envs = rbac.env_names(who.envs);
+        if let Value::Object(map) = &mut context {
+            map.insert("kind".into(), json!(action));
+            map.insert("action".into(), json!(action));
+            map.insert("environment".into(), json!(envs.first().map_or("", |e| &**e)));
+            map.insert("environments".into(), json!(envs.iter().map(|e| &**e).collect::<Vec<_>>()));
+            map.insert("roles".into(), json!(roles.iter().map(|r| &**r).collect::<Vec<_>>()));
+            map.insert("actions".into(), json!(who.actions.as_slice()));
+        }
+        let request = CedarRequest {
+            principal: who.principal.map_or("", |p| p.id.as_str()),
+            roles: roles.iter().map(|r| &**r).collect(),
+            action,
+            resource,
+            context,
+        };
+        let first = rbac.cedar_first_tag;
+        cedar.evaluate(&request, |verdict| match verdict {
+            CedarVerdict::Satisfied(i) => {
+                let tag = first.saturating_add(i as u32);
+                if let Some(rule) = self.inner.rule(tag) {
+                    verdicts.push(Verdict::rule(tag, rule.effect));
+                }
+            }
+            CedarVerdict::Failed(i, why) => {
+                let tag = first.saturating_add(i as u32);
+                let mut v = Verdict::rule(tag, Effect::Deny);
+                let id = self.inner.rule(tag).map_or("?", |r| &*r.id);
+                v.reason = Some(format!("Cedar policy `{id}` failed to evaluate ({why}); failing closed").into());
+                verdicts.push(v);
+            }
+            CedarVerdict::Invalid(why) => verdicts.push(Verdict::other(
+                Effect::Deny,
+                format!("the request could not be given to Cedar ({why}); failing closed").into(),
+            )),
+        });
+    }
+
+    /// Fills in the principal and environment a decision was made for.
+    fn annotate(&self, decision: &mut Decision, who: &Who<'_>) {
+        let rbac = &self.inner.rbac;
+        if let Some(p) = who.principal {
+            decision.principal = Some(PrincipalFacts {
+                id: p.id.clone(),
+                roles: rbac.role_names(who),
+                session: p.session.clone(),
+            });
+        }
+        if who.envs != 0 {
+            let mut names = rbac.env_names(who.envs);
+            decision.environment = names.first().cloned();
+            if names.len() < 2 {
+                names.clear();
+            }
+            decision.environments = names;
+        }
     }
 }
 
@@ -369,15 +653,17 @@ fn attribute_to_sources(mut error: PolicyError, policy: &Policy) -> PolicyError 
     error
 }
 
-/// Decides the HTTP requests commands make (`curl`, `wget`, …) with the
-/// egress rules, adding their verdicts; returns the requests read, indexed
-/// as the verdicts' `http`.
-fn command_requests<'a>(
+/// Reads the HTTP requests commands make (`curl`, `wget`, …): one entry
+/// per call, `None` for a call whose request is not decided on (its
+/// verdicts, such as an unknown destination, are added here). Read errors
+/// are returned to be reported once the matching rules are known.
+fn read_command_requests<'a>(
     compiled: &Compiled,
     calls: &'a [(usize, HttpCall)],
     verdicts: &mut Vec<Verdict>,
-) -> Vec<Message<'a>> {
-    let mut messages = Vec::new();
+) -> (Vec<Option<Message<'a>>>, Vec<(usize, String)>) {
+    let mut messages = Vec::with_capacity(calls.len());
+    let mut errors = Vec::new();
     let default = compiled.default(Slot::CommandEgress).effect;
     for (i, call) in calls {
         let mut other = |effect: Effect, reason: String| {
@@ -393,6 +679,7 @@ fn command_requests<'a>(
                     call.client
                 ),
             );
+            messages.push(None);
             continue;
         }
         if let Some(option) = &call.rerouted {
@@ -410,19 +697,120 @@ fn command_requests<'a>(
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         match Message::read(&call.method, &call.url, headers, call.body.as_deref(), None) {
-            Err(reason) => other(Effect::Deny, format!("`{}`: {reason}", call.client)),
+            Err(reason) => {
+                errors.push((*i, format!("`{}`: {reason}", call.client)));
+                messages.push(None);
+            }
             Ok(mut message) => {
                 message.unknown = http::Unknown {
                     path: !call.path_known,
                     body: !call.body_known,
                 };
-                let about = (Some(*i), Some(messages.len()));
-                http::verdicts(compiled, &message, Slot::CommandEgress, verdicts, about);
-                messages.push(message);
+                messages.push(Some(message));
             }
         }
     }
-    messages
+    (messages, errors)
+}
+
+/// Decides the HTTP requests commands make with the egress rules, adding
+/// their verdicts; returns the requests decided, indexed as the verdicts' `http`.
+fn command_requests<'a, 'c>(
+    compiled: &'c Compiled,
+    calls: &[(usize, HttpCall)],
+    messages: Vec<Option<Message<'a>>>,
+    read_errors: Vec<(usize, String)>,
+    who: &mut Who<'c>,
+    verdicts: &mut Vec<Verdict>,
+) -> Vec<Message<'a>> {
+    for (i, reason) in read_errors {
+        let mut verdict = Verdict::other(Effect::Deny, reason.into());
+        verdict.command = Some(i);
+        verdicts.push(verdict);
+    }
+    let mut decided = Vec::with_capacity(messages.len());
+    for ((i, _), message) in calls.iter().zip(messages) {
+        let Some(message) = message else {
+            continue;
+        };
+        let about = (Some(*i), Some(decided.len()));
+        http::verdicts(compiled, &message, Slot::CommandEgress, verdicts, about, who);
+        decided.push(message);
+    }
+    decided
+}
+
+/// Adds the verdict of a permission outcome on `action` (an allow adds none:
+/// permissions grant, they do not override the policy's rules or defaults).
+fn push_outcome(
+    outcome: crate::rbac::Outcome,
+    action: &str,
+    who: &Who<'_>,
+    rbac: &rbac::Rbac,
+    verdicts: &mut Vec<Verdict>,
+) {
+    match (outcome.effect, outcome.tag) {
+        (Effect::Allow, Some(tag)) if verdicts.is_empty() || who.actions.len() == 1 => {
+            // For an `action` request the grant is the deciding rule.
+            verdicts.push(Verdict::rule(tag, Effect::Allow));
+        }
+        (Effect::Allow, _) => {}
+        (effect, Some(tag)) => verdicts.push(Verdict::rule(tag, effect)),
+        (effect, None) => verdicts.push(Verdict::other(
+            effect,
+            format!(
+                "no permission grants `{action}`{}",
+                describe(who, rbac)
+            )
+            .into(),
+        )),
+    }
+}
+
+/// ` to principal `p` (roles a, b) in production`, for reasons.
+fn describe(who: &Who<'_>, rbac: &rbac::Rbac) -> String {
+    let mut out = String::new();
+    match who.principal {
+        Some(p) => {
+            out.push_str(&format!(" to principal `{}`", p.id.chars().take(64).collect::<String>()));
+            let roles = rbac.role_names(who);
+            if roles.is_empty() {
+                out.push_str(" (no roles)");
+            } else {
+                let names: Vec<&str> = roles.iter().map(|r| &**r).collect();
+                out.push_str(&format!(" (roles {})", names.join(", ")));
+            }
+        }
+        None => out.push_str(" to a request without a principal"),
+    }
+    let envs = rbac.env_names(who.envs);
+    if !envs.is_empty() {
+        let names: Vec<&str> = envs.iter().map(|e| &**e).collect();
+        out.push_str(&format!(" in {}", names.join(", ")));
+    }
+    out
+}
+
+/// The first word of a command line, for Cedar's resource.
+fn command_program(command: &str) -> &str {
+    command.split_whitespace().next().unwrap_or_default()
+}
+
+/// Cedar context fields of a command.
+fn command_context(command: &str, programs: &[&str]) -> Value {
+    let text: String = command.chars().take(4096).collect();
+    json!({"command": {"text": text, "programs": programs}})
+}
+
+/// Cedar context fields of an HTTP request.
+fn canonical_json(c: &crate::decision::Canonical) -> Value {
+    json!({
+        "method": c.method.as_str(),
+        "scheme": c.scheme.as_str(),
+        "host": c.host.as_deref().or(c.ip.as_deref()).unwrap_or_default(),
+        "port": c.port,
+        "path": c.path.as_str(),
+    })
 }
 
 /// A decision made without rules, because the input could not be analyzed.

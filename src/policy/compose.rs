@@ -46,6 +46,7 @@ enum Section {
     Egress,
     Commands,
     Tools,
+    Permissions,
 }
 
 /// Resolves `policy`'s `extends` and `disable`. Relative bases are read
@@ -65,6 +66,9 @@ fn resolve_in(
         for meta in own.metas_mut() {
             meta.source.get_or_insert_with(|| source.to_owned());
         }
+        for slot in own.definition_sources_mut() {
+            slot.get_or_insert_with(|| source.to_owned());
+        }
     }
     if own.extends.is_empty() && own.disable.is_empty() {
         return Ok(own);
@@ -79,6 +83,11 @@ fn resolve_in(
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
+        roles: Vec::new(),
+        principals: Vec::new(),
+        environments: Vec::new(),
+        permissions: Vec::new(),
+        cedar: None,
         extends: Vec::new(),
         disable: Vec::new(),
         explicit: Explicit::default(),
@@ -191,11 +200,14 @@ fn find(policy: &Policy, id: &str) -> Option<(Section, usize)> {
     if let Some(i) = policy.commands.iter().position(|r| r.meta.id == id) {
         return Some((Section::Commands, i));
     }
+    if let Some(i) = policy.tools.iter().position(|r| r.meta.id == id) {
+        return Some((Section::Tools, i));
+    }
     policy
-        .tools
+        .permissions
         .iter()
         .position(|r| r.meta.id == id)
-        .map(|i| (Section::Tools, i))
+        .map(|i| (Section::Permissions, i))
 }
 
 fn is_special(policy: &Policy, section: Section, i: usize) -> bool {
@@ -225,6 +237,10 @@ fn index_of(policy: &Policy) -> Index {
         (
             Section::Tools,
             policy.tools.iter().map(|r| &r.meta.id).collect(),
+        ),
+        (
+            Section::Permissions,
+            policy.permissions.iter().map(|r| &r.meta.id).collect(),
         ),
     ];
     sections
@@ -281,6 +297,94 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     each!(egress, Section::Egress);
     each!(commands, Section::Commands);
     each!(tools, Section::Tools);
+    each!(permissions, Section::Permissions);
+    let where_ = |j: usize, section: &str| {
+        if own {
+            FieldPath::root().key(section).index(j)
+        } else {
+            at.clone()
+        }
+    };
+    for (j, role) in layer.roles.into_iter().enumerate() {
+        define(&mut merged.roles, role, |r| &r.id, |r| &mut r.source, "role", &where_(j, "roles"))?;
+    }
+    for (j, binding) in layer.principals.into_iter().enumerate() {
+        let here = where_(j, "principals");
+        define(&mut merged.principals, binding, |b| &b.id, |b| &mut b.source, "principal binding", &here)?;
+    }
+    for (j, env) in layer.environments.into_iter().enumerate() {
+        let here = where_(j, "environments");
+        define(&mut merged.environments, env, |e| &e.id, |e| &mut e.source, "environment", &here)?;
+    }
+    if let Some(cedar) = layer.cedar {
+        merge_cedar(merged, cedar, at)?;
+    }
+    Ok(())
+}
+
+/// Adds a role, binding or environment: the same definition twice (as when
+/// two bases extend a third) is kept once; two different ones are an error,
+/// because silently preferring either would change who may do what.
+fn define<T: PartialEq + Clone>(
+    list: &mut Vec<T>,
+    item: T,
+    id: impl Fn(&T) -> &String,
+    source: impl Fn(&mut T) -> &mut Option<String>,
+    what: &'static str,
+    at: &FieldPath,
+) -> Result<(), PolicyError> {
+    let Some(existing) = list.iter().find(|e| id(e) == id(&item)) else {
+        list.push(item);
+        return Ok(());
+    };
+    let mut a = existing.clone();
+    let mut b = item.clone();
+    let first = source(&mut a).clone().unwrap_or_else(|| "the policy".into());
+    *source(&mut a) = None;
+    *source(&mut b) = None;
+    if a == b {
+        return Ok(());
+    }
+    Err(error(
+        at.clone(),
+        ErrorKind::ConflictingDefinition {
+            what,
+            id: id(&item).clone(),
+            first,
+        },
+    ))
+}
+
+/// Cedar policies accumulate (Cedar rejects two policies with one id at
+/// compile time); schemas must agree.
+fn merge_cedar(
+    merged: &mut Policy,
+    cedar: super::model::CedarSection,
+    at: &FieldPath,
+) -> Result<(), PolicyError> {
+    let Some(existing) = &mut merged.cedar else {
+        merged.cedar = Some(cedar);
+        return Ok(());
+    };
+    if existing.policies != cedar.policies {
+        existing.policies.push('\n');
+        existing.policies.push_str(&cedar.policies);
+    }
+    match (&existing.schema, cedar.schema) {
+        (_, None) => {}
+        (None, Some(schema)) => existing.schema = Some(schema),
+        (Some(a), Some(b)) if *a == b => {}
+        (Some(_), Some(_)) => {
+            return Err(error(
+                at.key("cedar").key("schema"),
+                ErrorKind::ConflictingDefinition {
+                    what: "Cedar schema",
+                    id: "cedar.schema".into(),
+                    first: "a base".into(),
+                },
+            ))
+        }
+    }
     Ok(())
 }
 
@@ -305,6 +409,7 @@ macro_rules! rule {
 rule!(super::model::EgressRule);
 rule!(super::model::CommandRule);
 rule!(super::model::ToolRule);
+rule!(super::model::Permission);
 
 /// True when `a` and `b` are the same rule, wherever each comes from.
 fn same_rule<R: Rule>(a: &R, b: &R) -> bool {
@@ -376,6 +481,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         .map(|r| (&r.meta, r.special))
         .chain(merged.commands.iter().map(|r| (&r.meta, false)))
         .chain(merged.tools.iter().map(|r| (&r.meta, false)))
+        .chain(merged.permissions.iter().map(|r| (&r.meta, false)))
         .filter(|(m, _)| from_source(m))
         .collect::<Vec<_>>();
     if !by_source.is_empty() {
@@ -385,6 +491,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         merged.egress.retain(|r| !from_source(&r.meta));
         merged.commands.retain(|r| !from_source(&r.meta));
         merged.tools.retain(|r| !from_source(&r.meta));
+        merged.permissions.retain(|r| !from_source(&r.meta));
         return Ok(());
     }
     match find(merged, target) {
@@ -399,6 +506,10 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         }
         Some((Section::Tools, i)) => {
             merged.tools.remove(i);
+            Ok(())
+        }
+        Some((Section::Permissions, i)) => {
+            merged.permissions.remove(i);
             Ok(())
         }
         None => Err(error(at, ErrorKind::NothingToDisable(target.to_owned()))),

@@ -61,7 +61,7 @@ pub enum ErrorKind {
     #[error("invalid effect `{0}`; expected `allow`, `ask` or `deny`")]
     InvalidEffect(String),
     /// Two rules share an id.
-    #[error("duplicate rule id `{id}`; first defined at {first}")]
+    #[error("duplicate id `{id}`; first defined at {first}")]
     DuplicateId {
         /// The repeated id.
         id: String,
@@ -186,6 +186,36 @@ pub enum ErrorKind {
     /// The policy exceeds a size bound.
     #[error("limit exceeded: {0}")]
     Limit(String),
+    /// A role, environment or principal name that the policy does not define.
+    #[error("unknown {what} `{name}`; defined: {defined}")]
+    UnknownName {
+        /// `role` or `environment`.
+        what: &'static str,
+        /// The name as written.
+        name: String,
+        /// The names the policy defines (comma-separated, or `none`).
+        defined: String,
+    },
+    /// Roles that inherit from each other in a circle.
+    #[error("role inheritance cycle: {0}")]
+    RoleCycle(String),
+    /// A role, binding or environment defined differently in a base and in
+    /// the policy (or in two bases).
+    #[error("{what} `{id}` is defined differently in {first} and here; definitions must agree")]
+    ConflictingDefinition {
+        /// `role`, `principal binding` or `environment`.
+        what: &'static str,
+        /// Its id.
+        id: String,
+        /// Where the other definition is.
+        first: String,
+    },
+    /// Cedar policies or schema that Cedar refuses.
+    #[error("cedar: {0}")]
+    Cedar(String),
+    /// Two environments claim the same target.
+    #[error("environments overlap: {0}")]
+    Overlap(String),
 }
 
 /// One problem in a policy: what, which field, which rule, where in the text.

@@ -25,6 +25,16 @@ pub struct Policy {
     pub commands: Vec<CommandRule>,
     /// Tool call rules, in policy order.
     pub tools: Vec<ToolRule>,
+    /// Roles, each with the roles it inherits.
+    pub roles: Vec<Role>,
+    /// Static bindings of principal ids (exact or `prefix*`) to roles.
+    pub principals: Vec<Binding>,
+    /// Named environments and the targets that belong to each.
+    pub environments: Vec<Environment>,
+    /// Role-based grants and denials of action categories.
+    pub permissions: Vec<Permission>,
+    /// Cedar policies (and an optional schema) for attribute conditions.
+    pub cedar: Option<CedarSection>,
     /// Bounds of request inspection (headers and bodies).
     pub inspection: Inspection,
     /// The bases this policy extends, as written (`default`, `packs/git`,
@@ -40,13 +50,15 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Every rule's common fields: egress, then commands, then tools, in order.
+    /// Every rule's common fields: egress, then commands, then tools, then
+    /// permissions, in order.
     pub fn metas(&self) -> impl Iterator<Item = &RuleMeta> {
         self.egress
             .iter()
             .map(|r| &r.meta)
             .chain(self.commands.iter().map(|r| &r.meta))
             .chain(self.tools.iter().map(|r| &r.meta))
+            .chain(self.permissions.iter().map(|r| &r.meta))
     }
 
     /// [`Policy::metas`], mutable.
@@ -56,6 +68,17 @@ impl Policy {
             .map(|r| &mut r.meta)
             .chain(self.commands.iter_mut().map(|r| &mut r.meta))
             .chain(self.tools.iter_mut().map(|r| &mut r.meta))
+            .chain(self.permissions.iter_mut().map(|r| &mut r.meta))
+    }
+
+    /// Where each definition that is not a rule came from, mutable: roles,
+    /// principal bindings and environments.
+    pub(crate) fn definition_sources_mut(&mut self) -> impl Iterator<Item = &mut Option<String>> {
+        self.roles
+            .iter_mut()
+            .map(|r| &mut r.source)
+            .chain(self.principals.iter_mut().map(|b| &mut b.source))
+            .chain(self.environments.iter_mut().map(|e| &mut e.source))
     }
 }
 
@@ -128,6 +151,14 @@ pub struct RuleMeta {
     /// Where the rule comes from when it is not the policy's own: a built-in
     /// pack (`packs/git`) or a base file (`./base.json`).
     pub source: Option<String>,
+    /// The rule applies only to principals with one of these roles (empty: anyone).
+    pub roles: Vec<String>,
+    /// The rule applies only to requests in one of these environments
+    /// (empty: any, and none).
+    pub environments: Vec<String>,
+    /// For a rule: the action categories a match means (`command:destructive`);
+    /// for a permission: the actions it grants or denies (exact, `prefix:*`, `*`).
+    pub actions: Vec<String>,
 }
 
 /// A rule's own test cases: compile fails when one does not hold.
@@ -276,4 +307,69 @@ pub struct ToolRule {
     pub meta: RuleMeta,
     /// Tool names or globs; the call's name must match one.
     pub tools: Vec<NamePattern>,
+}
+
+/// A role: a name for a set of permissions, inheriting other roles'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Unique among roles.
+    pub id: String,
+    /// Roles whose rules and permissions this role also has.
+    pub inherits: Vec<String>,
+    /// The base it came from, when not the policy's own.
+    pub source: Option<String>,
+}
+
+/// A static binding of principals to roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// A principal id (`alice`), or a prefix followed by `*` (`agent-*`).
+    pub id: String,
+    /// The roles every principal it names has.
+    pub roles: Vec<String>,
+    /// The base it came from, when not the policy's own.
+    pub source: Option<String>,
+}
+
+impl Binding {
+    /// The prefix, for a `prefix*` binding.
+    pub fn prefix(&self) -> Option<&str> {
+        self.id.strip_suffix('*')
+    }
+}
+
+/// An environment and what belongs to it: a request that touches one of
+/// these targets is in this environment, whatever the caller claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// Unique among environments.
+    pub id: String,
+    /// Host patterns (as in egress rules).
+    pub hosts: Vec<HostPattern>,
+    /// Networks.
+    pub cidrs: Vec<IpNet>,
+    /// Absolute path prefixes (`/srv/prod/`).
+    pub paths: Vec<String>,
+    /// Tool name patterns.
+    pub tools: Vec<NamePattern>,
+    /// The base it came from, when not the policy's own.
+    pub source: Option<String>,
+}
+
+/// A role-based grant (`allow`), approval (`ask`) or denial (`deny`) of
+/// action categories, in some environments. Its roles, environments and
+/// actions are in its [`RuleMeta`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// Id, effect, reason, shadow, roles, environments, actions.
+    pub meta: RuleMeta,
+}
+
+/// A policy's Cedar extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CedarSection {
+    /// Cedar policy text.
+    pub policies: String,
+    /// A Cedar schema (Cedar schema syntax), validated against at compile time.
+    pub schema: Option<String>,
 }

@@ -14,6 +14,8 @@ use ipnet::IpNet;
 use serde_json::{Map, Value};
 
 use super::error::{Diagnostic, ErrorKind};
+mod rbac;
+
 use super::model::{
     CommandRule, Defaults, EgressRule, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
     Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
@@ -31,10 +33,24 @@ const TOP_FIELDS: &[&str] = &[
     "egress",
     "commands",
     "tools",
+    "roles",
+    "principals",
+    "environments",
+    "permissions",
+    "cedar",
 ];
 const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool", "command_egress"];
 const INSPECTION_FIELDS: &[&str] = &["max_body_bytes", "oversize"];
-const META_FIELDS: &[&str] = &["id", "effect", "reason", "shadow", "examples"];
+const META_FIELDS: &[&str] = &[
+    "id",
+    "effect",
+    "reason",
+    "shadow",
+    "examples",
+    "roles",
+    "environments",
+    "actions",
+];
 const EXAMPLES_FIELDS: &[&str] = &["match", "no_match"];
 const EGRESS_MATCHERS: &[&str] = &[
     "hosts", "cidrs", "ports", "methods", "schemes", "paths", "headers", "json", "graphql",
@@ -257,6 +273,17 @@ impl Reader {
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
+        let roles = self.each(map, "roles", &top, false, |r, v, p| r.role(v, p));
+        let principals = self.each(map, "principals", &top, false, |r, v, p| r.binding(v, p));
+        let environments = self.each(map, "environments", &top, false, |r, v, p| {
+            r.environment(v, p)
+        });
+        let permissions = self.each(map, "permissions", &top, false, |r, v, p| {
+            r.permission(v, p)
+        });
+        let cedar = map
+            .get("cedar")
+            .and_then(|v| self.cedar(v, &top.key("cedar")));
         let names = |r: &mut Self, key: &str| {
             r.each(map, key, &top, true, |r, v, p| {
                 let name = r.string(v, &p)?;
@@ -287,6 +314,11 @@ impl Reader {
             egress,
             commands,
             tools,
+            roles,
+            principals,
+            environments,
+            permissions,
+            cedar,
             inspection,
             extends,
             disable,
@@ -294,6 +326,7 @@ impl Reader {
             notes: Vec::new(),
         };
         self.check_unique_ids(map);
+        self.check_unique_definitions(map);
         Some(policy)
     }
 
@@ -352,7 +385,7 @@ impl Reader {
     /// again from the tree so that rules dropped for other errors still count.
     fn check_unique_ids(&mut self, map: &Map<String, Value>) {
         let mut first: HashMap<&str, FieldPath> = HashMap::new();
-        for section in ["egress", "commands", "tools"] {
+        for section in ["egress", "commands", "tools", "permissions"] {
             let Some(Value::Array(rules)) = map.get(section) else {
                 continue;
             };
@@ -459,6 +492,11 @@ impl Reader {
             None => Examples::default(),
             Some(value) => self.examples(value, &path.key("examples"))?,
         };
+        let roles = self.each(map, "roles", path, true, |r, v, p| r.name(v, p, "role"));
+        let environments = self.each(map, "environments", path, true, |r, v, p| {
+            r.name(v, p, "environment")
+        });
+        let actions = self.each(map, "actions", path, true, |r, v, p| r.action(v, p));
         Some(RuleMeta {
             id: id?,
             effect: effect?,
@@ -466,6 +504,9 @@ impl Reader {
             shadow,
             examples,
             source: None,
+            roles,
+            environments,
+            actions,
         })
     }
 

@@ -29,8 +29,104 @@ fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
         }
         out.insert("examples".into(), Value::Object(ex));
     }
+    put(out, "roles", &m.roles);
+    put(out, "environments", &m.environments);
+    put(out, "actions", &m.actions);
     if let Some(source) = &m.source {
         out.insert("source".into(), json!(source));
+    }
+}
+
+fn host_text(h: &HostPattern) -> String {
+    match h {
+        HostPattern::Exact(d) => d.clone(),
+        HostPattern::Subdomains(d) => format!("*.{d}"),
+        HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
+    }
+}
+
+fn source(out: &mut Map<String, Value>, source: &Option<String>) {
+    if let Some(source) = source {
+        out.insert("source".into(), json!(source));
+    }
+}
+
+/// The RBAC sections: `roles`, `principals`, `environments`, `permissions`,
+/// `cedar`, each only when present.
+fn rbac(policy: &Policy, out: &mut Map<String, Value>) {
+    let roles: Vec<Value> = policy
+        .roles
+        .iter()
+        .map(|r| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(r.id));
+            put(&mut o, "inherits", &r.inherits);
+            source(&mut o, &r.source);
+            Value::Object(o)
+        })
+        .collect();
+    let principals: Vec<Value> = policy
+        .principals
+        .iter()
+        .map(|b| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(b.id));
+            o.insert("roles".into(), json!(b.roles));
+            source(&mut o, &b.source);
+            Value::Object(o)
+        })
+        .collect();
+    let environments: Vec<Value> = policy
+        .environments
+        .iter()
+        .map(|e| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(e.id));
+            let hosts: Vec<String> = e.hosts.iter().map(host_text).collect();
+            put(&mut o, "hosts", &hosts);
+            let cidrs: Vec<String> = e.cidrs.iter().map(|c| c.to_string()).collect();
+            put(&mut o, "cidrs", &cidrs);
+            put(&mut o, "paths", &e.paths);
+            put(&mut o, "tools", &names(&e.tools));
+            source(&mut o, &e.source);
+            Value::Object(o)
+        })
+        .collect();
+    let permissions: Vec<Value> = policy
+        .permissions
+        .iter()
+        .map(|p| {
+            let mut o = Map::new();
+            meta(&p.meta, &mut o);
+            Value::Object(o)
+        })
+        .collect();
+    put(out, "roles", &roles);
+    put(out, "principals", &principals);
+    put(out, "environments", &environments);
+    put(out, "permissions", &permissions);
+    if let Some(cedar) = &policy.cedar {
+        let mut o = Map::new();
+        o.insert("policies".into(), json!(cedar.policies));
+        if let Some(schema) = &cedar.schema {
+            o.insert("schema".into(), json!(schema));
+        }
+        out.insert("cedar".into(), Value::Object(o));
+    }
+}
+
+/// `value` with every object's keys in sorted order, whatever order
+/// `serde_json::Map` keeps (a dependency may turn on `preserve_order`):
+/// the policy hash must not depend on a feature flag.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
@@ -51,15 +147,7 @@ fn names(list: &[NamePattern]) -> Vec<&str> {
 fn egress(r: &EgressRule) -> Value {
     let mut o = Map::new();
     meta(&r.meta, &mut o);
-    let hosts: Vec<String> = r
-        .hosts
-        .iter()
-        .map(|h| match h {
-            HostPattern::Exact(d) => d.clone(),
-            HostPattern::Subdomains(d) => format!("*.{d}"),
-            HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
-        })
-        .collect();
+    let hosts: Vec<String> = r.hosts.iter().map(host_text).collect();
     put(&mut o, "hosts", &hosts);
     let cidrs: Vec<String> = r.cidrs.iter().map(ToString::to_string).collect();
     put(&mut o, "cidrs", &cidrs);
@@ -155,6 +243,7 @@ impl Policy {
         );
         out.insert("commands".into(), json!(commands));
         out.insert("tools".into(), json!(tools));
+        rbac(self, &mut out);
         if let Some(name) = &self.name {
             out.insert("name".into(), json!(name));
         }
@@ -164,6 +253,6 @@ impl Policy {
         if !self.disable.is_empty() {
             out.insert("disable".into(), json!(self.disable));
         }
-        Value::Object(out)
+        sorted(Value::Object(out))
     }
 }

@@ -1,0 +1,92 @@
+//! Destructive verbs in tool names: `delete_volume`, `volumeDelete`,
+//! `DeleteVolume`, `volume-delete`, `mcp__db__drop_table`.
+//!
+//! A tool's name is split into words at `_`, `-`, `.`, `/`, `:` and spaces
+//! and at lowercase-to-uppercase and acronym boundaries (`DBDrop` → `db`,
+//! `drop`), each word lowercased and looked up in the verb list
+//! (`destructive_verbs.txt`). Matching whole words keeps `dropdown_list`
+//! and `reset_password_hint`-like names honest only as far as words go: a
+//! name that *says* it resets is treated as resetting. Cost: one pass over
+//! the name, no allocation (words are compared case-insensitively in place).
+
+const VERBS: &str = include_str!("destructive_verbs.txt");
+
+fn is_verb(word: &str) -> bool {
+    VERBS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .any(|v| v.eq_ignore_ascii_case(word))
+}
+
+/// Calls `word` with each word of a tool name, in order.
+pub fn words<'a>(name: &'a str, mut word: impl FnMut(&'a str)) {
+    let bytes = name.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes.get(i).copied().unwrap_or(b'_');
+        let separator = matches!(c, b'_' | b'-' | b'.' | b'/' | b':' | b' ');
+        let prev = i.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+        let next = bytes.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if separator || boundary {
+            if let Some(w) = name.get(start..i) {
+                if !w.is_empty() {
+                    word(w);
+                }
+            }
+            start = if separator { i + 1 } else { i };
+        }
+        i += 1;
+    }
+    if let Some(w) = name.get(start..) {
+        if !w.is_empty() {
+            word(w);
+        }
+    }
+}
+
+/// The first destructive verb in a tool's name, if any.
+pub fn destructive_verb(name: &str) -> Option<&str> {
+    let mut found = None;
+    words(name, |w| {
+        if found.is_none() && is_verb(w) {
+            found = Some(w);
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_case_style_is_split_into_words() {
+        let split = |n: &str| {
+            let mut v = Vec::new();
+            words(n, |w| v.push(w.to_ascii_lowercase()));
+            v
+        };
+        assert_eq!(split("volumeDelete"), ["volume", "delete"]);
+        assert_eq!(split("DeleteVolume"), ["delete", "volume"]);
+        assert_eq!(split("delete_volume"), ["delete", "volume"]);
+        assert_eq!(split("volume-delete"), ["volume", "delete"]);
+        assert_eq!(split("mcp__db__DBDrop"), ["mcp", "db", "db", "drop"]);
+    }
+
+    #[test]
+    fn destructive_names_are_recognized_and_others_are_not() {
+        for name in ["volumeDelete", "delete_volume", "DeleteVolume", "volume-delete", "mcp__pg__drop_table", "server/purgeCache", "TRUNCATE"] {
+            assert!(destructive_verb(name).is_some(), "{name}");
+        }
+        for name in ["list_volumes", "dropdown", "deleted_items_count", "Read", "mcp__github__create_issue"] {
+            assert!(destructive_verb(name).is_none(), "{name}");
+        }
+    }
+}
