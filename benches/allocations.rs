@@ -102,4 +102,32 @@ fn main() {
     measure("decide: parsed HTTP request", || {
         black_box(engine.decide(black_box(&request)));
     });
+    let rbac = Engine::from_json(
+        r#"{"version": 1,
+            "roles": [{"id": "developer"}, {"id": "sre", "inherits": ["developer"]}],
+            "principals": [{"id": "alice", "roles": ["sre"]}, {"id": "agent-*", "roles": ["developer"]}],
+            "environments": [{"id": "staging"}, {"id": "production"}],
+            "permissions": [
+                {"id": "read", "effect": "allow", "roles": ["developer"], "actions": ["db.read"]},
+                {"id": "write", "effect": "allow", "roles": ["sre"], "actions": ["db.write"], "environments": ["staging"]}
+            ]}"#,
+    )
+    .expect("rbac policy");
+    let alice = portcullis::Principal {
+        id: "alice".into(),
+        roles: vec!["developer".into()],
+        environment: Some("staging".into()),
+        session: None,
+    };
+    measure("rbac: authorize (granted)", || {
+        black_box(rbac.authorize(black_box("db.write"), black_box(&alice)));
+    });
+    let agent = portcullis::Principal {
+        id: "agent-7".into(),
+        environment: Some("production".into()),
+        ..portcullis::Principal::default()
+    };
+    measure("rbac: authorize (prefix binding, denied)", || {
+        black_box(rbac.authorize(black_box("db.write"), black_box(&agent)));
+    });
 }

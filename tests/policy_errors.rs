@@ -29,7 +29,7 @@ fn only_error(file: &str) -> String {
 fn unknown_field_names_the_field_its_rule_and_line() {
     assert_eq!(
         errors("unknown_field.json"),
-        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql, special, override_special"]
+        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, roles, environments, actions, hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql, special, override_special"]
     );
 }
 

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::combine::{add_default, Verdict};
-use super::rbac::Who;
 use super::compile::{Compiled, Slot};
+use super::rbac::Who;
 use crate::decision::Canonical;
 use crate::effect::Effect;
 use crate::egress::graphql::{self, GraphqlError, Operation};

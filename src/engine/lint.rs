@@ -4,7 +4,8 @@
 //! Errors stop a policy from compiling; warnings do not. Here: an argv rule
 //! naming a flag that its program does not have in the program table (a
 //! typo such as `--recusive` would make the rule never match); egress
-//! warnings live in [`egress_lint`](super::egress_lint). Cost: one pass over
+//! warnings live in [`egress_lint`](super::egress_lint), RBAC warnings in
+//! [`rbac_lint`](super::rbac_lint). Cost: one pass over
 //! the rules, at lint time only.
 
 use crate::command::tables::tables;
@@ -50,5 +51,6 @@ pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
         }
     }
     out.extend(super::egress_lint::warnings(policy));
+    out.extend(super::rbac_lint::warnings(policy));
     out
 }

@@ -16,6 +16,7 @@ mod http;
 mod lint;
 mod prefilter;
 mod rbac;
+mod rbac_lint;
 
 use std::sync::{Arc, OnceLock};
 
@@ -31,9 +32,9 @@ use crate::rbac::actions;
 use crate::rbac::cedar::{CedarRequest, CedarVerdict};
 use crate::request::{Action, HttpRequest, Principal, Request, ToolCall};
 use combine::Verdict;
-use rbac::Who;
 use compile::{Compiled, Slot};
 use http::Message;
+use rbac::Who;
 
 /// Longest command line analyzed, in bytes (128 KiB); longer ones get `ask`.
 pub const MAX_COMMAND_BYTES: usize = 128 << 10;
@@ -183,7 +184,10 @@ impl Engine {
             Action::Http(http) => self.decide_http(
                 http.method.as_deref().unwrap_or("GET"),
                 &http.url,
-                http.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+                http.headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
                 http.body.as_deref(),
                 http.sni.as_deref(),
                 principal,
@@ -191,6 +195,13 @@ impl Engine {
             Action::Tool(call) => self.decide_tool(&call.name, &call.arguments, principal),
             Action::Named(action) => self.decide_action(action, principal),
         };
+        if let (None, Some(p)) = (&decision.principal, principal) {
+            decision.principal = Some(PrincipalFacts {
+                id: p.id.clone(),
+                roles: Vec::new(),
+                session: p.session.clone(),
+            });
+        }
         decision.id = request.id.clone();
         decision
     }
@@ -233,7 +244,13 @@ impl Engine {
             };
             who.act(actions::COMMAND_RUN);
             let mut verdicts = Vec::new();
-            self.rbac_verdicts(&who, "command", command_program(command), || command_context(command, &[]), &mut verdicts);
+            self.rbac_verdicts(
+                &who,
+                "command",
+                command_program(command),
+                || command_context(command, &[]),
+                &mut verdicts,
+            );
             let mut decision =
                 combine::combine(compiled, Kind::Command, &mut verdicts, Some(Slot::Command)).0;
             self.annotate(&mut decision, &who);
@@ -291,7 +308,14 @@ impl Engine {
                 verdicts.push(verdict);
             }
         });
-        let messages = command_requests(compiled, &calls, messages, read_errors, &mut who, &mut verdicts);
+        let messages = command_requests(
+            compiled,
+            &calls,
+            messages,
+            read_errors,
+            &mut who,
+            &mut verdicts,
+        );
         if !inert {
             who.act(actions::COMMAND_RUN);
             if !calls.is_empty() {
@@ -302,9 +326,19 @@ impl Engine {
                     who.act(a);
                 }
             }
-            let programs: Vec<&str> = analysis.commands.iter().filter_map(|c| c.program.as_deref()).collect();
+            let programs: Vec<&str> = analysis
+                .commands
+                .iter()
+                .filter_map(|c| c.program.as_deref())
+                .collect();
             let resource = programs.first().copied().unwrap_or_default();
-            self.rbac_verdicts(&who, "command", resource, || command_context(command, &programs), &mut verdicts);
+            self.rbac_verdicts(
+                &who,
+                "command",
+                resource,
+                || command_context(command, &programs),
+                &mut verdicts,
+            );
         }
         let (mut decision, deciding) =
             combine::combine(compiled, Kind::Command, &mut verdicts, Some(Slot::Command));
@@ -404,8 +438,19 @@ impl Engine {
                 who.act(a);
             }
             let canonical = message.canonical();
-            let resource = canonical.host.as_deref().map(str::to_owned).or(canonical.ip.clone()).unwrap_or_default();
-            self.rbac_verdicts(&who, "http", &resource, || json!({"http": canonical_json(&canonical)}), &mut verdicts);
+            let resource = canonical
+                .host
+                .as_deref()
+                .map(str::to_owned)
+                .or(canonical.ip.clone())
+                .unwrap_or_default();
+            self.rbac_verdicts(
+                &who,
+                "http",
+                &resource,
+                || json!({"http": canonical_json(&canonical)}),
+                &mut verdicts,
+            );
         }
         let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts, None).0;
         decision.canonical = Some(message.canonical());
@@ -421,7 +466,12 @@ impl Engine {
         self.decide_tool(name, arguments, None)
     }
 
-    fn decide_tool(&self, name: &str, arguments: &Value, principal: Option<&Principal>) -> Decision {
+    fn decide_tool(
+        &self,
+        name: &str,
+        arguments: &Value,
+        principal: Option<&Principal>,
+    ) -> Decision {
         let compiled = &*self.inner;
         let rbac = &compiled.rbac;
         let inert = rbac.is_inert();
@@ -451,9 +501,16 @@ impl Engine {
             if crate::tool::destructive_verb(name).is_some() {
                 who.act(actions::TOOL_DELETE);
             }
-            self.rbac_verdicts(&who, "tool", name, || json!({"tool": {"name": name}}), &mut verdicts);
+            self.rbac_verdicts(
+                &who,
+                "tool",
+                name,
+                || json!({"tool": {"name": name}}),
+                &mut verdicts,
+            );
         }
-        let mut decision = combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0;
+        let mut decision =
+            combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0;
         self.annotate(&mut decision, &who);
         decision
     }
@@ -479,10 +536,10 @@ impl Engine {
         };
         who.act(action);
         let mut verdicts = Vec::new();
-        let granted = match rbac.permissions.authorize(&who.roles, action, who.envs) {
+        let decided = match rbac.permissions.authorize(&who.roles, action, who.envs) {
             Some(outcome) => {
                 push_outcome(outcome, action, &who, rbac, &mut verdicts);
-                outcome.effect == Effect::Allow
+                true
             }
             None => false,
         };
@@ -490,9 +547,13 @@ impl Engine {
         if let Some(cedar) = rbac.cedar.as_ref().filter(|c| c.consulted_for(action)) {
             let before = verdicts.len();
             self.cedar_verdicts(cedar, &who, action, "", json!({}), &mut verdicts);
-            cedar_permit = verdicts.get(before..).unwrap_or_default().iter().any(|v| v.effect == Effect::Allow);
+            cedar_permit = verdicts
+                .get(before..)
+                .unwrap_or_default()
+                .iter()
+                .any(|v| v.effect == Effect::Allow);
         }
-        if !granted && !cedar_permit {
+        if !decided && !cedar_permit {
             verdicts.push(Verdict::other(
                 Effect::Deny,
                 format!("no permission grants `{action}`{}", describe(&who, rbac)).into(),
@@ -543,7 +604,11 @@ impl Engine {
             let mut verdicts_cedar = Vec::new();
             self.cedar_verdicts(cedar, who, action, resource, context(), &mut verdicts_cedar);
             // Permits allow nothing by themselves outside `action` requests.
-            verdicts.extend(verdicts_cedar.into_iter().filter(|v| v.effect != Effect::Allow));
+            verdicts.extend(
+                verdicts_cedar
+                    .into_iter()
+                    .filter(|v| v.effect != Effect::Allow),
+            );
         }
     }
 
@@ -562,9 +627,18 @@ impl Engine {
         if let Value::Object(map) = &mut context {
             map.insert("kind".into(), json!(action));
             map.insert("action".into(), json!(action));
-            map.insert("environment".into(), json!(envs.first().map_or("", |e| &**e)));
-            map.insert("environments".into(), json!(envs.iter().map(|e| &**e).collect::<Vec<_>>()));
-            map.insert("roles".into(), json!(roles.iter().map(|r| &**r).collect::<Vec<_>>()));
+            map.insert(
+                "environment".into(),
+                json!(envs.first().map_or("", |e| &**e)),
+            );
+            map.insert(
+                "environments".into(),
+                json!(envs.iter().map(|e| &**e).collect::<Vec<_>>()),
+            );
+            map.insert(
+                "roles".into(),
+                json!(roles.iter().map(|r| &**r).collect::<Vec<_>>()),
+            );
             map.insert("actions".into(), json!(who.actions.as_slice()));
         }
         let request = CedarRequest {
@@ -586,7 +660,10 @@ impl Engine {
                 let tag = first.saturating_add(i as u32);
                 let mut v = Verdict::rule(tag, Effect::Deny);
                 let id = self.inner.rule(tag).map_or("?", |r| &*r.id);
-                v.reason = Some(format!("Cedar policy `{id}` failed to evaluate ({why}); failing closed").into());
+                v.reason = Some(
+                    format!("Cedar policy `{id}` failed to evaluate ({why}); failing closed")
+                        .into(),
+                );
                 verdicts.push(v);
             }
             CedarVerdict::Invalid(why) => verdicts.push(Verdict::other(
@@ -734,7 +811,14 @@ fn command_requests<'a, 'c>(
             continue;
         };
         let about = (Some(*i), Some(decided.len()));
-        http::verdicts(compiled, &message, Slot::CommandEgress, verdicts, about, who);
+        http::verdicts(
+            compiled,
+            &message,
+            Slot::CommandEgress,
+            verdicts,
+            about,
+            who,
+        );
         decided.push(message);
     }
     decided
@@ -758,11 +842,7 @@ fn push_outcome(
         (effect, Some(tag)) => verdicts.push(Verdict::rule(tag, effect)),
         (effect, None) => verdicts.push(Verdict::other(
             effect,
-            format!(
-                "no permission grants `{action}`{}",
-                describe(who, rbac)
-            )
-            .into(),
+            format!("no permission grants `{action}`{}", describe(who, rbac)).into(),
         )),
     }
 }
@@ -772,7 +852,10 @@ fn describe(who: &Who<'_>, rbac: &rbac::Rbac) -> String {
     let mut out = String::new();
     match who.principal {
         Some(p) => {
-            out.push_str(&format!(" to principal `{}`", p.id.chars().take(64).collect::<String>()));
+            out.push_str(&format!(
+                " to principal `{}`",
+                p.id.chars().take(64).collect::<String>()
+            ));
             let roles = rbac.role_names(who);
             if roles.is_empty() {
                 out.push_str(" (no roles)");

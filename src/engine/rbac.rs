@@ -32,8 +32,7 @@ use crate::policy::{Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, 
 use crate::rbac::cedar::CedarPolicies;
 use crate::rbac::permissions::Entry;
 use crate::rbac::{
-    Bindings, EnvironmentSet, Permissions, RoleBits, RoleError, RoleGraph, RoleView,
-    NO_ENVIRONMENT,
+    Bindings, EnvironmentSet, Permissions, RoleBits, RoleError, RoleGraph, RoleView, NO_ENVIRONMENT,
 };
 use crate::request::Principal;
 
@@ -97,7 +96,13 @@ impl<'a> Who<'a> {
     }
 }
 
-fn unknown(path: FieldPath, what: &'static str, name: &str, defined: Vec<&str>, rule: Option<&str>) -> Diagnostic {
+fn unknown(
+    path: FieldPath,
+    what: &'static str,
+    name: &str,
+    defined: Vec<&str>,
+    rule: Option<&str>,
+) -> Diagnostic {
     let defined = if defined.is_empty() {
         "none".to_owned()
     } else {
@@ -125,9 +130,18 @@ fn rule_sections(policy: &Policy) -> Vec<(FieldPath, &RuleMeta)> {
             .collect()
     }
     let mut out = section("egress", policy.egress.iter().map(|r| &r.meta).collect());
-    out.extend(section("commands", policy.commands.iter().map(|r| &r.meta).collect()));
-    out.extend(section("tools", policy.tools.iter().map(|r| &r.meta).collect()));
-    out.extend(section("permissions", policy.permissions.iter().map(|r| &r.meta).collect()));
+    out.extend(section(
+        "commands",
+        policy.commands.iter().map(|r| &r.meta).collect(),
+    ));
+    out.extend(section(
+        "tools",
+        policy.tools.iter().map(|r| &r.meta).collect(),
+    ));
+    out.extend(section(
+        "permissions",
+        policy.permissions.iter().map(|r| &r.meta).collect(),
+    ));
     out
 }
 
@@ -138,10 +152,19 @@ pub(crate) fn compile(
     first_cedar_tag: u32,
 ) -> Result<(Rbac, Vec<CompiledRule>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let graph = match RoleGraph::build(policy.roles.iter().map(|r| (r.id.as_str(), r.inherits.as_slice()))) {
+    let graph = match RoleGraph::build(
+        policy
+            .roles
+            .iter()
+            .map(|r| (r.id.as_str(), r.inherits.as_slice())),
+    ) {
         Ok(graph) => graph,
         Err(RoleError::Unknown { role, at, name }) => {
-            let path = FieldPath::root().key("roles").index(role).key("inherits").index(at);
+            let path = FieldPath::root()
+                .key("roles")
+                .index(role)
+                .key("inherits")
+                .index(at);
             let defined = policy.roles.iter().map(|r| r.id.as_str()).collect();
             return Err(vec![unknown(path, "role", &name, defined, None)]);
         }
@@ -149,7 +172,10 @@ pub(crate) fn compile(
             let first = circle.first().cloned().unwrap_or_default();
             let at = policy.roles.iter().position(|r| r.id == first).unwrap_or(0);
             let path = FieldPath::root().key("roles").index(at).key("inherits");
-            return Err(vec![Diagnostic::new(path, ErrorKind::RoleCycle(circle.join(" → ")))]);
+            return Err(vec![Diagnostic::new(
+                path,
+                ErrorKind::RoleCycle(circle.join(" → ")),
+            )]);
         }
     };
     let role_names: Vec<&str> = policy.roles.iter().map(|r| r.id.as_str()).collect();
@@ -163,7 +189,11 @@ pub(crate) fn compile(
                 None => bindings.exact(&b.id, &bits),
             },
             Err((at, name)) => {
-                let path = FieldPath::root().key("principals").index(i).key("roles").index(at);
+                let path = FieldPath::root()
+                    .key("principals")
+                    .index(i)
+                    .key("roles")
+                    .index(at);
                 errors.push(unknown(path, "role", &name, role_names.clone(), None));
             }
         }
@@ -230,7 +260,13 @@ pub(crate) fn compile(
                 // rule's roles.
                 Ok(bits) => Some(bits),
                 Err((at, name)) => {
-                    errors.push(unknown(path.key("roles").index(at), "role", &name, role_names.clone(), rule));
+                    errors.push(unknown(
+                        path.key("roles").index(at),
+                        "role",
+                        &name,
+                        role_names.clone(),
+                        rule,
+                    ));
                     None
                 }
             }
@@ -265,10 +301,12 @@ pub(crate) fn compile(
             rule_actions.push(Box::default());
             continue;
         }
-        scopes.push((roles.is_some() || environments_scope.is_some()).then_some(Scope {
-            roles,
-            environments: environments_scope,
-        }));
+        scopes.push(
+            (roles.is_some() || environments_scope.is_some()).then_some(Scope {
+                roles,
+                environments: environments_scope,
+            }),
+        );
         rule_actions.push(meta.actions.iter().map(|a| Arc::from(a.as_str())).collect());
     }
 
@@ -281,19 +319,26 @@ pub(crate) fn compile(
                     let verb = if r.forbid { "forbids" } else { "permits" };
                     cedar_rules.push(CompiledRule {
                         id: r.id.as_str().into(),
-                        effect: if r.forbid { Effect::Deny } else { Effect::Allow },
+                        effect: if r.forbid {
+                            Effect::Deny
+                        } else {
+                            Effect::Allow
+                        },
                         shadow: false,
-                        reason: r
-                            .reason
-                            .as_deref()
-                            .map_or_else(|| format!("Cedar policy `{}` {verb} this", r.id).into(), Arc::from),
+                        reason: r.reason.as_deref().map_or_else(
+                            || format!("Cedar policy `{}` {verb} this", r.id).into(),
+                            Arc::from,
+                        ),
                         source: Some(Arc::from("cedar")),
                     });
                 }
                 Some(p)
             }
             Err(e) => {
-                errors.push(Diagnostic::new(FieldPath::root().key("cedar"), ErrorKind::Cedar(e)));
+                errors.push(Diagnostic::new(
+                    FieldPath::root().key("cedar"),
+                    ErrorKind::Cedar(e),
+                ));
                 None
             }
         },
@@ -303,7 +348,10 @@ pub(crate) fn compile(
     }
     Ok((
         Rbac {
-            role_names: (0..graph.len()).filter_map(|i| graph.name(i)).map(Arc::from).collect(),
+            role_names: (0..graph.len())
+                .filter_map(|i| graph.name(i))
+                .map(Arc::from)
+                .collect(),
             graph,
             bindings,
             env_names: env_defined.iter().map(|n| Arc::from(*n)).collect(),
@@ -330,7 +378,11 @@ impl Rbac {
 
     /// Who asks, in the environments `derived` (from the request's targets);
     /// `Err` when the principal claims an environment the policy does not define.
-    pub(crate) fn who<'a>(&'a self, principal: Option<&'a Principal>, derived: u64) -> Result<Who<'a>, String> {
+    pub(crate) fn who<'a>(
+        &'a self,
+        principal: Option<&'a Principal>,
+        derived: u64,
+    ) -> Result<Who<'a>, String> {
         let mut who = Who {
             principal,
             roles: RoleView::new(),
@@ -406,11 +458,16 @@ impl Rbac {
     }
 
     /// The environments of an HTTP destination.
-    pub(crate) fn of_destination(&self, destination: &Destination, carried: Option<std::net::Ipv4Addr>) -> u64 {
+    pub(crate) fn of_destination(
+        &self,
+        destination: &Destination,
+        carried: Option<std::net::Ipv4Addr>,
+    ) -> u64 {
         match destination {
             Destination::Name(name) => self.environments.of_host(name),
             Destination::Ip(ip) => {
-                self.environments.of_ip(*ip) | carried.map_or(0, |v4| self.environments.of_ip(v4.into()))
+                self.environments.of_ip(*ip)
+                    | carried.map_or(0, |v4| self.environments.of_ip(v4.into()))
             }
         }
     }
@@ -424,6 +481,11 @@ impl Rbac {
         if word.is_empty() || word.len() > 2048 {
             return 0;
         }
+        if let Some((k, v)) = word.split_once('=') {
+            if k.starts_with('-') {
+                return self.of_word(v);
+            }
+        }
         if word.contains("://") {
             return match parse_url(word) {
                 Ok(t) => self.of_destination(&t.destination, t.carried),
@@ -432,11 +494,6 @@ impl Rbac {
         }
         if word.starts_with('/') || word.starts_with("~/") {
             return envs.of_path(&crate::command::paths::normalize_path(word));
-        }
-        if let Some((k, v)) = word.split_once('=') {
-            if k.starts_with('-') {
-                return self.of_word(v);
-            }
         }
         let host = word.rsplit_once('@').map_or(word, |(_, h)| h);
         if let Ok(ip) = host.parse::<IpAddr>() {
@@ -448,7 +505,9 @@ impl Rbac {
         }
         let plausible = host.contains('.')
             && !host.starts_with(['.', '-'])
-            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
         if !plausible {
             return 0;
         }

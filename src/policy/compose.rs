@@ -306,15 +306,36 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
         }
     };
     for (j, role) in layer.roles.into_iter().enumerate() {
-        define(&mut merged.roles, role, |r| &r.id, |r| &mut r.source, "role", &where_(j, "roles"))?;
+        define(
+            &mut merged.roles,
+            role,
+            |r| &r.id,
+            |r| &mut r.source,
+            "role",
+            &where_(j, "roles"),
+        )?;
     }
     for (j, binding) in layer.principals.into_iter().enumerate() {
         let here = where_(j, "principals");
-        define(&mut merged.principals, binding, |b| &b.id, |b| &mut b.source, "principal binding", &here)?;
+        define(
+            &mut merged.principals,
+            binding,
+            |b| &b.id,
+            |b| &mut b.source,
+            "principal binding",
+            &here,
+        )?;
     }
     for (j, env) in layer.environments.into_iter().enumerate() {
         let here = where_(j, "environments");
-        define(&mut merged.environments, env, |e| &e.id, |e| &mut e.source, "environment", &here)?;
+        define(
+            &mut merged.environments,
+            env,
+            |e| &e.id,
+            |e| &mut e.source,
+            "environment",
+            &here,
+        )?;
     }
     if let Some(cedar) = layer.cedar {
         merge_cedar(merged, cedar, at)?;
@@ -339,7 +360,9 @@ fn define<T: PartialEq + Clone>(
     };
     let mut a = existing.clone();
     let mut b = item.clone();
-    let first = source(&mut a).clone().unwrap_or_else(|| "the policy".into());
+    let first = source(&mut a)
+        .clone()
+        .unwrap_or_else(|| "the policy".into());
     *source(&mut a) = None;
     *source(&mut b) = None;
     if a == b {

@@ -35,7 +35,9 @@ impl RoleBits {
 
     /// True when role `i` is in the set.
     pub fn contains(&self, i: usize) -> bool {
-        self.words.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Adds every role of `other`.
@@ -61,7 +63,9 @@ impl RoleBits {
     /// The roles in the set, in index order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.words.iter().enumerate().flat_map(|(k, &w)| {
-            (0..64).filter(move |b| w & (1u64 << b) != 0).map(move |b| k * 64 + b)
+            (0..64)
+                .filter(move |b| w & (1u64 << b) != 0)
+                .map(move |b| k * 64 + b)
         })
     }
 }

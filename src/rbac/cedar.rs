@@ -105,7 +105,10 @@ fn type_name(name: &str) -> Result<EntityTypeName, String> {
 
 /// The uid `Portcullis::<kind>::"<id>"`.
 pub fn uid(kind: &str, id: &str) -> Result<EntityUid, String> {
-    Ok(EntityUid::from_type_name_and_id(type_name(kind)?, EntityId::new(id)))
+    Ok(EntityUid::from_type_name_and_id(
+        type_name(kind)?,
+        EntityId::new(id),
+    ))
 }
 
 impl CedarPolicies {
@@ -117,10 +120,8 @@ impl CedarPolicies {
                 Schema::from_cedarschema_str(schema).map_err(|e| format!("schema: {e}"))?;
             let result = Validator::new(schema).validate(&set, ValidationMode::Strict);
             if !result.validation_passed() {
-                let errors: Vec<String> = result
-                    .validation_errors()
-                    .map(|e| e.to_string())
-                    .collect();
+                let errors: Vec<String> =
+                    result.validation_errors().map(|e| e.to_string()).collect();
                 return Err(format!(
                     "policies do not validate against the schema: {}",
                     errors.join("; ")
@@ -184,10 +185,11 @@ impl CedarPolicies {
                 "id".to_owned(),
                 RestrictedExpression::new_string(request.principal.to_owned()),
             )]);
-            let entity = Entity::new(principal.clone(), attrs, parents).map_err(|e| e.to_string())?;
+            let entity =
+                Entity::new(principal.clone(), attrs, parents).map_err(|e| e.to_string())?;
             let entities = Entities::from_entities([entity], None).map_err(|e| e.to_string())?;
-            let context =
-                Context::from_json_value(request.context.clone(), None).map_err(|e| e.to_string())?;
+            let context = Context::from_json_value(request.context.clone(), None)
+                .map_err(|e| e.to_string())?;
             let r = cedar_policy::Request::new(
                 principal,
                 uid("Action", request.action)?,
@@ -270,7 +272,10 @@ mod tests {
         };
         let mut seen = Vec::new();
         p.evaluate(&request, |v| seen.push(v));
-        assert!(matches!(seen.as_slice(), [CedarVerdict::Failed(0, _)]), "{seen:?}");
+        assert!(
+            matches!(seen.as_slice(), [CedarVerdict::Failed(0, _)]),
+            "{seen:?}"
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ impl EnvironmentSetBuilder {
 
     /// `domain` and its subdomains belong to `env`.
     pub fn apex_and_subdomains(&mut self, env: usize, domain: &str) {
-        self.set.hosts.insert_apex_and_subdomains(domain, env as u32);
+        self.set
+            .hosts
+            .insert_apex_and_subdomains(domain, env as u32);
         self.set.has_targets = true;
     }
 
@@ -214,7 +216,10 @@ mod tests {
         assert_eq!(set.of_path("/srv/prod/db"), 1 << prod);
         assert_eq!(set.of_path("/srv/production"), 0);
         assert_eq!(set.of_tool("prod_query"), 1 << prod);
-        assert_eq!(set.names_in(3).collect::<Vec<_>>(), vec!["production", "staging"]);
+        assert_eq!(
+            set.names_in(3).collect::<Vec<_>>(),
+            vec!["production", "staging"]
+        );
     }
 
     #[test]

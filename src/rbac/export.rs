@@ -103,9 +103,8 @@ pub fn export(policy: &Policy) -> CedarExport {
         .filter_map(|b| Some((b.prefix()?, b.roles.as_slice())))
         .collect();
 
-    let mut text = String::from(
-        "// Exported by `portcullis export cedar`: the RBAC part of the policy.\n",
-    );
+    let mut text =
+        String::from("// Exported by `portcullis export cedar`: the RBAC part of the policy.\n");
     if let Some(name) = &policy.name {
         text.push_str(&format!("// Policy: {name}\n"));
     }
@@ -122,7 +121,11 @@ pub fn export(policy: &Policy) -> CedarExport {
             Effect::Deny => "forbid",
         };
         let any_action = m.actions.iter().any(|a| a == "*");
-        let families: Vec<&str> = m.actions.iter().filter_map(|a| a.strip_suffix('*')).collect();
+        let families: Vec<&str> = m
+            .actions
+            .iter()
+            .filter_map(|a| a.strip_suffix('*'))
+            .collect();
         let exact_actions: Vec<String> = m
             .actions
             .iter()
@@ -164,7 +167,10 @@ pub fn export(policy: &Policy) -> CedarExport {
         }
         if !m.environments.is_empty() {
             let envs: Vec<String> = m.environments.iter().map(|e| literal(e)).collect();
-            conditions.push(format!("[{}].contains(context.environment)", envs.join(", ")));
+            conditions.push(format!(
+                "[{}].contains(context.environment)",
+                envs.join(", ")
+            ));
         }
         text.push_str(&format!("{head}(principal, {scope_action}, resource)"));
         if conditions.is_empty() {

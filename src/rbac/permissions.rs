@@ -47,6 +47,11 @@ impl Entry {
     fn applies(&self, roles: &RoleView<'_>, slot: u64) -> bool {
         self.environments & slot != 0 && self.roles.as_ref().is_none_or(|r| roles.intersects(r))
     }
+
+    /// True when it applies in some slot of `mask` (already non-zero).
+    fn applies_in(&self, roles: &RoleView<'_>, mask: u64) -> bool {
+        self.environments & mask != 0 && self.roles.as_ref().is_none_or(|r| roles.intersects(r))
+    }
 }
 
 /// Who an effect applies to in one environment slot.
@@ -161,10 +166,27 @@ impl PermissionsBuilder {
     }
 }
 
-/// The slots of `mask` (an environment mask; zero means no environment).
-fn slots(mask: u64) -> impl Iterator<Item = u64> {
-    let mask = if mask == 0 { NO_ENVIRONMENT } else { mask };
-    (0..64).map(|b| 1u64 << b).filter(move |b| mask & b != 0)
+/// The slots of `mask` (an environment mask; zero means no environment),
+/// lowest first: one step per set bit.
+fn slots(mask: u64) -> Slots {
+    Slots(if mask == 0 { NO_ENVIRONMENT } else { mask })
+}
+
+/// The set bits of a mask, each as a one-bit mask.
+#[derive(Clone, Copy)]
+struct Slots(u64);
+
+impl Iterator for Slots {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        if self.0 == 0 {
+            return None;
+        }
+        let low = self.0 & self.0.wrapping_neg();
+        self.0 &= !low;
+        Some(low)
+    }
 }
 
 impl Permissions {
@@ -241,10 +263,11 @@ impl Table {
                 tag: None,
             });
         };
+        let mask = if mask == 0 { NO_ENVIRONMENT } else { mask };
         let tag = self
             .entries
             .iter()
-            .find(|e| !e.shadow && e.effect == effect && slots(mask).any(|s| e.applies(roles, s)))
+            .find(|e| !e.shadow && e.effect == effect && e.applies_in(roles, mask))
             .map(|e| e.tag);
         Some(Outcome { effect, tag })
     }
@@ -271,11 +294,12 @@ fn authorize_entries<'e>(
         return outcome(Effect::Ask, Some(tag));
     }
     let mut allows = entries.filter(|e| !e.shadow && e.effect == Effect::Allow);
-    if allows.clone().next().is_none() {
-        return None;
-    }
+    allows.clone().next()?;
     let granted = slots(mask).all(|s| allows.clone().any(|e| e.applies(roles, s)));
-    match (granted, allows.find(|e| slots(mask).any(|s| e.applies(roles, s)))) {
+    match (
+        granted,
+        allows.find(|e| slots(mask).any(|s| e.applies(roles, s))),
+    ) {
         (true, Some(e)) => outcome(Effect::Allow, Some(e.tag)),
         _ => outcome(Effect::Deny, None),
     }
@@ -294,7 +318,13 @@ mod tests {
     }
 
     fn entry(tag: u32, effect: Effect, r: Option<&[usize]>, envs: u64) -> Entry {
-        Entry { tag, effect, roles: r.map(roles), environments: envs, shadow: false }
+        Entry {
+            tag,
+            effect,
+            roles: r.map(roles),
+            environments: envs,
+            shadow: false,
+        }
     }
 
     #[test]
@@ -305,9 +335,21 @@ mod tests {
         let r = roles(&[0]);
         let mut view = RoleView::new();
         view.add(&r);
-        assert_eq!(p.authorize(&view, "db.write", 0b01).unwrap().effect, Effect::Allow);
-        assert_eq!(p.authorize(&view, "db.write", 0b11).unwrap(), Outcome { effect: Effect::Deny, tag: None });
-        assert_eq!(p.authorize(&view, "db.write", 0).unwrap().effect, Effect::Deny);
+        assert_eq!(
+            p.authorize(&view, "db.write", 0b01).unwrap().effect,
+            Effect::Allow
+        );
+        assert_eq!(
+            p.authorize(&view, "db.write", 0b11).unwrap(),
+            Outcome {
+                effect: Effect::Deny,
+                tag: None
+            }
+        );
+        assert_eq!(
+            p.authorize(&view, "db.write", 0).unwrap().effect,
+            Effect::Deny
+        );
         assert!(p.authorize(&view, "db.read", 0b01).is_none());
     }
 
@@ -318,24 +360,63 @@ mod tests {
         let p = b.build();
         let view = RoleView::new();
         assert_eq!(p.authorize(&view, "command:destructive", 0b1), None);
-        assert_eq!(p.authorize(&view, "command:destructive", 0b10), Some(Outcome { effect: Effect::Deny, tag: Some(0) }));
+        assert_eq!(
+            p.authorize(&view, "command:destructive", 0b10),
+            Some(Outcome {
+                effect: Effect::Deny,
+                tag: Some(0)
+            })
+        );
     }
 
     #[test]
     fn deny_beats_ask_beats_allow_and_families_fold_in() {
         let mut b = Permissions::builder();
-        b.add("command:destructive", entry(0, Effect::Allow, Some(&[0]), u64::MAX));
+        b.add(
+            "command:destructive",
+            entry(0, Effect::Allow, Some(&[0]), u64::MAX),
+        );
         b.add("command:*", entry(1, Effect::Ask, Some(&[0]), 0b10));
         b.add("*", entry(2, Effect::Deny, None, 0b100));
         let p = b.build();
         let r = roles(&[0]);
         let mut view = RoleView::new();
         view.add(&r);
-        assert_eq!(p.authorize(&view, "command:destructive", 0b1), Some(Outcome { effect: Effect::Allow, tag: Some(0) }));
-        assert_eq!(p.authorize(&view, "command:destructive", 0b10), Some(Outcome { effect: Effect::Ask, tag: Some(1) }));
-        assert_eq!(p.authorize(&view, "command:destructive", 0b100), Some(Outcome { effect: Effect::Deny, tag: Some(2) }));
-        assert_eq!(p.authorize(&view, "command:other", 0b10), Some(Outcome { effect: Effect::Ask, tag: Some(1) }));
+        assert_eq!(
+            p.authorize(&view, "command:destructive", 0b1),
+            Some(Outcome {
+                effect: Effect::Allow,
+                tag: Some(0)
+            })
+        );
+        assert_eq!(
+            p.authorize(&view, "command:destructive", 0b10),
+            Some(Outcome {
+                effect: Effect::Ask,
+                tag: Some(1)
+            })
+        );
+        assert_eq!(
+            p.authorize(&view, "command:destructive", 0b100),
+            Some(Outcome {
+                effect: Effect::Deny,
+                tag: Some(2)
+            })
+        );
+        assert_eq!(
+            p.authorize(&view, "command:other", 0b10),
+            Some(Outcome {
+                effect: Effect::Ask,
+                tag: Some(1)
+            })
+        );
         assert_eq!(p.authorize(&view, "http:write", 0b1), None);
-        assert_eq!(p.authorize(&view, "http:write", 0b100), Some(Outcome { effect: Effect::Deny, tag: Some(2) }));
+        assert_eq!(
+            p.authorize(&view, "http:write", 0b100),
+            Some(Outcome {
+                effect: Effect::Deny,
+                tag: Some(2)
+            })
+        );
     }
 }

@@ -199,7 +199,12 @@ mod tests {
 
     #[test]
     fn inheritance_is_transitive() {
-        let g = graph(&[("admin", &["sre"]), ("sre", &["developer"]), ("developer", &[])]).unwrap();
+        let g = graph(&[
+            ("admin", &["sre"]),
+            ("sre", &["developer"]),
+            ("developer", &[]),
+        ])
+        .unwrap();
         let admin = g.closure(g.index("admin").unwrap()).unwrap();
         assert!(admin.contains(g.index("developer").unwrap()));
         let dev = g.closure(g.index("developer").unwrap()).unwrap();
@@ -209,7 +214,10 @@ mod tests {
     #[test]
     fn cycles_are_named() {
         let err = graph(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"]), ("d", &[])]).unwrap_err();
-        assert_eq!(err, RoleError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+        assert_eq!(
+            err,
+            RoleError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        );
         let err = graph(&[("a", &["a"])]).unwrap_err();
         assert_eq!(err, RoleError::Cycle(vec!["a".into(), "a".into()]));
     }
@@ -217,6 +225,13 @@ mod tests {
     #[test]
     fn unknown_parents_are_named_with_their_position() {
         let err = graph(&[("a", &["b", "nope"]), ("b", &[])]).unwrap_err();
-        assert_eq!(err, RoleError::Unknown { role: 0, at: 1, name: "nope".into() });
+        assert_eq!(
+            err,
+            RoleError::Unknown {
+                role: 0,
+                at: 1,
+                name: "nope".into()
+            }
+        );
     }
 }

@@ -82,10 +82,24 @@ mod tests {
 
     #[test]
     fn destructive_names_are_recognized_and_others_are_not() {
-        for name in ["volumeDelete", "delete_volume", "DeleteVolume", "volume-delete", "mcp__pg__drop_table", "server/purgeCache", "TRUNCATE"] {
+        for name in [
+            "volumeDelete",
+            "delete_volume",
+            "DeleteVolume",
+            "volume-delete",
+            "mcp__pg__drop_table",
+            "server/purgeCache",
+            "TRUNCATE",
+        ] {
             assert!(destructive_verb(name).is_some(), "{name}");
         }
-        for name in ["list_volumes", "dropdown", "deleted_items_count", "Read", "mcp__github__create_issue"] {
+        for name in [
+            "list_volumes",
+            "dropdown",
+            "deleted_items_count",
+            "Read",
+            "mcp__github__create_issue",
+        ] {
             assert!(destructive_verb(name).is_none(), "{name}");
         }
     }

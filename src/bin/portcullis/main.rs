@@ -3,7 +3,8 @@
 //! `check` decides one command, URL or tool call and says so in its exit
 //! status; `eval` streams JSON-lines requests to JSON-lines decisions; `lint`
 //! validates a policy and lists every problem; `policy show` prints a policy
-//! (resolved: with where each rule came from); `packs` lists the built-in parts. Every subcommand takes
+//! (resolved: with where each rule came from); `export cedar` writes the
+//! RBAC part as Cedar; `packs` lists the built-in parts. Every subcommand takes
 //! `--policy FILE` and otherwise uses the embedded default policy.
 //!
 //! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
@@ -60,6 +61,24 @@ enum Command {
     },
     /// List the built-in parts `extends` can name, with versions and rule counts.
     Packs,
+    /// Translate a policy for another engine.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Print the RBAC part (roles, bindings, permissions) as an equivalent
+    /// Cedar policy set; Cedar then allows an action exactly when Portcullis does.
+    Cedar {
+        /// The policy (or use --policy); the embedded default when neither is given.
+        file: Option<PathBuf>,
+        /// Also write the Cedar entities (roles, bound principals) as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        entities: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -97,6 +116,9 @@ fn main() -> ExitCode {
             what: PolicyCommand::Show { resolved, file },
         } => policy::show(file.or(cli.policy).as_deref(), format, resolved),
         Command::Packs => policy::packs(),
+        Command::Export {
+            what: ExportCommand::Cedar { file, entities },
+        } => policy::export_cedar(file.or(cli.policy).as_deref(), format, entities.as_deref()),
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }

@@ -1,10 +1,44 @@
-//! `portcullis policy show` and `portcullis packs`: what is in force.
+//! `portcullis policy show`, `portcullis export cedar` and `portcullis
+//! packs`: what is in force.
 
 use std::path::Path;
 
 use portcullis::{Engine, Format, Policy};
 
 use crate::load;
+
+/// Reads and resolves a policy file, or the default policy.
+fn resolved(path: Option<&Path>, format: Option<Format>) -> Result<Policy, String> {
+    match path {
+        Some(path) => {
+            let (text, format) = load::read(path, format)?;
+            let policy = Policy::parse(&text, format)
+                .and_then(|p| p.resolve(path.parent()))
+                .map_err(|e| load::describe(path, e.diagnostics(), ""))?;
+            // Compiling checks references (roles, environments) the export relies on.
+            Engine::new(&policy).map_err(|e| load::describe(path, e.diagnostics(), ""))?;
+            Ok(policy)
+        }
+        None => portcullis::defaults::policy().map_err(|e| e.to_string()),
+    }
+}
+
+/// Prints the RBAC part of a policy as an equivalent Cedar policy set; with
+/// `entities`, writes the Cedar entities (roles, bound principals) there.
+pub fn export_cedar(
+    path: Option<&Path>,
+    format: Option<Format>,
+    entities: Option<&Path>,
+) -> Result<u8, String> {
+    let policy = resolved(path, format)?;
+    let out = portcullis::rbac::export::export(&policy);
+    if let Some(file) = entities {
+        let text = serde_json::to_string_pretty(&out.entities).map_err(|e| e.to_string())?;
+        std::fs::write(file, text + "\n").map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    print!("{}", out.policies);
+    Ok(0)
+}
 
 /// Prints a policy as JSON: as written (`extends` and `disable` kept), or
 /// resolved, every rule with the base or part it came from and the hash.

@@ -153,7 +153,11 @@ impl Reader {
         let paths = self.each(map, "paths", &path, true, |r, v, p| {
             let raw = r.string(v, &p)?;
             if !(raw.starts_with('/') || raw.starts_with("~/")) || raw.len() > MAX_PATTERN_BYTES {
-                r.invalid_pattern(p, raw, "a path prefix is absolute (`/srv/prod/`) or in the home directory (`~/prod/`)");
+                r.invalid_pattern(
+                    p,
+                    raw,
+                    "a path prefix is absolute (`/srv/prod/`) or in the home directory (`~/prod/`)",
+                );
                 return None;
             }
             Some(raw.to_owned())
@@ -191,7 +195,10 @@ impl Reader {
             let v = map.get(key)?;
             let s = r.string(v, &path.key(key))?;
             if s.len() > MAX_CEDAR_BYTES {
-                let limit = format!("{key} is {} bytes; the maximum is {MAX_CEDAR_BYTES}", s.len());
+                let limit = format!(
+                    "{key} is {} bytes; the maximum is {MAX_CEDAR_BYTES}",
+                    s.len()
+                );
                 r.error(path.key(key), ErrorKind::Limit(limit));
                 return None;
             }
