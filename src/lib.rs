@@ -50,6 +50,7 @@ pub mod pattern;
 pub mod policy;
 pub mod rbac;
 mod request;
+pub mod sql;
 pub mod tool;
 
 pub use decision::{Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts};

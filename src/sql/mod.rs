@@ -1,0 +1,15 @@
+//! SQL: what a statement would do, for rules that match on statement kinds
+//! and object names.
+//!
+//! SQL reaches an agent's actions through database tools (`execute_sql`),
+//! database clients in commands (`psql -c`, `mysql -e`, heredocs) and HTTP
+//! bodies. [`lexer`] tokenizes with the dialects' quoting rules (PostgreSQL,
+//! MySQL, SQLite); [`classify`] splits statements and names their kind
+//! (`drop`, `truncate`, `delete-all`, `update-all`, `alter-drop`, `grant`,
+//! `revoke`, `ddl`, `write`, `delete`, `update`, `read`, `other`) and the
+//! objects they touch. It knows nothing of policies.
+
+pub mod classify;
+pub mod lexer;
+
+pub use classify::{classify, Classified, Kind, Statement, MAX_STATEMENTS};
