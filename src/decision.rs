@@ -89,6 +89,18 @@ pub struct Decision {
     /// Every environment the request touches, when more than one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub environments: Vec<Arc<str>>,
+    /// For tool calls: the argument that decided, and what it was read as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argument: Option<ArgumentFacts>,
+}
+
+/// The tool-call argument a decision was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArgumentFacts {
+    /// Its JSON pointer in the arguments (`/query`).
+    pub pointer: String,
+    /// What it was read as: `shell`, `url`, `sql` or `path`.
+    pub class: String,
 }
 
 /// The principal a decision was made for.
@@ -158,6 +170,7 @@ impl Decision {
             principal: None,
             environment: None,
             environments: Vec::new(),
+            argument: None,
         }
     }
 

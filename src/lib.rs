@@ -58,5 +58,6 @@ pub use effect::Effect;
 pub use engine::{Engine, MAX_COMMAND_BYTES};
 pub use policy::{Diagnostic, ErrorKind, Format, Location, Policy, PolicyError};
 pub use request::{
-    Action, HttpRequest, Principal, Request, RequestError, ToolCall, MAX_REQUEST_BYTES,
+    Action, HttpRequest, Principal, Request, RequestError, ToolAnnotations, ToolCall,
+    MAX_REQUEST_BYTES,
 };

@@ -70,6 +70,74 @@ pub struct ToolCall {
     /// The call's arguments, any JSON.
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub arguments: Value,
+    /// The MCP server the tool belongs to, when the caller knows it (else it
+    /// is read from an `mcp__server__tool` or `server/tool` name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The MCP tool annotations, as the server declared them. Hints, not
+    /// guarantees: `readOnlyHint` never makes a call allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<ToolAnnotations>,
+}
+
+/// MCP tool annotations (`annotations` in an MCP tool definition).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolAnnotations {
+    /// A human title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The tool does not modify its environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    /// The tool may perform destructive updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    /// Calling it again with the same arguments has no further effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    /// The tool reaches an open world of external entities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
+}
+
+impl ToolAnnotations {
+    /// The value of the hint named as in MCP (`destructiveHint`).
+    pub fn hint(&self, name: &str) -> Option<bool> {
+        match name {
+            "readOnlyHint" => self.read_only_hint,
+            "destructiveHint" => self.destructive_hint,
+            "idempotentHint" => self.idempotent_hint,
+            "openWorldHint" => self.open_world_hint,
+            _ => None,
+        }
+    }
+}
+
+impl ToolCall {
+    /// The server and the bare tool name: the request's `server`, else the
+    /// one an `mcp__server__tool` or `server/tool` name carries.
+    pub fn server_and_tool(&self) -> (Option<&str>, &str) {
+        split_tool_name(&self.name, self.server.as_deref())
+    }
+}
+
+/// The server and bare tool name of a tool called `name`: `server` when
+/// given, else the one an `mcp__server__tool` or `server/tool` name carries.
+pub fn split_tool_name<'a>(name: &'a str, server: Option<&'a str>) -> (Option<&'a str>, &'a str) {
+    if let Some(rest) = name.strip_prefix("mcp__") {
+        if let Some((s, tool)) = rest.split_once("__") {
+            if !s.is_empty() && !tool.is_empty() {
+                return (Some(server.unwrap_or(s)), tool);
+            }
+        }
+    }
+    if let Some((s, tool)) = name.split_once('/') {
+        if !s.is_empty() && !tool.is_empty() {
+            return (Some(server.unwrap_or(s)), tool);
+        }
+    }
+    (server, name)
 }
 
 /// The one thing a request asks to do.
@@ -156,6 +224,7 @@ impl Request {
         Request::from_action(Action::Tool(ToolCall {
             name: name.into(),
             arguments,
+            ..ToolCall::default()
         }))
     }
 

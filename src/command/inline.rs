@@ -86,7 +86,7 @@ pub(crate) fn shell_outs(command: &SimpleCommand, language: &str) -> Vec<(String
 
 /// The code a command runs: the value of a code option, an awk program, or
 /// the input of an interpreter reading stdin.
-fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
+pub(crate) fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
     let mut code = Vec::new();
     let options: &[String] = match super::tables::tables() {
         Ok(t) => t.code_options(language),

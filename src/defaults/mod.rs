@@ -43,6 +43,8 @@ pub const PARTS: &[(&str, &str)] = &[
         "packs/control-plane",
         include_str!("packs/control-plane.json"),
     ),
+    ("packs/tools", include_str!("packs/tools.json")),
+    ("packs/sql", include_str!("packs/sql.json")),
 ];
 
 /// A built-in part's version and description, from `packs.tsv`.
@@ -124,6 +126,8 @@ pub fn policy() -> Result<Policy, PolicyError> {
                     policy.egress.extend(part.egress);
                     policy.commands.extend(part.commands);
                     policy.tools.extend(part.tools);
+                    policy.sql.extend(part.sql);
+                    policy.permissions.extend(part.permissions);
                 }
             },
             Err(e) => diagnostics.extend(e.diagnostics().iter().cloned()),

@@ -31,6 +31,8 @@ pub(super) struct Verdict {
     pub(super) command: Option<usize>,
     /// Which HTTP request it is about (for its canonical facts).
     pub(super) http: Option<usize>,
+    /// For tool calls: which routed argument it is about.
+    pub(super) argument: Option<usize>,
 }
 
 impl Verdict {
@@ -42,6 +44,7 @@ impl Verdict {
             reason: None,
             command: None,
             http: None,
+            argument: None,
         }
     }
 
@@ -53,6 +56,7 @@ impl Verdict {
             reason: Some(reason),
             command: None,
             http: None,
+            argument: None,
         }
     }
 }

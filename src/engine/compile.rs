@@ -22,11 +22,14 @@ use crate::egress::graphql::OperationKind;
 use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
 use crate::pattern::{path_glob_to_regex, RegexSet};
+use crate::policy::{Comparison, ToolRule, ValueTest};
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
     RuleMeta,
 };
-use crate::tool::NameSet;
+use crate::sql::SqlMatcher;
+use crate::tool::arguments::Compare;
+use crate::tool::{ArgumentTest, NameSet};
 
 /// A rule, as decisions see it.
 #[derive(Debug)]
@@ -104,7 +107,91 @@ pub(crate) struct Compiled {
     pub(crate) commands: CommandMatcher,
     pub(crate) command_prefilter: CommandPrefilter,
     pub(crate) tool_names: NameSet,
+    pub(crate) tools: ToolIndex,
+    /// SQL rules, in policy order, with their global indices.
+    pub(crate) sql_rules: Vec<(u32, SqlMatcher)>,
+    /// Rule id → global index (for verdicts decided in a nested analysis).
+    pub(crate) rule_ids: rustc_hash::FxHashMap<Arc<str>, u32>,
     pub(crate) rbac: Rbac,
+}
+
+/// What a tool rule checks once its name matched.
+#[derive(Debug, Default)]
+pub(crate) struct ToolFilter {
+    /// Server names (an exact-and-glob set tagged 0); `None`: any server.
+    pub(crate) servers: Option<NameSet>,
+    pub(crate) arguments: Box<[ArgumentTest]>,
+    pub(crate) annotations: Box<[(Box<str>, bool)]>,
+    pub(crate) destructive_name: bool,
+}
+
+/// Tool rules beyond their names.
+#[derive(Debug, Default)]
+pub(crate) struct ToolIndex {
+    /// The global index of the first tool rule.
+    pub(crate) start: u32,
+    /// By tool rule (global index minus `start`).
+    pub(crate) filters: Vec<ToolFilter>,
+    /// Rules that name no tool: any name.
+    pub(crate) anywhere: Vec<u32>,
+}
+
+impl ToolIndex {
+    pub(crate) fn filter(&self, tag: u32) -> Option<&ToolFilter> {
+        self.filters.get(tag.checked_sub(self.start)? as usize)
+    }
+}
+
+/// Compiles a tool rule's server, argument and annotation tests; `Err`
+/// names the field whose pattern does not compile.
+fn tool_filter(
+    rule: &ToolRule,
+) -> Result<ToolFilter, (&'static str, crate::pattern::RegexSetError)> {
+    let servers = if rule.servers.is_empty() {
+        None
+    } else {
+        let mut set = NameSet::builder();
+        for s in &rule.servers {
+            match s {
+                NamePattern::Exact(n) => set.exact(n, 0),
+                NamePattern::Glob(g) => set.glob(g, 0),
+            }
+        }
+        Some(set.build().map_err(|e| ("server", e))?)
+    };
+    let arguments = rule
+        .arguments
+        .iter()
+        .map(|a| {
+            let p = a.pointer.as_str();
+            Ok(match &a.test {
+                ValueTest::Exists(b) => ArgumentTest::exists(p, *b),
+                ValueTest::Equals(v) => ArgumentTest::one_of(p, vec![v.clone()]),
+                ValueTest::OneOf(v) => ArgumentTest::one_of(p, v.clone()),
+                ValueTest::Glob(g) => ArgumentTest::glob(p, g).map_err(|e| ("arguments", e))?,
+                ValueTest::Regex(r) => ArgumentTest::regex(p, r).map_err(|e| ("arguments", e))?,
+                ValueTest::Compare(op, n) => {
+                    let op = match op {
+                        Comparison::Gt => Compare::Gt,
+                        Comparison::Gte => Compare::Gte,
+                        Comparison::Lt => Compare::Lt,
+                        Comparison::Lte => Compare::Lte,
+                    };
+                    ArgumentTest::number(p, op, *n)
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ToolFilter {
+        servers,
+        arguments: arguments.into(),
+        annotations: rule
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), *v))
+            .collect(),
+        destructive_name: rule.destructive_name,
+    })
 }
 
 impl Compiled {
@@ -165,7 +252,7 @@ fn default_verdict(slot: Slot, effect: Effect) -> DefaultVerdict {
         Slot::Command => format!("no command rule matched; the policy's default for commands is {effect}"),
         Slot::Egress => format!("no egress rule allows this request; the policy's default for egress is {effect}"),
         Slot::Tool => format!("no tool rule matched; the policy's default for tools is {effect}"),
-        Slot::CommandEgress => format!("no egress rule allows this request made by a command; the policy's default for it is {effect}"),
+        Slot::CommandEgress => format!("no egress rule allows this request, made by a command or a tool call; the policy's default for it is {effect}"),
     };
     DefaultVerdict {
         effect,
@@ -337,7 +424,11 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     })?;
 
     let mut names = NameSet::builder();
-    for rule in &policy.tools {
+    let tools_start = index(rules.len())?;
+    let mut tool_filters = Vec::new();
+    let mut tools_anywhere = Vec::new();
+    let mut errors = Vec::new();
+    for (i, rule) in policy.tools.iter().enumerate() {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Kind::Tool));
         for name in &rule.tools {
@@ -346,6 +437,27 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
                 NamePattern::Glob(glob) => names.glob(glob, tag),
             }
         }
+        if rule.tools.is_empty() {
+            tools_anywhere.push(tag);
+        }
+        match tool_filter(rule) {
+            Ok(filter) => tool_filters.push(filter),
+            Err((field, e)) => {
+                let mut d = Diagnostic::new(
+                    FieldPath::root().key("tools").index(i).key(field),
+                    ErrorKind::InvalidPattern {
+                        pattern: format!("(the rule's {field})"),
+                        reason: e.message,
+                    },
+                );
+                d.rule = Some(rule.meta.id.clone());
+                errors.push(d);
+                tool_filters.push(ToolFilter::default());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PolicyError::new(errors));
     }
     let tool_names = names.build().map_err(|e| {
         let reason = e.message.clone();
@@ -358,6 +470,28 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         )])
     })?;
 
+    let mut sql_rules = Vec::new();
+    for (i, rule) in policy.sql.iter().enumerate() {
+        let tag = index(rules.len())?;
+        let mut compiled = compiled_rule(&rule.meta, Kind::Tool);
+        if rule.meta.reason.is_none() {
+            compiled.reason = format!("matched SQL rule `{}`", rule.meta.id).into();
+        }
+        rules.push(compiled);
+        let matcher =
+            SqlMatcher::new(&rule.kinds, &rule.object_types, &rule.objects).map_err(|e| {
+                let mut d = Diagnostic::new(
+                    FieldPath::root().key("sql").index(i).key("objects"),
+                    ErrorKind::InvalidPattern {
+                        pattern: rule.objects.join(", "),
+                        reason: e.message,
+                    },
+                );
+                d.rule = Some(rule.meta.id.clone());
+                PolicyError::new(vec![d])
+            })?;
+        sql_rules.push((tag, matcher));
+    }
     for rule in &policy.permissions {
         index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Kind::Action));
@@ -366,6 +500,11 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         super::rbac::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;
     rules.extend(cedar_rules);
     index(rules.len())?;
+    let rule_ids = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (Arc::clone(&r.id), i as u32))
+        .collect();
 
     let d = policy.defaults;
     let hash = {
@@ -388,6 +527,13 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         commands,
         command_prefilter: CommandPrefilter::new(policy),
         tool_names,
+        tools: ToolIndex {
+            start: tools_start,
+            filters: tool_filters,
+            anywhere: tools_anywhere,
+        },
+        sql_rules,
+        rule_ids,
         rbac,
     }))
 }

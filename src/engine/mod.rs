@@ -8,6 +8,7 @@
 //! cannot be analyzed is never allowed: an unreadable URL is denied, a command
 //! beyond the size bound is sent to a human (`ask`).
 
+mod arguments;
 mod combine;
 mod compile;
 mod egress_lint;
@@ -25,12 +26,13 @@ use serde_json::Value;
 use serde_json::json;
 
 use crate::command::http::{http_calls, HttpCall};
-use crate::decision::{CommandDetail, Decision, Kind, PrincipalFacts};
+use crate::decision::{ArgumentFacts, CommandDetail, Decision, Kind, PrincipalFacts};
 use crate::effect::Effect;
 use crate::policy::{Diagnostic, Format, Policy, PolicyError};
 use crate::rbac::actions;
 use crate::rbac::cedar::{CedarRequest, CedarVerdict};
 use crate::request::{Action, HttpRequest, Principal, Request, ToolCall};
+use crate::tool::route::Class;
 use combine::Verdict;
 use compile::{Compiled, Slot};
 use http::Message;
@@ -192,7 +194,7 @@ impl Engine {
                 http.sni.as_deref(),
                 principal,
             ),
-            Action::Tool(call) => self.decide_tool(&call.name, &call.arguments, principal),
+            Action::Tool(call) => self.decide_tool(call_of(call), principal),
             Action::Named(action) => self.decide_action(action, principal),
         };
         if let (None, Some(p)) = (&decision.principal, principal) {
@@ -308,6 +310,21 @@ impl Engine {
                 verdicts.push(verdict);
             }
         });
+        if !compiled.sql_rules.is_empty() {
+            for (i, c) in analysis.commands.iter().enumerate() {
+                if c.language.as_deref() == Some("sql") {
+                    for code in crate::command::inline::code_of(c, "sql") {
+                        arguments::sql_verdicts(
+                            compiled,
+                            &mut who,
+                            code,
+                            (Some(i), None),
+                            &mut verdicts,
+                        );
+                    }
+                }
+            }
+        }
         let messages = command_requests(
             compiled,
             &calls,
@@ -463,15 +480,19 @@ impl Engine {
     /// SQL and paths found in arguments to their analyzers is tracked work),
     /// except to find the environments they touch.
     pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
-        self.decide_tool(name, arguments, None)
+        let call = Call {
+            name,
+            arguments,
+            server: None,
+            annotations: None,
+        };
+        self.decide_tool(call, None)
     }
 
-    fn decide_tool(
-        &self,
-        name: &str,
-        arguments: &Value,
-        principal: Option<&Principal>,
-    ) -> Decision {
+    fn decide_tool(&self, call: Call<'_>, principal: Option<&Principal>) -> Decision {
+        let Call {
+            name, arguments, ..
+        } = call;
         let compiled = &*self.inner;
         let rbac = &compiled.rbac;
         let inert = rbac.is_inert();
@@ -485,20 +506,109 @@ impl Engine {
             Err(reason) => return refused(Kind::Tool, Effect::Deny, reason),
         };
         let mut verdicts = Vec::new();
-        compiled.tool_names.for_each_match(name, |tag| {
-            if let Some(rule) = compiled.rule(tag) {
-                if !inert {
-                    who.note(rbac, tag);
-                    if !rbac.applies(tag, &who, rule.effect) {
-                        return;
-                    }
-                }
-                verdicts.push(Verdict::rule(tag, rule.effect));
+        let (server, tool) = crate::request::split_tool_name(name, call.server);
+        let destructive = crate::tool::destructive_verb(tool).is_some();
+        let mut consider = |tag: u32| {
+            let (Some(rule), Some(filter)) = (compiled.rule(tag), compiled.tools.filter(tag))
+            else {
+                return;
+            };
+            if verdicts.iter().any(|v: &Verdict| v.rule == Some(tag)) {
+                return;
             }
-        });
+            let server_ok = filter.servers.as_ref().is_none_or(|set| {
+                let mut hit = false;
+                if let Some(server) = server {
+                    set.for_each_match(server, |_| hit = true);
+                }
+                hit
+            });
+            let annotations_ok = filter
+                .annotations
+                .iter()
+                .all(|(hint, want)| call.annotations.and_then(|a| a.hint(hint)) == Some(*want));
+            let ok = server_ok
+                && annotations_ok
+                && (!filter.destructive_name || destructive)
+                && filter.arguments.iter().all(|t| t.matches(arguments));
+            if !ok {
+                return;
+            }
+            if !inert {
+                who.note(rbac, tag);
+                if !rbac.applies(tag, &who, rule.effect) {
+                    return;
+                }
+            }
+            verdicts.push(Verdict::rule(tag, rule.effect));
+        };
+        compiled.tool_names.for_each_match(name, &mut consider);
+        if let Some(server) = server.filter(|_| !name.starts_with("mcp__")) {
+            // `server/tool`, and a tool whose server is known, also answer to
+            // their `mcp__server__tool` spelling.
+            let alias = format!("mcp__{server}__{tool}");
+            compiled.tool_names.for_each_match(&alias, &mut consider);
+        }
+        for &tag in &compiled.tools.anywhere {
+            consider(tag);
+        }
+        let routes = crate::tool::route::route(arguments);
+        let mut messages: Vec<Message<'_>> = Vec::new();
+        for (k, r) in routes.routes.iter().enumerate() {
+            let before = verdicts.len();
+            match r.class {
+                Class::Shell => {
+                    let d = self.decide_command(r.text, principal, true);
+                    arguments::decision_verdicts(compiled, &d, &mut verdicts);
+                }
+                Class::Url => match Message::read("GET", r.text, Vec::new(), None, None) {
+                    Ok(message) => {
+                        let about = (None, Some(messages.len()));
+                        http::verdicts(
+                            compiled,
+                            &message,
+                            Slot::CommandEgress,
+                            &mut verdicts,
+                            about,
+                            &mut who,
+                        );
+                        messages.push(message);
+                    }
+                    Err(reason) => verdicts.push(Verdict::other(Effect::Deny, reason.into())),
+                },
+                Class::Sql => {
+                    arguments::sql_verdicts(compiled, &mut who, r.text, (None, None), &mut verdicts)
+                }
+                Class::Path => {}
+            }
+            for v in verdicts.iter_mut().skip(before) {
+                v.argument = Some(k);
+            }
+        }
+        for pointer in &routes.too_long {
+            verdicts.push(Verdict::other(
+                Effect::Ask,
+                format!(
+                    "argument `{pointer}` is longer than {} bytes and was not analyzed",
+                    crate::tool::route::MAX_STRING_BYTES
+                )
+                .into(),
+            ));
+        }
+        if routes.truncated {
+            verdicts.push(Verdict::other(
+                Effect::Ask,
+                format!(
+                    "the arguments are nested deeper than {} levels or hold more than {} strings; the rest was not analyzed",
+                    crate::tool::route::MAX_DEPTH,
+                    crate::tool::route::MAX_STRINGS
+                )
+                .into(),
+            ));
+        }
         if !inert {
             who.act(actions::TOOL_CALL);
-            if crate::tool::destructive_verb(name).is_some() {
+            if destructive {
                 who.act(actions::TOOL_DELETE);
             }
             self.rbac_verdicts(
@@ -509,15 +619,25 @@ impl Engine {
                 &mut verdicts,
             );
         }
-        let mut decision =
-            combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool)).0;
+        let (mut decision, deciding) =
+            combine::combine(compiled, Kind::Tool, &mut verdicts, Some(Slot::Tool));
+        if let Some(v) = deciding {
+            decision.canonical = v.http.and_then(|k| messages.get(k)).map(Message::canonical);
+            decision.argument =
+                v.argument
+                    .and_then(|k| routes.routes.get(k))
+                    .map(|r| ArgumentFacts {
+                        pointer: r.pointer.clone(),
+                        class: r.class.as_str().to_owned(),
+                    });
+        }
         self.annotate(&mut decision, &who);
         decision
     }
 
-    /// Decides a tool call.
+    /// Decides a tool call (with its server and annotations, when given).
     pub fn check_tool_call(&self, call: &ToolCall) -> Decision {
-        self.check_tool(&call.name, &call.arguments)
+        self.decide_tool(call_of(call), None)
     }
 
     /// Decides a named action (`db.read`) for `principal` in the environment
@@ -691,6 +811,24 @@ impl Engine {
             }
             decision.environments = names;
         }
+    }
+}
+
+/// A tool call, borrowed.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    name: &'a str,
+    arguments: &'a Value,
+    server: Option<&'a str>,
+    annotations: Option<&'a crate::request::ToolAnnotations>,
+}
+
+fn call_of(call: &ToolCall) -> Call<'_> {
+    Call {
+        name: &call.name,
+        arguments: &call.arguments,
+        server: call.server.as_deref(),
+        annotations: call.annotations.as_ref(),
     }
 }
 

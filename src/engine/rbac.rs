@@ -138,6 +138,7 @@ fn rule_sections(policy: &Policy) -> Vec<(FieldPath, &RuleMeta)> {
         "tools",
         policy.tools.iter().map(|r| &r.meta).collect(),
     ));
+    out.extend(section("sql", policy.sql.iter().map(|r| &r.meta).collect()));
     out.extend(section(
         "permissions",
         policy.permissions.iter().map(|r| &r.meta).collect(),
@@ -248,8 +249,12 @@ pub(crate) fn compile(
     let mut scopes = Vec::new();
     let mut rule_actions = Vec::new();
     let mut permissions = Permissions::builder();
-    let egress_and_commands = policy.egress.len() + policy.commands.len() + policy.tools.len();
-    for (tag, (path, meta)) in rule_sections(policy).into_iter().enumerate() {
+    let egress_and_commands =
+        policy.egress.len() + policy.commands.len() + policy.tools.len() + policy.sql.len();
+    let sections = rule_sections(policy);
+    // Rule indices here must be the compiler's: every section, in its order.
+    debug_assert_eq!(sections.len(), first_cedar_tag as usize);
+    for (tag, (path, meta)) in sections.into_iter().enumerate() {
         let rule = Some(meta.id.as_str());
         let roles = if meta.roles.is_empty() {
             None

@@ -51,6 +51,7 @@ fn unreachable_rules(policy: &Policy) -> Vec<Diagnostic> {
             policy.commands.iter().map(|r| &r.meta).collect(),
         ),
         ("tools", policy.tools.iter().map(|r| &r.meta).collect()),
+        ("sql", policy.sql.iter().map(|r| &r.meta).collect()),
         (
             "permissions",
             policy.permissions.iter().map(|r| &r.meta).collect(),

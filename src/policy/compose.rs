@@ -46,6 +46,7 @@ enum Section {
     Egress,
     Commands,
     Tools,
+    Sql,
     Permissions,
 }
 
@@ -83,6 +84,7 @@ fn resolve_in(
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
+        sql: Vec::new(),
         roles: Vec::new(),
         principals: Vec::new(),
         environments: Vec::new(),
@@ -203,6 +205,9 @@ fn find(policy: &Policy, id: &str) -> Option<(Section, usize)> {
     if let Some(i) = policy.tools.iter().position(|r| r.meta.id == id) {
         return Some((Section::Tools, i));
     }
+    if let Some(i) = policy.sql.iter().position(|r| r.meta.id == id) {
+        return Some((Section::Sql, i));
+    }
     policy
         .permissions
         .iter()
@@ -237,6 +242,10 @@ fn index_of(policy: &Policy) -> Index {
         (
             Section::Tools,
             policy.tools.iter().map(|r| &r.meta.id).collect(),
+        ),
+        (
+            Section::Sql,
+            policy.sql.iter().map(|r| &r.meta.id).collect(),
         ),
         (
             Section::Permissions,
@@ -297,6 +306,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     each!(egress, Section::Egress);
     each!(commands, Section::Commands);
     each!(tools, Section::Tools);
+    each!(sql, Section::Sql);
     each!(permissions, Section::Permissions);
     let where_ = |j: usize, section: &str| {
         if own {
@@ -433,6 +443,7 @@ rule!(super::model::EgressRule);
 rule!(super::model::CommandRule);
 rule!(super::model::ToolRule);
 rule!(super::model::Permission);
+rule!(super::model::SqlRule);
 
 /// True when `a` and `b` are the same rule, wherever each comes from.
 fn same_rule<R: Rule>(a: &R, b: &R) -> bool {
@@ -504,6 +515,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         .map(|r| (&r.meta, r.special))
         .chain(merged.commands.iter().map(|r| (&r.meta, false)))
         .chain(merged.tools.iter().map(|r| (&r.meta, false)))
+        .chain(merged.sql.iter().map(|r| (&r.meta, false)))
         .chain(merged.permissions.iter().map(|r| (&r.meta, false)))
         .filter(|(m, _)| from_source(m))
         .collect::<Vec<_>>();
@@ -515,6 +527,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         merged.commands.retain(|r| !from_source(&r.meta));
         merged.tools.retain(|r| !from_source(&r.meta));
         merged.permissions.retain(|r| !from_source(&r.meta));
+        merged.sql.retain(|r| !from_source(&r.meta));
         return Ok(());
     }
     match find(merged, target) {
@@ -533,6 +546,10 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         }
         Some((Section::Permissions, i)) => {
             merged.permissions.remove(i);
+            Ok(())
+        }
+        Some((Section::Sql, i)) => {
+            merged.sql.remove(i);
             Ok(())
         }
         None => Err(error(at, ErrorKind::NothingToDisable(target.to_owned()))),

@@ -18,8 +18,9 @@ mod write;
 pub use compose::MAX_EXTENDS_DEPTH;
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
-    CommandRule, Defaults, EgressRule, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
-    Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
+    ArgumentMatch, Binding, CedarSection, CommandRule, Comparison, Defaults, EgressRule,
+    Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch,
+    NamePattern, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule, ValueTest,
 };
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};

@@ -25,6 +25,9 @@ pub struct Policy {
     pub commands: Vec<CommandRule>,
     /// Tool call rules, in policy order.
     pub tools: Vec<ToolRule>,
+    /// SQL statement rules, in policy order: applied to SQL found in tool
+    /// arguments and in database clients' code in commands.
+    pub sql: Vec<SqlRule>,
     /// Roles, each with the roles it inherits.
     pub roles: Vec<Role>,
     /// Static bindings of principal ids (exact or `prefix*`) to roles.
@@ -58,6 +61,7 @@ impl Policy {
             .map(|r| &r.meta)
             .chain(self.commands.iter().map(|r| &r.meta))
             .chain(self.tools.iter().map(|r| &r.meta))
+            .chain(self.sql.iter().map(|r| &r.meta))
             .chain(self.permissions.iter().map(|r| &r.meta))
     }
 
@@ -68,6 +72,7 @@ impl Policy {
             .map(|r| &mut r.meta)
             .chain(self.commands.iter_mut().map(|r| &mut r.meta))
             .chain(self.tools.iter_mut().map(|r| &mut r.meta))
+            .chain(self.sql.iter_mut().map(|r| &mut r.meta))
             .chain(self.permissions.iter_mut().map(|r| &mut r.meta))
     }
 
@@ -300,13 +305,80 @@ pub enum NamePattern {
     Glob(String),
 }
 
-/// A tool call rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A tool call rule: it matches when every field it sets matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ToolRule {
     /// Id, effect, reason, shadow.
     pub meta: RuleMeta,
-    /// Tool names or globs; the call's name must match one.
+    /// Tool names or globs; the call's name (as given, or as
+    /// `mcp__<server>__<tool>` when its server is known) must match one
+    /// (empty: any).
     pub tools: Vec<NamePattern>,
+    /// MCP server names or globs (empty: any). The server is the request's
+    /// `server`, or the one in an `mcp__server__tool` / `server/tool` name.
+    pub servers: Vec<NamePattern>,
+    /// Argument tests; every one must hold.
+    pub arguments: Vec<ArgumentMatch>,
+    /// MCP annotations the server declared (`destructiveHint: true`); every
+    /// one must be declared with that value.
+    pub annotations: Vec<(String, bool)>,
+    /// The tool's name has a destructive verb (`delete_volume`).
+    pub destructive_name: bool,
+}
+
+/// A SQL rule: it matches a statement when every field it sets matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SqlRule {
+    /// Id, effect, reason, shadow, scope.
+    pub meta: RuleMeta,
+    /// Statement kinds (`drop`, `truncate`, `delete-all`, …; empty: any).
+    pub kinds: Vec<String>,
+    /// For `drop`: object types (`table`, `database`, …; empty: any).
+    pub object_types: Vec<String>,
+    /// Object name globs (`users`, `prod.*`), compared lowercase; one of the
+    /// statement's objects must match one (empty: any).
+    pub objects: Vec<String>,
+}
+
+/// A test on the value at a JSON pointer of a tool call's arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgumentMatch {
+    /// RFC 6901 pointer (`/query`, `/options/force`).
+    pub pointer: String,
+    /// What the value must be.
+    pub test: ValueTest,
+}
+
+impl Eq for ArgumentMatch {}
+
+/// A value test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueTest {
+    /// The value exists (`true`) or does not (`false`).
+    Exists(bool),
+    /// The value equals this JSON value.
+    Equals(serde_json::Value),
+    /// The value equals one of these.
+    OneOf(Vec<serde_json::Value>),
+    /// A string matching this glob (`*` any run, `?` one character).
+    Glob(String),
+    /// A string containing a match of this regular expression.
+    Regex(String),
+    /// A number compared with this one.
+    Compare(Comparison, f64),
+}
+
+/// A numeric comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
 }
 
 /// A role: a name for a set of permissions, inheriting other roles'.

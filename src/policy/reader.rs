@@ -17,8 +17,9 @@ use super::error::{Diagnostic, ErrorKind};
 mod rbac;
 
 use super::model::{
-    CommandRule, Defaults, EgressRule, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
-    Inspection, JsonMatch, NamePattern, Policy, RuleMeta, ToolRule,
+    ArgumentMatch, CommandRule, Comparison, Defaults, EgressRule, Examples, Explicit, GraphqlMatch,
+    HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, Policy, RuleMeta, SqlRule,
+    ToolRule, ValueTest,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
@@ -33,6 +34,7 @@ const TOP_FIELDS: &[&str] = &[
     "egress",
     "commands",
     "tools",
+    "sql",
     "roles",
     "principals",
     "environments",
@@ -74,7 +76,23 @@ const COMMAND_MATCHERS: &[&str] = &[
     "construct",
     "pattern",
 ];
-const TOOL_MATCHERS: &[&str] = &["tool"];
+const SQL_MATCHERS: &[&str] = &["kinds", "object_types", "objects"];
+const TOOL_MATCHERS: &[&str] = &[
+    "tool",
+    "server",
+    "arguments",
+    "annotations",
+    "destructive_name",
+];
+const ARGUMENT_TESTS: &[&str] = &[
+    "exists", "equals", "one_of", "glob", "regex", "gt", "gte", "lt", "lte",
+];
+const ANNOTATIONS: &[&str] = &[
+    "readOnlyHint",
+    "destructiveHint",
+    "idempotentHint",
+    "openWorldHint",
+];
 
 /// Longest rule id, in bytes.
 const MAX_ID_BYTES: usize = 128;
@@ -273,6 +291,7 @@ impl Reader {
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
+        let sql = self.each(map, "sql", &top, false, |r, v, p| r.sql_rule(v, p));
         let roles = self.each(map, "roles", &top, false, |r, v, p| r.role(v, p));
         let principals = self.each(map, "principals", &top, false, |r, v, p| r.binding(v, p));
         let environments = self.each(map, "environments", &top, false, |r, v, p| {
@@ -314,6 +333,7 @@ impl Reader {
             egress,
             commands,
             tools,
+            sql,
             roles,
             principals,
             environments,
@@ -385,7 +405,7 @@ impl Reader {
     /// again from the tree so that rules dropped for other errors still count.
     fn check_unique_ids(&mut self, map: &Map<String, Value>) {
         let mut first: HashMap<&str, FieldPath> = HashMap::new();
-        for section in ["egress", "commands", "tools", "permissions"] {
+        for section in ["egress", "commands", "tools", "sql", "permissions"] {
             let Some(Value::Array(rules)) = map.get(section) else {
                 continue;
             };
@@ -751,12 +771,161 @@ impl Reader {
     }
 
     fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
-        let (meta, tools) = self.rule(value, &path, TOOL_MATCHERS, &[], "tool", |r, map| {
+        let matchers = "tool, server, arguments, annotations, destructive_name";
+        let (meta, rule) = self.rule(value, &path, TOOL_MATCHERS, &[], matchers, |r, map| {
             let before = r.diags.len();
             let tools = r.each(map, "tool", &path, true, |r, v, p| r.name_pattern(v, p));
-            (r.diags.len() == before).then_some(tools)
+            let servers = r.each(map, "server", &path, true, |r, v, p| r.name_pattern(v, p));
+            let arguments = r.each(map, "arguments", &path, false, |r, v, p| r.argument(v, p));
+            let mut annotations = Vec::new();
+            if let Some(value) = map.get("annotations") {
+                let at = path.key("annotations");
+                if let Some(obj) = r.object(value, &at, ANNOTATIONS) {
+                    for (k, v) in obj {
+                        match v {
+                            Value::Bool(b) if ANNOTATIONS.contains(&k.as_str()) => {
+                                annotations.push((k.clone(), *b))
+                            }
+                            Value::Bool(_) => {}
+                            other => r.wrong_type(at.key(k), "a boolean", other),
+                        }
+                    }
+                }
+            }
+            let destructive_name = match map.get("destructive_name") {
+                None => false,
+                Some(Value::Bool(true)) => true,
+                Some(other) => {
+                    r.wrong_type(
+                        path.key("destructive_name"),
+                        "true (omit the field otherwise)",
+                        other,
+                    );
+                    false
+                }
+            };
+            (r.diags.len() == before).then_some(ToolRule {
+                meta: RuleMeta::default(),
+                tools,
+                servers,
+                arguments,
+                annotations,
+                destructive_name,
+            })
         })?;
-        Some(ToolRule { meta, tools })
+        Some(ToolRule { meta, ..rule })
+    }
+
+    fn sql_rule(&mut self, value: &Value, path: FieldPath) -> Option<SqlRule> {
+        let (meta, rule) = self.rule(
+            value,
+            &path,
+            SQL_MATCHERS,
+            &[],
+            "kinds, object_types, objects",
+            |r, map| {
+                let before = r.diags.len();
+                let kinds = r.each(map, "kinds", &path, true, |r, v, p| {
+                    let k = r.string(v, &p)?;
+                    if crate::sql::Kind::from_name(k).is_some() {
+                        return Some(k.to_owned());
+                    }
+                    let known: Vec<&str> =
+                        crate::sql::Kind::ALL.iter().map(|k| k.as_str()).collect();
+                    r.invalid_pattern(
+                        p,
+                        k,
+                        format!(
+                            "not a statement kind; expected one of: {}",
+                            known.join(", ")
+                        ),
+                    );
+                    None
+                });
+                let object_types = r.each(map, "object_types", &path, true, |r, v, p| {
+                    r.string(v, &p).map(|s| s.to_ascii_lowercase())
+                });
+                let objects = r.each(map, "objects", &path, true, |r, v, p| {
+                    r.string(v, &p).map(|s| s.to_ascii_lowercase())
+                });
+                (r.diags.len() == before).then_some(SqlRule {
+                    meta: RuleMeta::default(),
+                    kinds,
+                    object_types,
+                    objects,
+                })
+            },
+        )?;
+        Some(SqlRule { meta, ..rule })
+    }
+
+    /// `{ "pointer": "/x", <one test> }`.
+    fn argument(&mut self, value: &Value, path: FieldPath) -> Option<ArgumentMatch> {
+        let mut allowed = vec!["pointer"];
+        allowed.extend_from_slice(ARGUMENT_TESTS);
+        let map = self.object(value, &path, &allowed)?;
+        let pointer = self.required_string(map, "pointer", &path)?;
+        if !(pointer.is_empty() || pointer.starts_with('/')) {
+            self.invalid_pattern(
+                path.key("pointer"),
+                pointer,
+                "a JSON pointer is empty or starts with `/` (`/options/force`)",
+            );
+            return None;
+        }
+        let tests: Vec<&str> = ARGUMENT_TESTS
+            .iter()
+            .copied()
+            .filter(|t| map.contains_key(*t))
+            .collect();
+        let [test] = tests.as_slice() else {
+            self.error(
+                path.clone(),
+                ErrorKind::Inconsistent(format!(
+                    "an argument test sets exactly one of: {}",
+                    ARGUMENT_TESTS.join(", ")
+                )),
+            );
+            return None;
+        };
+        let at = path.key(test);
+        let v = map.get(*test)?;
+        let test = match *test {
+            "exists" => match v {
+                Value::Bool(b) => ValueTest::Exists(*b),
+                other => {
+                    self.wrong_type(at, "a boolean", other);
+                    return None;
+                }
+            },
+            "equals" => ValueTest::Equals(v.clone()),
+            "one_of" => match v {
+                Value::Array(items) if !items.is_empty() => ValueTest::OneOf(items.clone()),
+                other => {
+                    self.wrong_type(at, "a non-empty array", other);
+                    return None;
+                }
+            },
+            "glob" => ValueTest::Glob(self.string(v, &at)?.to_owned()),
+            "regex" => ValueTest::Regex(self.regex(v, at)?),
+            cmp => {
+                let Some(n) = v.as_f64() else {
+                    self.wrong_type(at, "a number", v);
+                    return None;
+                };
+                let op = match cmp {
+                    "gt" => Comparison::Gt,
+                    "gte" => Comparison::Gte,
+                    "lt" => Comparison::Lt,
+                    _ => Comparison::Lte,
+                };
+                ValueTest::Compare(op, n)
+            }
+        };
+        Some(ArgumentMatch {
+            pointer: pointer.to_owned(),
+            test,
+        })
     }
 
     fn host(&mut self, value: &Value, path: FieldPath) -> Option<HostPattern> {

@@ -8,7 +8,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::model::{EgressRule, HostPattern, NamePattern, Policy, RuleMeta};
+use super::model::{
+    ArgumentMatch, Comparison, EgressRule, HostPattern, NamePattern, Policy, RuleMeta, ValueTest,
+};
 
 fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
     out.insert("id".into(), json!(m.id));
@@ -35,6 +37,26 @@ fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
     if let Some(source) = &m.source {
         out.insert("source".into(), json!(source));
     }
+}
+
+fn argument(a: &ArgumentMatch) -> Value {
+    let (key, value) = match &a.test {
+        ValueTest::Exists(b) => ("exists", json!(b)),
+        ValueTest::Equals(v) => ("equals", v.clone()),
+        ValueTest::OneOf(v) => ("one_of", json!(v)),
+        ValueTest::Glob(g) => ("glob", json!(g)),
+        ValueTest::Regex(r) => ("regex", json!(r)),
+        ValueTest::Compare(op, n) => {
+            let key = match op {
+                Comparison::Gt => "gt",
+                Comparison::Gte => "gte",
+                Comparison::Lt => "lt",
+                Comparison::Lte => "lte",
+            };
+            (key, json!(n))
+        }
+    };
+    json!({"pointer": a.pointer, key: value})
 }
 
 fn host_text(h: &HostPattern) -> String {
@@ -223,7 +245,21 @@ impl Policy {
             .map(|r| {
                 let mut o = Map::new();
                 meta(&r.meta, &mut o);
-                o.insert("tool".into(), json!(names(&r.tools)));
+                put(&mut o, "tool", &names(&r.tools));
+                put(&mut o, "server", &names(&r.servers));
+                let arguments: Vec<Value> = r.arguments.iter().map(argument).collect();
+                put(&mut o, "arguments", &arguments);
+                if !r.annotations.is_empty() {
+                    let a: Map<String, Value> = r
+                        .annotations
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json!(v)))
+                        .collect();
+                    o.insert("annotations".into(), Value::Object(a));
+                }
+                if r.destructive_name {
+                    o.insert("destructive_name".into(), json!(true));
+                }
                 Value::Object(o)
             })
             .collect();
@@ -243,6 +279,19 @@ impl Policy {
         );
         out.insert("commands".into(), json!(commands));
         out.insert("tools".into(), json!(tools));
+        let sql: Vec<Value> = self
+            .sql
+            .iter()
+            .map(|r| {
+                let mut o = Map::new();
+                meta(&r.meta, &mut o);
+                put(&mut o, "kinds", &r.kinds);
+                put(&mut o, "object_types", &r.object_types);
+                put(&mut o, "objects", &r.objects);
+                Value::Object(o)
+            })
+            .collect();
+        put(&mut out, "sql", &sql);
         rbac(self, &mut out);
         if let Some(name) = &self.name {
             out.insert("name".into(), json!(name));

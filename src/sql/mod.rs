@@ -11,5 +11,7 @@
 
 pub mod classify;
 pub mod lexer;
+pub mod matcher;
 
 pub use classify::{classify, Classified, Kind, Statement, MAX_STATEMENTS};
+pub use matcher::SqlMatcher;

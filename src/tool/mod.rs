@@ -5,8 +5,11 @@
 //! arguments); for now a tool rule matches on the tool's name, and the
 //! name's destructive verbs give the `tool:delete` action category.
 
+pub mod arguments;
 mod names;
+pub mod route;
 mod verbs;
 
+pub use arguments::ArgumentTest;
 pub use names::{NameSet, NameSetBuilder};
 pub use verbs::{destructive_verb, words};

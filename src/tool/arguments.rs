@@ -1,0 +1,144 @@
+//! Tests on the value at a JSON pointer of a tool call's arguments.
+//!
+//! A rule can say "`/options/force` is `true`", "`/env` is one of
+//! `prod`, `production`", "`/path` matches `/srv/**`", "`/query` contains a
+//! match of `(?i)\bdrop\b`", "`/count` > 100", "`/dry_run` does not exist".
+//! The pointer is resolved once per test (RFC 6901, `serde_json`); patterns
+//! are compiled at load time into linear-time automata. Numbers compare as
+//! `f64`; a string that is a number (`"100"`) compares as that number, since
+//! agents pass numbers either way. Cost per test: one pointer walk and at
+//! most one automaton search over the value's text.
+
+use serde_json::Value;
+
+use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+
+/// How a number is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
+}
+
+/// What the value must be.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// It exists (`true`) or does not (`false`).
+    Exists(bool),
+    /// It equals one of these (one element: equality).
+    OneOf(Vec<Value>),
+    /// A string whose whole text matches (a compiled glob) or that contains a
+    /// match (a compiled regex).
+    Text(RegexSet),
+    /// A number (or a numeric string) compared with this one.
+    Number(Compare, f64),
+}
+
+/// A compiled argument test.
+#[derive(Debug, Clone)]
+pub struct ArgumentTest {
+    pointer: Box<str>,
+    test: Test,
+}
+
+impl ArgumentTest {
+    /// Exists / does not exist.
+    pub fn exists(pointer: &str, exists: bool) -> Self {
+        ArgumentTest {
+            pointer: pointer.into(),
+            test: Test::Exists(exists),
+        }
+    }
+
+    /// Equals one of `values`.
+    pub fn one_of(pointer: &str, values: Vec<Value>) -> Self {
+        ArgumentTest {
+            pointer: pointer.into(),
+            test: Test::OneOf(values),
+        }
+    }
+
+    /// A string matching the glob (`*`, `?`).
+    pub fn glob(pointer: &str, glob: &str) -> Result<Self, RegexSetError> {
+        Ok(ArgumentTest {
+            pointer: pointer.into(),
+            test: Test::Text(RegexSet::new(&[glob_to_regex(glob)])?),
+        })
+    }
+
+    /// A string containing a match of `regex`.
+    pub fn regex(pointer: &str, regex: &str) -> Result<Self, RegexSetError> {
+        Ok(ArgumentTest {
+            pointer: pointer.into(),
+            test: Test::Text(RegexSet::new(&[regex])?),
+        })
+    }
+
+    /// A number compared with `n`.
+    pub fn number(pointer: &str, op: Compare, n: f64) -> Self {
+        ArgumentTest {
+            pointer: pointer.into(),
+            test: Test::Number(op, n),
+        }
+    }
+
+    /// True when `arguments` pass.
+    pub fn matches(&self, arguments: &Value) -> bool {
+        let value = arguments.pointer(&self.pointer);
+        match (&self.test, value) {
+            (Test::Exists(want), v) => v.is_some() == *want,
+            (_, None) => false,
+            (Test::OneOf(values), Some(v)) => values.iter().any(|x| x == v),
+            (Test::Text(p), Some(Value::String(s))) => p.is_match(s),
+            (Test::Text(_), Some(_)) => false,
+            (Test::Number(op, n), Some(v)) => {
+                let x = match v {
+                    Value::Number(x) => x.as_f64(),
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                x.is_some_and(|x| match op {
+                    Compare::Gt => x > *n,
+                    Compare::Gte => x >= *n,
+                    Compare::Lt => x < *n,
+                    Compare::Lte => x <= *n,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_test_kind() {
+        let args = json!({"options": {"force": true}, "env": "prod", "path": "/srv/prod/db", "count": "150", "query": "DROP table x"});
+        assert!(ArgumentTest::exists("/options/force", true).matches(&args));
+        assert!(ArgumentTest::exists("/dry_run", false).matches(&args));
+        assert!(ArgumentTest::one_of("/options/force", vec![json!(true)]).matches(&args));
+        assert!(
+            ArgumentTest::one_of("/env", vec![json!("production"), json!("prod")]).matches(&args)
+        );
+        assert!(ArgumentTest::glob("/path", "/srv/*")
+            .unwrap()
+            .matches(&args));
+        assert!(!ArgumentTest::glob("/path", "/srv/x*")
+            .unwrap()
+            .matches(&args));
+        assert!(ArgumentTest::regex("/query", r"(?i)\bdrop\b")
+            .unwrap()
+            .matches(&args));
+        assert!(ArgumentTest::number("/count", Compare::Gt, 100.0).matches(&args));
+        assert!(!ArgumentTest::number("/count", Compare::Lte, 100.0).matches(&args));
+        assert!(!ArgumentTest::number("/env", Compare::Gt, 0.0).matches(&args));
+    }
+}

@@ -1,0 +1,263 @@
+//! Argument routing: which analyzer reads each string in a tool call's
+//! arguments.
+//!
+//! Agents act through tool calls as much as through shells: an
+//! `execute_sql` with a `DROP TABLE`, a `fetch` of the metadata endpoint, a
+//! `run` with `rm -rf`. Each string in the arguments is classified by the
+//! key it sits under (`routes.toml`: `command` → shell, `url` → URL, `query`
+//! → SQL, `path` → path), and a string under any other key by its content
+//! (a `scheme://` URL, or text that starts like a SQL statement). The walk
+//! is bounded: [`MAX_DEPTH`] levels, [`MAX_STRINGS`] strings; a string past
+//! [`MAX_STRING_BYTES`] is reported as too long rather than read. It knows
+//! nothing of policies: it says what each string is, with its JSON pointer.
+//! Cost: one walk over the arguments, one small vector of routes.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Deepest nesting walked.
+pub const MAX_DEPTH: usize = 32;
+/// Most strings looked at.
+pub const MAX_STRINGS: usize = 1024;
+/// Longest string analyzed (128 KiB).
+pub const MAX_STRING_BYTES: usize = 128 << 10;
+
+/// What an argument is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// A shell command line.
+    Shell,
+    /// A URL.
+    Url,
+    /// SQL.
+    Sql,
+    /// A file system path.
+    Path,
+}
+
+impl Class {
+    /// The lowercase name used in decisions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Shell => "shell",
+            Class::Url => "url",
+            Class::Sql => "sql",
+            Class::Path => "path",
+        }
+    }
+}
+
+/// One routed argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route<'a> {
+    /// Its RFC 6901 pointer in the arguments.
+    pub pointer: String,
+    /// What it is.
+    pub class: Class,
+    /// Its text.
+    pub text: &'a str,
+    /// Routed by its key (`true`) or by its content.
+    pub by_key: bool,
+}
+
+/// What the walk found.
+#[derive(Debug, Clone, Default)]
+pub struct Routes<'a> {
+    /// Routed strings, in walk order.
+    pub routes: Vec<Route<'a>>,
+    /// Strings longer than [`MAX_STRING_BYTES`] under a routed key, by pointer.
+    pub too_long: Vec<String>,
+    /// The walk stopped at a bound: some arguments were not looked at.
+    pub truncated: bool,
+}
+
+struct Keys {
+    shell: Vec<String>,
+    url: Vec<String>,
+    sql: Vec<String>,
+    path: Vec<String>,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let table: toml::Table = include_str!("routes.toml").parse().unwrap_or_default();
+        let list = |k: &str| -> Vec<String> {
+            table
+                .get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Keys {
+            shell: list("shell"),
+            url: list("url"),
+            sql: list("sql"),
+            path: list("path"),
+        }
+    })
+}
+
+/// The class a key routes to.
+pub fn class_of_key(key: &str) -> Option<Class> {
+    let k = keys();
+    let has = |list: &[String]| list.iter().any(|x| x.eq_ignore_ascii_case(key));
+    if has(&k.shell) {
+        Some(Class::Shell)
+    } else if has(&k.url) {
+        Some(Class::Url)
+    } else if has(&k.sql) {
+        Some(Class::Sql)
+    } else if has(&k.path) {
+        Some(Class::Path)
+    } else {
+        None
+    }
+}
+
+const SQL_STARTS: &[&str] = &[
+    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "grant",
+    "revoke", "with", "replace", "merge",
+];
+
+/// The class a string has by its content alone: a `scheme://` URL, or SQL.
+pub fn class_of_text(text: &str) -> Option<Class> {
+    let t = text.trim_start();
+    if let Some((scheme, _)) = t.split_once("://") {
+        let valid = !scheme.is_empty()
+            && scheme.len() <= 32
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if valid && !t.contains(char::is_whitespace) {
+            return Some(Class::Url);
+        }
+    }
+    let word: String = t.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let rest = t.get(word.len()..).unwrap_or_default();
+    let sql = SQL_STARTS.iter().any(|k| k.eq_ignore_ascii_case(&word))
+        && rest.starts_with(char::is_whitespace);
+    sql.then_some(Class::Sql)
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Routes the strings of `arguments`.
+pub fn route(arguments: &Value) -> Routes<'_> {
+    let mut out = Routes::default();
+    let mut strings = 0usize;
+    // (value, pointer, class of its key, depth)
+    let mut stack: Vec<(&Value, String, Option<Class>, usize)> =
+        vec![(arguments, String::new(), None, 0)];
+    while let Some((value, pointer, key_class, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            out.truncated = true;
+            continue;
+        }
+        match value {
+            Value::String(s) => {
+                strings += 1;
+                if strings > MAX_STRINGS {
+                    out.truncated = true;
+                    break;
+                }
+                let (class, by_key) = match key_class {
+                    Some(c) => (Some(c), true),
+                    None => (class_of_text(s), false),
+                };
+                let Some(class) = class else { continue };
+                if s.len() > MAX_STRING_BYTES {
+                    out.too_long.push(pointer);
+                    continue;
+                }
+                out.routes.push(Route {
+                    pointer,
+                    class,
+                    text: s,
+                    by_key,
+                });
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    stack.push((v, format!("{pointer}/{i}"), key_class, depth + 1));
+                }
+            }
+            Value::Object(map) => {
+                let entries: Vec<_> = map.iter().collect();
+                for (k, v) in entries.into_iter().rev() {
+                    stack.push((
+                        v,
+                        format!("{pointer}/{}", escape(k)),
+                        class_of_key(k),
+                        depth + 1,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strings_are_routed_by_key_then_by_content() {
+        let args = json!({
+            "command": "rm -rf /",
+            "options": {"URL": "https://example.com", "note": "see http://169.254.169.254/latest"},
+            "query": "select 1",
+            "batch": ["DROP TABLE users", "hello"],
+            "file_path": "/etc/passwd",
+            "a/b": {"cmd": "ls"}
+        });
+        let r = route(&args);
+        let got: Vec<(String, &str, bool)> = r
+            .routes
+            .iter()
+            .map(|r| (r.pointer.clone(), r.class.as_str(), r.by_key))
+            .collect();
+        assert!(got.contains(&("/command".into(), "shell", true)), "{got:?}");
+        assert!(
+            got.contains(&("/options/URL".into(), "url", true)),
+            "{got:?}"
+        );
+        assert!(got.contains(&("/query".into(), "sql", true)), "{got:?}");
+        assert!(got.contains(&("/batch/0".into(), "sql", false)), "{got:?}");
+        assert!(
+            got.contains(&("/file_path".into(), "path", true)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("/a~1b/cmd".into(), "shell", true)),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|g| g.0 == "/batch/1"), "{got:?}");
+        // A URL inside prose is not a URL argument (the whole string is not one).
+        assert!(!got.iter().any(|g| g.0 == "/options/note"), "{got:?}");
+    }
+
+    #[test]
+    fn the_walk_is_bounded() {
+        let mut deep = json!("rm -rf /");
+        for _ in 0..100 {
+            deep = json!({"x": deep});
+        }
+        let r = route(&deep);
+        assert!(r.truncated);
+        let many = Value::Array((0..5000).map(|i| json!(format!("select {i}"))).collect());
+        let r = route(&many);
+        assert!(r.truncated && r.routes.len() == MAX_STRINGS);
+    }
+}
