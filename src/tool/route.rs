@@ -120,10 +120,68 @@ pub fn class_of_key(key: &str) -> Option<Class> {
     }
 }
 
-const SQL_STARTS: &[&str] = &[
-    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "grant",
-    "revoke", "with", "replace", "merge",
+/// Object types a `DROP`, `CREATE`, `ALTER` or `TRUNCATE` names.
+const OBJECT_TYPES: &[&str] = &[
+    "table",
+    "database",
+    "schema",
+    "view",
+    "index",
+    "materialized",
+    "sequence",
+    "function",
+    "procedure",
+    "trigger",
+    "type",
+    "extension",
+    "role",
+    "user",
+    "owned",
+    "temporary",
+    "temp",
+    "unlogged",
+    "event",
+    "policy",
 ];
+
+/// True when `text` reads as a SQL statement, not as prose that happens to
+/// start with a SQL verb (`delete old code`, `drop table` as a search): the
+/// verb must be followed by the structure it has in SQL (`DELETE FROM t`,
+/// `UPDATE t SET`, `DROP TABLE t`, `TRUNCATE TABLE t`, `ALTER TABLE t`,
+/// `GRANT … ON/TO`, `INSERT INTO`, `SELECT … FROM`, `WITH x AS (`).
+fn reads_as_sql(text: &str) -> bool {
+    use crate::sql::lexer::{tokens, Token};
+    let toks: Vec<Token<'_>> = tokens(text).take(12).collect();
+    let word = |i: usize| match toks.get(i) {
+        Some(Token::Word(w)) => Some(w.to_ascii_lowercase()),
+        _ => None,
+    };
+    let name = |i: usize| matches!(toks.get(i), Some(Token::Word(_) | Token::Quoted(_)));
+    let has = |w: &str| {
+        toks.iter()
+            .any(|t| matches!(t, Token::Word(x) if x.eq_ignore_ascii_case(w)))
+    };
+    let Some(first) = word(0) else { return false };
+    let typed = |i: usize| {
+        word(i).is_some_and(|w| OBJECT_TYPES.contains(&w.as_str()))
+            && (name(i + 1) || word(i + 1).as_deref() == Some("if"))
+    };
+    match first.as_str() {
+        "delete" => word(1).as_deref() == Some("from") && name(2),
+        "update" => name(1) && word(2).as_deref() == Some("set"),
+        "drop" | "alter" | "create" => typed(1),
+        "truncate" => {
+            word(1).as_deref() == Some("table") && name(2)
+                || name(1) && matches!(toks.get(2), None | Some(Token::Semicolon))
+        }
+        "grant" | "revoke" => has("on") && (has("to") || has("from")),
+        "insert" | "replace" => word(1).as_deref() == Some("into"),
+        "merge" => word(1).as_deref() == Some("into"),
+        "select" => has("from"),
+        "with" => name(1) && toks.iter().any(|t| matches!(t, Token::Punct('('))) && has("as"),
+        _ => false,
+    }
+}
 
 /// The class a string has by its content alone: a `scheme://` URL, or SQL.
 pub fn class_of_text(text: &str) -> Option<Class> {
@@ -139,11 +197,7 @@ pub fn class_of_text(text: &str) -> Option<Class> {
             return Some(Class::Url);
         }
     }
-    let word: String = t.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    let rest = t.get(word.len()..).unwrap_or_default();
-    let sql = SQL_STARTS.iter().any(|k| k.eq_ignore_ascii_case(&word))
-        && rest.starts_with(char::is_whitespace);
-    sql.then_some(Class::Sql)
+    reads_as_sql(t).then_some(Class::Sql)
 }
 
 fn escape(key: &str) -> String {
@@ -244,6 +298,24 @@ mod tests {
             "{got:?}"
         );
         assert!(!got.iter().any(|g| g.0 == "/batch/1"), "{got:?}");
+        for prose in [
+            "delete old code",
+            "drop table",
+            "update the docs",
+            "truncate the log file to 1 MB",
+        ] {
+            assert_eq!(class_of_text(prose), None, "{prose}");
+        }
+        for sql in [
+            "DELETE FROM users",
+            "update t set a = 1",
+            "DROP TABLE IF EXISTS x",
+            "truncate logs;",
+            "grant all on t to bob",
+            "with x as (select 1) delete from t",
+        ] {
+            assert_eq!(class_of_text(sql), Some(Class::Sql), "{sql}");
+        }
         // A URL inside prose is not a URL argument (the whole string is not one).
         assert!(!got.iter().any(|g| g.0 == "/options/note"), "{got:?}");
     }
@@ -256,7 +328,11 @@ mod tests {
         }
         let r = route(&deep);
         assert!(r.truncated);
-        let many = Value::Array((0..5000).map(|i| json!(format!("select {i}"))).collect());
+        let many = Value::Array(
+            (0..5000)
+                .map(|i| json!(format!("select {i} from t")))
+                .collect(),
+        );
         let r = route(&many);
         assert!(r.truncated && r.routes.len() == MAX_STRINGS);
     }
