@@ -46,6 +46,7 @@ pub mod egress;
 mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod paths;
 pub mod pattern;
 pub mod policy;
 pub mod rbac;

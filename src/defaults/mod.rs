@@ -45,6 +45,7 @@ pub const PARTS: &[(&str, &str)] = &[
     ),
     ("packs/tools", include_str!("packs/tools.json")),
     ("packs/sql", include_str!("packs/sql.json")),
+    ("packs/paths", include_str!("packs/paths.json")),
 ];
 
 /// A built-in part's version and description, from `packs.tsv`.
@@ -127,6 +128,7 @@ pub fn policy() -> Result<Policy, PolicyError> {
                     policy.commands.extend(part.commands);
                     policy.tools.extend(part.tools);
                     policy.sql.extend(part.sql);
+                    policy.paths.extend(part.paths);
                     policy.permissions.extend(part.permissions);
                 }
             },

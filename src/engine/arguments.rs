@@ -21,9 +21,9 @@ use crate::effect::Effect;
 /// Adds the verdicts of the SQL rules on every statement of `sql`; each is
 /// about `about` (command, http). Unterminated literals make the text
 /// uncertain: at least `ask`.
-pub(super) fn sql_verdicts(
-    compiled: &Compiled,
-    who: &mut Who<'_>,
+pub(super) fn sql_verdicts<'c>(
+    compiled: &'c Compiled,
+    who: &mut Who<'c>,
     sql: &str,
     about: (Option<usize>, Option<usize>),
     verdicts: &mut Vec<Verdict>,
@@ -63,6 +63,33 @@ pub(super) fn sql_verdicts(
         (v.command, v.http) = about;
         verdicts.push(v);
     }
+}
+
+/// Adds the verdicts of the path rules on `access` to `path` (normalized).
+pub(super) fn path_verdicts<'c>(
+    compiled: &'c Compiled,
+    who: &mut Who<'c>,
+    path: &str,
+    access: crate::paths::Access,
+    about: (Option<usize>, Option<usize>),
+    verdicts: &mut Vec<Verdict>,
+) {
+    let rbac = &compiled.rbac;
+    let inert = rbac.is_inert();
+    compiled.path_rules.for_each_match(path, access, |tag| {
+        let Some(rule) = compiled.rule(tag) else {
+            return;
+        };
+        if !inert {
+            who.note(rbac, tag);
+            if !rbac.applies(tag, who, rule.effect) {
+                return;
+            }
+        }
+        let mut v = Verdict::rule(tag, rule.effect);
+        (v.command, v.http) = about;
+        verdicts.push(v);
+    });
 }
 
 /// The verdicts a nested command decision stands for: each rule it matched

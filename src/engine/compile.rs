@@ -21,6 +21,7 @@ use crate::effect::Effect;
 use crate::egress::graphql::OperationKind;
 use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
+use crate::paths::{Access, PathMatcher};
 use crate::pattern::{path_glob_to_regex, RegexSet};
 use crate::policy::{Comparison, ToolRule, ValueTest};
 use crate::policy::{
@@ -110,6 +111,8 @@ pub(crate) struct Compiled {
     pub(crate) tools: ToolIndex,
     /// SQL rules, in policy order, with their global indices.
     pub(crate) sql_rules: Vec<(u32, SqlMatcher)>,
+    /// Path rules.
+    pub(crate) path_rules: PathMatcher,
     /// Rule id → global index (for verdicts decided in a nested analysis).
     pub(crate) rule_ids: rustc_hash::FxHashMap<Arc<str>, u32>,
     pub(crate) rbac: Rbac,
@@ -492,6 +495,30 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
             })?;
         sql_rules.push((tag, matcher));
     }
+    let mut path_rules = PathMatcher::builder();
+    for rule in &policy.paths {
+        let tag = index(rules.len())?;
+        let mut compiled = compiled_rule(&rule.meta, Kind::Tool);
+        if rule.meta.reason.is_none() {
+            compiled.reason = format!("matched path rule `{}`", rule.meta.id).into();
+        }
+        rules.push(compiled);
+        let access: Vec<Access> = rule
+            .access
+            .iter()
+            .filter_map(|a| Access::from_name(a))
+            .collect();
+        path_rules.rule(tag, &access, &rule.paths, &rule.not_paths);
+    }
+    let path_rules = path_rules.build().map_err(|e| {
+        PolicyError::new(vec![Diagnostic::new(
+            FieldPath::root().key("paths"),
+            ErrorKind::InvalidPattern {
+                pattern: "(all path globs)".into(),
+                reason: e.message,
+            },
+        )])
+    })?;
     for rule in &policy.permissions {
         index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Kind::Action));
@@ -533,6 +560,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
             anywhere: tools_anywhere,
         },
         sql_rules,
+        path_rules,
         rule_ids,
         rbac,
     }))

@@ -310,6 +310,20 @@ impl Engine {
                 verdicts.push(verdict);
             }
         });
+        if !compiled.path_rules.is_empty() {
+            for (i, c) in analysis.commands.iter().enumerate() {
+                for (access, path) in crate::paths::access::of_command(c) {
+                    arguments::path_verdicts(
+                        compiled,
+                        &mut who,
+                        &path,
+                        access,
+                        (Some(i), None),
+                        &mut verdicts,
+                    );
+                }
+            }
+        }
         if !compiled.sql_rules.is_empty() {
             for (i, c) in analysis.commands.iter().enumerate() {
                 if c.language.as_deref() == Some("sql") {
@@ -579,7 +593,18 @@ impl Engine {
                 Class::Sql => {
                     arguments::sql_verdicts(compiled, &mut who, r.text, (None, None), &mut verdicts)
                 }
-                Class::Path => {}
+                Class::Path => {
+                    let access = crate::paths::access::of_tool(tool);
+                    let path = crate::paths::access::normalize(r.text, None);
+                    arguments::path_verdicts(
+                        compiled,
+                        &mut who,
+                        &path,
+                        access,
+                        (None, None),
+                        &mut verdicts,
+                    );
+                }
             }
             for v in verdicts.iter_mut().skip(before) {
                 v.argument = Some(k);

@@ -100,7 +100,7 @@ impl CommandPrefilter {
             .chain(RESERVED_WORDS.iter().map(|w| (*w).to_owned()))
             .map(|c| (c, Literal::Name))
             .collect();
-        if policy.commands.is_empty() {
+        if policy.commands.is_empty() && policy.sql.is_empty() && policy.paths.is_empty() {
             // No rule: only HTTP clients matter (bounds still apply below).
             return CommandPrefilter::build(literals).unwrap_or(disabled);
         }
@@ -108,6 +108,15 @@ impl CommandPrefilter {
             return disabled;
         };
         literals.extend(runners.into_iter().map(|r| (r, Literal::Name)));
+        if !policy.paths.is_empty() {
+            // Path rules see the paths of every program that reads, writes
+            // or deletes its arguments (redirections are syntax triggers).
+            literals.extend(
+                crate::paths::access::programs()
+                    .into_iter()
+                    .map(|p| (p, Literal::Name)),
+            );
+        }
         for rule in &policy.commands {
             for program in &rule.programs {
                 literals.push(match program {

@@ -140,6 +140,10 @@ fn rule_sections(policy: &Policy) -> Vec<(FieldPath, &RuleMeta)> {
     ));
     out.extend(section("sql", policy.sql.iter().map(|r| &r.meta).collect()));
     out.extend(section(
+        "paths",
+        policy.paths.iter().map(|r| &r.meta).collect(),
+    ));
+    out.extend(section(
         "permissions",
         policy.permissions.iter().map(|r| &r.meta).collect(),
     ));
@@ -249,8 +253,11 @@ pub(crate) fn compile(
     let mut scopes = Vec::new();
     let mut rule_actions = Vec::new();
     let mut permissions = Permissions::builder();
-    let egress_and_commands =
-        policy.egress.len() + policy.commands.len() + policy.tools.len() + policy.sql.len();
+    let egress_and_commands = policy.egress.len()
+        + policy.commands.len()
+        + policy.tools.len()
+        + policy.sql.len()
+        + policy.paths.len();
     let sections = rule_sections(policy);
     // Rule indices here must be the compiler's: every section, in its order.
     debug_assert_eq!(sections.len(), first_cedar_tag as usize);

@@ -52,6 +52,7 @@ fn unreachable_rules(policy: &Policy) -> Vec<Diagnostic> {
         ),
         ("tools", policy.tools.iter().map(|r| &r.meta).collect()),
         ("sql", policy.sql.iter().map(|r| &r.meta).collect()),
+        ("paths", policy.paths.iter().map(|r| &r.meta).collect()),
         (
             "permissions",
             policy.permissions.iter().map(|r| &r.meta).collect(),

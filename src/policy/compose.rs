@@ -47,6 +47,7 @@ enum Section {
     Commands,
     Tools,
     Sql,
+    Paths,
     Permissions,
 }
 
@@ -85,6 +86,7 @@ fn resolve_in(
         commands: Vec::new(),
         tools: Vec::new(),
         sql: Vec::new(),
+        paths: Vec::new(),
         roles: Vec::new(),
         principals: Vec::new(),
         environments: Vec::new(),
@@ -208,6 +210,9 @@ fn find(policy: &Policy, id: &str) -> Option<(Section, usize)> {
     if let Some(i) = policy.sql.iter().position(|r| r.meta.id == id) {
         return Some((Section::Sql, i));
     }
+    if let Some(i) = policy.paths.iter().position(|r| r.meta.id == id) {
+        return Some((Section::Paths, i));
+    }
     policy
         .permissions
         .iter()
@@ -246,6 +251,10 @@ fn index_of(policy: &Policy) -> Index {
         (
             Section::Sql,
             policy.sql.iter().map(|r| &r.meta.id).collect(),
+        ),
+        (
+            Section::Paths,
+            policy.paths.iter().map(|r| &r.meta.id).collect(),
         ),
         (
             Section::Permissions,
@@ -307,6 +316,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     each!(commands, Section::Commands);
     each!(tools, Section::Tools);
     each!(sql, Section::Sql);
+    each!(paths, Section::Paths);
     each!(permissions, Section::Permissions);
     let where_ = |j: usize, section: &str| {
         if own {
@@ -444,6 +454,7 @@ rule!(super::model::CommandRule);
 rule!(super::model::ToolRule);
 rule!(super::model::Permission);
 rule!(super::model::SqlRule);
+rule!(super::model::PathRule);
 
 /// True when `a` and `b` are the same rule, wherever each comes from.
 fn same_rule<R: Rule>(a: &R, b: &R) -> bool {
@@ -516,6 +527,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         .chain(merged.commands.iter().map(|r| (&r.meta, false)))
         .chain(merged.tools.iter().map(|r| (&r.meta, false)))
         .chain(merged.sql.iter().map(|r| (&r.meta, false)))
+        .chain(merged.paths.iter().map(|r| (&r.meta, false)))
         .chain(merged.permissions.iter().map(|r| (&r.meta, false)))
         .filter(|(m, _)| from_source(m))
         .collect::<Vec<_>>();
@@ -528,6 +540,7 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         merged.tools.retain(|r| !from_source(&r.meta));
         merged.permissions.retain(|r| !from_source(&r.meta));
         merged.sql.retain(|r| !from_source(&r.meta));
+        merged.paths.retain(|r| !from_source(&r.meta));
         return Ok(());
     }
     match find(merged, target) {
@@ -550,6 +563,10 @@ fn disable(merged: &mut Policy, target: &str, at: FieldPath) -> Result<(), Polic
         }
         Some((Section::Sql, i)) => {
             merged.sql.remove(i);
+            Ok(())
+        }
+        Some((Section::Paths, i)) => {
+            merged.paths.remove(i);
             Ok(())
         }
         None => Err(error(at, ErrorKind::NothingToDisable(target.to_owned()))),

@@ -20,7 +20,7 @@ pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
     ArgumentMatch, Binding, CedarSection, CommandRule, Comparison, Defaults, EgressRule,
     Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch,
-    NamePattern, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule, ValueTest,
+    NamePattern, PathRule, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule, ValueTest,
 };
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};

@@ -28,6 +28,9 @@ pub struct Policy {
     /// SQL statement rules, in policy order: applied to SQL found in tool
     /// arguments and in database clients' code in commands.
     pub sql: Vec<SqlRule>,
+    /// Sensitive path rules, in policy order: applied to the paths commands
+    /// and tool calls read, write or delete.
+    pub paths: Vec<PathRule>,
     /// Roles, each with the roles it inherits.
     pub roles: Vec<Role>,
     /// Static bindings of principal ids (exact or `prefix*`) to roles.
@@ -62,6 +65,7 @@ impl Policy {
             .chain(self.commands.iter().map(|r| &r.meta))
             .chain(self.tools.iter().map(|r| &r.meta))
             .chain(self.sql.iter().map(|r| &r.meta))
+            .chain(self.paths.iter().map(|r| &r.meta))
             .chain(self.permissions.iter().map(|r| &r.meta))
     }
 
@@ -73,6 +77,7 @@ impl Policy {
             .chain(self.commands.iter_mut().map(|r| &mut r.meta))
             .chain(self.tools.iter_mut().map(|r| &mut r.meta))
             .chain(self.sql.iter_mut().map(|r| &mut r.meta))
+            .chain(self.paths.iter_mut().map(|r| &mut r.meta))
             .chain(self.permissions.iter_mut().map(|r| &mut r.meta))
     }
 
@@ -338,6 +343,20 @@ pub struct SqlRule {
     /// Object name globs (`users`, `prod.*`), compared lowercase; one of the
     /// statement's objects must match one (empty: any).
     pub objects: Vec<String>,
+}
+
+/// A path rule: it matches a path touched with one of its accesses that
+/// matches one of its globs and none of its exceptions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathRule {
+    /// Id, effect, reason, shadow, scope.
+    pub meta: RuleMeta,
+    /// Path globs (`**/.ssh/id_*`, `~/.aws/credentials`).
+    pub paths: Vec<String>,
+    /// Exceptions (`**/.env.example`).
+    pub not_paths: Vec<String>,
+    /// `read`, `write`, `delete` (empty: all).
+    pub access: Vec<String>,
 }
 
 /// A test on the value at a JSON pointer of a tool call's arguments.

@@ -18,8 +18,8 @@ mod rbac;
 
 use super::model::{
     ArgumentMatch, CommandRule, Comparison, Defaults, EgressRule, Examples, Explicit, GraphqlMatch,
-    HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, Policy, RuleMeta, SqlRule,
-    ToolRule, ValueTest,
+    HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, PathRule, Policy, RuleMeta,
+    SqlRule, ToolRule, ValueTest,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
@@ -35,6 +35,7 @@ const TOP_FIELDS: &[&str] = &[
     "commands",
     "tools",
     "sql",
+    "paths",
     "roles",
     "principals",
     "environments",
@@ -77,6 +78,8 @@ const COMMAND_MATCHERS: &[&str] = &[
     "pattern",
 ];
 const SQL_MATCHERS: &[&str] = &["kinds", "object_types", "objects"];
+const PATH_MATCHERS: &[&str] = &["paths"];
+const PATH_OPTIONS: &[&str] = &["not_paths", "access"];
 const TOOL_MATCHERS: &[&str] = &[
     "tool",
     "server",
@@ -292,6 +295,7 @@ impl Reader {
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
         let sql = self.each(map, "sql", &top, false, |r, v, p| r.sql_rule(v, p));
+        let paths = self.each(map, "paths", &top, false, |r, v, p| r.path_rule(v, p));
         let roles = self.each(map, "roles", &top, false, |r, v, p| r.role(v, p));
         let principals = self.each(map, "principals", &top, false, |r, v, p| r.binding(v, p));
         let environments = self.each(map, "environments", &top, false, |r, v, p| {
@@ -334,6 +338,7 @@ impl Reader {
             commands,
             tools,
             sql,
+            paths,
             roles,
             principals,
             environments,
@@ -405,7 +410,7 @@ impl Reader {
     /// again from the tree so that rules dropped for other errors still count.
     fn check_unique_ids(&mut self, map: &Map<String, Value>) {
         let mut first: HashMap<&str, FieldPath> = HashMap::new();
-        for section in ["egress", "commands", "tools", "sql", "permissions"] {
+        for section in ["egress", "commands", "tools", "sql", "paths", "permissions"] {
             let Some(Value::Array(rules)) = map.get(section) else {
                 continue;
             };
@@ -612,6 +617,21 @@ impl Reader {
     }
 
     /// A path glob: starts with `/`, no whitespace or control characters.
+    /// A file path glob: anchored at the root (`/etc/**`), the home
+    /// directory (`~/.aws/credentials`) or anywhere (`**/.env`).
+    fn file_glob(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        let raw = self.string(value, &path)?;
+        let valid = (raw.starts_with('/') || raw.starts_with("~/") || raw.starts_with("**/"))
+            && raw.len() <= MAX_PATTERN_BYTES
+            && !raw.chars().any(|c| c.is_control());
+        if valid {
+            return Some(raw.to_owned());
+        }
+        let reason = format!("a path glob starts with `/`, `~/` or `**/` (anywhere), has no control characters, and is at most {MAX_PATTERN_BYTES} bytes");
+        self.invalid_pattern(path, raw, reason);
+        None
+    }
+
     fn path_glob(&mut self, value: &Value, path: FieldPath) -> Option<String> {
         let raw = self.string(value, &path)?;
         let valid = raw.starts_with('/')
@@ -857,6 +877,36 @@ impl Reader {
             },
         )?;
         Some(SqlRule { meta, ..rule })
+    }
+
+    fn path_rule(&mut self, value: &Value, path: FieldPath) -> Option<PathRule> {
+        let (meta, rule) = self.rule(
+            value,
+            &path,
+            PATH_MATCHERS,
+            PATH_OPTIONS,
+            "paths",
+            |r, map| {
+                let before = r.diags.len();
+                let paths = r.each(map, "paths", &path, true, |r, v, p| r.file_glob(v, p));
+                let not_paths = r.each(map, "not_paths", &path, true, |r, v, p| r.file_glob(v, p));
+                let access = r.each(map, "access", &path, true, |r, v, p| {
+                    let a = r.string(v, &p)?;
+                    if crate::paths::Access::from_name(a).is_some() {
+                        return Some(a.to_owned());
+                    }
+                    r.invalid_pattern(p, a, "expected `read`, `write` or `delete`");
+                    None
+                });
+                (r.diags.len() == before).then_some(PathRule {
+                    meta: RuleMeta::default(),
+                    paths,
+                    not_paths,
+                    access,
+                })
+            },
+        )?;
+        Some(PathRule { meta, ..rule })
     }
 
     /// `{ "pointer": "/x", <one test> }`.

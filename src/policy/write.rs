@@ -292,6 +292,19 @@ impl Policy {
             })
             .collect();
         put(&mut out, "sql", &sql);
+        let paths: Vec<Value> = self
+            .paths
+            .iter()
+            .map(|r| {
+                let mut o = Map::new();
+                meta(&r.meta, &mut o);
+                put(&mut o, "paths", &r.paths);
+                put(&mut o, "not_paths", &r.not_paths);
+                put(&mut o, "access", &r.access);
+                Value::Object(o)
+            })
+            .collect();
+        put(&mut out, "paths", &paths);
         rbac(self, &mut out);
         if let Some(name) = &self.name {
             out.insert("name".into(), json!(name));

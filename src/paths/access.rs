@@ -1,0 +1,208 @@
+//! Which paths a command or a tool call reads, writes or deletes.
+//!
+//! Commands: the program's path arguments by its role in `access.toml`
+//! (`cat` reads, `cp` reads all but the last and writes the last, `rm`
+//! deletes, `tee` writes), and every redirection target (`> f` writes,
+//! `< f` reads). Tool calls: the arguments the router classed as paths,
+//! read unless the tool's name says it writes (`Write`, `Edit`,
+//! `create_file`) or destroys (`delete_file`). Every path is normalized
+//! lexically (`$HOME` → `~`, `..` resolved, slashes collapsed) against the
+//! command's known working directory. Analyzer only: it knows nothing of
+//! rules. Cost: one pass over the argv; the table is parsed once.
+
+use std::sync::OnceLock;
+
+use super::Access;
+use crate::command::paths::{join, normalize_path};
+use crate::command::SimpleCommand;
+
+struct Table {
+    read: Vec<String>,
+    read_after_first: Vec<String>,
+    copy: Vec<String>,
+    moves: Vec<String>,
+    write: Vec<String>,
+    delete: Vec<String>,
+    tool_write_words: Vec<String>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let t: toml::Table = include_str!("access.toml").parse().unwrap_or_default();
+        let list = |k: &str| -> Vec<String> {
+            t.get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Table {
+            read: list("read"),
+            read_after_first: list("read_after_first"),
+            copy: list("copy"),
+            moves: list("move"),
+            write: list("write"),
+            delete: list("delete"),
+            tool_write_words: list("tool_write_words"),
+        }
+    })
+}
+
+/// Every program whose path arguments this table reads (for the command
+/// prefilter: a line naming none of them touches no path but by redirection).
+pub fn programs() -> Vec<String> {
+    let t = table();
+    [
+        &t.read,
+        &t.read_after_first,
+        &t.copy,
+        &t.moves,
+        &t.write,
+        &t.delete,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+/// A path as rules see it: normalized, and relative paths resolved against
+/// `cwd` when it is known.
+pub fn normalize(path: &str, cwd: Option<&str>) -> String {
+    let p = path.trim();
+    if p.starts_with('/') || p.starts_with('~') || p.starts_with("$HOME") {
+        return normalize_path(p);
+    }
+    match cwd {
+        Some(base) => join(base, p),
+        None => normalize_path(p),
+    }
+}
+
+/// Every path `command` touches, with how.
+pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
+    let mut out = Vec::new();
+    let t = table();
+    let cwd = command.cwd.as_deref();
+    let known: Vec<&str> = command
+        .positionals
+        .iter()
+        .filter(|w| !w.dynamic && !w.text.is_empty())
+        .map(|w| w.text.as_str())
+        .collect();
+    let program = command.program.as_deref().unwrap_or_default();
+    let is = |list: &[String]| list.iter().any(|p| p == program);
+    let all = |access: Access, out: &mut Vec<(Access, String)>| {
+        for p in &known {
+            out.push((access, normalize(p, cwd)));
+        }
+    };
+    if is(&t.read) {
+        all(Access::Read, &mut out);
+    } else if is(&t.read_after_first) {
+        for p in known.iter().skip(1) {
+            out.push((Access::Read, normalize(p, cwd)));
+        }
+    } else if is(&t.write) {
+        all(Access::Write, &mut out);
+    } else if is(&t.delete) {
+        all(Access::Delete, &mut out);
+    } else if is(&t.copy) || is(&t.moves) {
+        if let Some((last, sources)) = known.split_last() {
+            for p in sources {
+                out.push((Access::Read, normalize(p, cwd)));
+                if is(&t.moves) {
+                    out.push((Access::Delete, normalize(p, cwd)));
+                }
+            }
+            if !sources.is_empty() {
+                out.push((Access::Write, normalize(last, cwd)));
+            }
+        }
+    }
+    for r in &command.redirects {
+        if r.target.dynamic || r.target.text.starts_with('&') {
+            continue;
+        }
+        let access = if r.writes() {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        out.push((access, normalize(&r.target.text, cwd)));
+    }
+    out
+}
+
+/// How a tool named `name` touches its path arguments.
+pub fn of_tool(name: &str) -> Access {
+    if crate::tool::destructive_verb(name).is_some() {
+        return Access::Delete;
+    }
+    let words = &table().tool_write_words;
+    let mut access = Access::Read;
+    crate::tool::words(name, |w| {
+        if words.iter().any(|x| x.eq_ignore_ascii_case(w)) {
+            access = Access::Write;
+        }
+    });
+    access
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accesses(line: &str) -> Vec<(Access, String)> {
+        crate::command::analyze(line)
+            .commands
+            .iter()
+            .flat_map(of_command)
+            .collect()
+    }
+
+    #[test]
+    fn commands_read_write_and_delete_their_paths() {
+        assert_eq!(
+            accesses("cat ~/.ssh/id_rsa"),
+            [(Access::Read, "~/.ssh/id_rsa".to_owned())]
+        );
+        assert_eq!(
+            accesses("cp $HOME/.aws/credentials /tmp/x"),
+            [
+                (Access::Read, "~/.aws/credentials".to_owned()),
+                (Access::Write, "/tmp/x".to_owned())
+            ]
+        );
+        assert_eq!(
+            accesses("rm -f .git/config"),
+            [(Access::Delete, ".git/config".to_owned())]
+        );
+        assert_eq!(
+            accesses("echo x > .git/hooks/pre-commit"),
+            [(Access::Write, ".git/hooks/pre-commit".to_owned())]
+        );
+        assert_eq!(
+            accesses("cd /srv/app && cat ../secrets/.env"),
+            [(Access::Read, "/srv/secrets/.env".to_owned())]
+        );
+        assert_eq!(
+            accesses("grep -rn 'cat ~/.aws/credentials' src"),
+            [(Access::Read, "src".to_owned())]
+        );
+    }
+
+    #[test]
+    fn tool_names_say_how_paths_are_touched() {
+        assert_eq!(of_tool("Read"), Access::Read);
+        assert_eq!(of_tool("Write"), Access::Write);
+        assert_eq!(of_tool("Edit"), Access::Write);
+        assert_eq!(of_tool("mcp__filesystem__write_file"), Access::Write);
+        assert_eq!(of_tool("mcp__filesystem__delete_file"), Access::Delete);
+        assert_eq!(of_tool("mcp__filesystem__read_text_file"), Access::Read);
+    }
+}

@@ -1,0 +1,185 @@
+//! Sensitive paths: rules about reading, writing and deleting files, and
+//! what commands and tool calls touch.
+//!
+//! [`access`] is the analyzer (which paths a command or a tool call reads,
+//! writes or deletes, normalized); [`PathMatcher`] is the matcher (every
+//! rule's path globs in one automaton, with path semantics: `*` within a
+//! segment, `**` across, `~` the home directory; a relative path is tested
+//! as `./path`, so `**/.env` matches `.env`). Cost per path: one automaton
+//! search, then the exceptions of the rules that hit.
+
+pub mod access;
+
+use crate::command::paths::glob_to_path_regex;
+use crate::pattern::{RegexSet, RegexSetError};
+
+/// How a path is touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Its contents are read.
+    Read,
+    /// It is written or created.
+    Write,
+    /// It is removed.
+    Delete,
+}
+
+impl Access {
+    /// The name rules use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Delete => "delete",
+        }
+    }
+
+    /// The access named `name`.
+    pub fn from_name(name: &str) -> Option<Access> {
+        [Access::Read, Access::Write, Access::Delete]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
+
+    fn bit(self) -> u8 {
+        match self {
+            Access::Read => 1,
+            Access::Write => 2,
+            Access::Delete => 4,
+        }
+    }
+}
+
+/// Path rules compiled into one automaton.
+#[derive(Debug, Clone, Default)]
+pub struct PathMatcher {
+    globs: RegexSet,
+    /// For each glob: the rule it belongs to.
+    owners: Vec<usize>,
+    /// Per rule: its tag, access mask and exceptions.
+    rules: Vec<(u32, u8, Option<RegexSet>)>,
+}
+
+/// Collects path rules before [`PathMatcherBuilder::build`].
+#[derive(Debug, Default)]
+pub struct PathMatcherBuilder {
+    globs: Vec<String>,
+    owners: Vec<usize>,
+    rules: Vec<(u32, u8, Vec<String>)>,
+}
+
+impl PathMatcherBuilder {
+    /// Adds a rule: `tag`, the accesses it covers (empty: all), its globs
+    /// and its exception globs.
+    pub fn rule(&mut self, tag: u32, access: &[Access], globs: &[String], except: &[String]) {
+        let mask = if access.is_empty() {
+            7
+        } else {
+            access.iter().fold(0, |m, a| m | a.bit())
+        };
+        let k = self.rules.len();
+        for g in globs {
+            self.globs.push(glob_to_path_regex(g));
+            self.owners.push(k);
+        }
+        self.rules.push((
+            tag,
+            mask,
+            except.iter().map(|g| glob_to_path_regex(g)).collect(),
+        ));
+    }
+
+    /// Compiles the automata.
+    pub fn build(self) -> Result<PathMatcher, RegexSetError> {
+        let rules = self
+            .rules
+            .into_iter()
+            .map(|(tag, mask, except)| {
+                let except = if except.is_empty() {
+                    None
+                } else {
+                    Some(RegexSet::new(&except)?)
+                };
+                Ok((tag, mask, except))
+            })
+            .collect::<Result<Vec<_>, RegexSetError>>()?;
+        Ok(PathMatcher {
+            globs: RegexSet::new(&self.globs)?,
+            owners: self.owners,
+            rules,
+        })
+    }
+}
+
+impl PathMatcher {
+    /// A builder.
+    pub fn builder() -> PathMatcherBuilder {
+        PathMatcherBuilder::default()
+    }
+
+    /// True when there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Calls `found` with the tag of every rule covering `access` to `path`
+    /// (normalized, see [`access::normalize`]).
+    pub fn for_each_match(&self, path: &str, access: Access, mut found: impl FnMut(u32)) {
+        if self.rules.is_empty() {
+            return;
+        }
+        let relative = !(path.starts_with('/') || path.starts_with('~'));
+        let tested;
+        let path = if relative {
+            tested = format!("./{path}");
+            tested.as_str()
+        } else {
+            path
+        };
+        let hits = self.globs.matches(path);
+        let mut seen = Vec::new();
+        for (i, owner) in self.owners.iter().enumerate() {
+            if !hits.contains(i) || seen.contains(owner) {
+                continue;
+            }
+            seen.push(*owner);
+            if let Some((tag, mask, except)) = self.rules.get(*owner) {
+                if mask & access.bit() != 0 && except.as_ref().is_none_or(|e| !e.is_match(path)) {
+                    found(*tag);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_exceptions_and_access() {
+        let mut b = PathMatcher::builder();
+        b.rule(
+            1,
+            &[Access::Read],
+            &["**/.env".into(), "**/.env.*".into()],
+            &["**/.env.example".into(), "**/.env.sample".into()],
+        );
+        b.rule(2, &[Access::Write], &["**/.git/hooks/**".into()], &[]);
+        let m = b.build().unwrap();
+        let hits = |p: &str, a: Access| {
+            let mut v = Vec::new();
+            m.for_each_match(p, a, |t| v.push(t));
+            v
+        };
+        assert_eq!(hits(".env", Access::Read), [1]);
+        assert_eq!(hits("config/.env.production", Access::Read), [1]);
+        assert_eq!(
+            hits("/srv/app/.env.example", Access::Read),
+            Vec::<u32>::new()
+        );
+        assert_eq!(hits(".env", Access::Write), Vec::<u32>::new());
+        assert_eq!(hits(".git/hooks/pre-commit", Access::Write), [2]);
+        assert_eq!(hits("~/.envrc", Access::Read), Vec::<u32>::new());
+    }
+}
