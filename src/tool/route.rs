@@ -197,21 +197,58 @@ pub fn class_of_text(text: &str) -> Option<Class> {
             return Some(Class::Url);
         }
     }
-    reads_as_sql(t).then_some(Class::Sql)
+    let word_len = t
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(t.len());
+    let starts_like_sql = t
+        .get(..word_len)
+        .is_some_and(|w| SQL_VERBS.iter().any(|k| k.eq_ignore_ascii_case(w)));
+    (starts_like_sql && reads_as_sql(t)).then_some(Class::Sql)
 }
+
+/// The words a SQL statement read by content may start with.
+const SQL_VERBS: &[&str] = &[
+    "delete", "update", "drop", "alter", "create", "truncate", "grant", "revoke", "insert",
+    "replace", "merge", "select", "with",
+];
 
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Routes the strings of `arguments`.
+/// One step of a JSON pointer.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn pointer(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for step in path {
+        out.push('/');
+        match step {
+            Step::Key(k) => out.push_str(&escape(k)),
+            Step::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
+}
+
+/// Routes the strings of `arguments`. Pointers are built only for the
+/// strings routed.
 pub fn route(arguments: &Value) -> Routes<'_> {
     let mut out = Routes::default();
     let mut strings = 0usize;
-    // (value, pointer, class of its key, depth)
-    let mut stack: Vec<(&Value, String, Option<Class>, usize)> =
-        vec![(arguments, String::new(), None, 0)];
-    while let Some((value, pointer, key_class, depth)) = stack.pop() {
+    let mut path: Vec<Step<'_>> = Vec::new();
+    // (value, depth, the step that reached it, class of its key)
+    let mut stack: Vec<(&Value, usize, Option<Step<'_>>, Option<Class>)> =
+        vec![(arguments, 0, None, None)];
+    while let Some((value, depth, step, key_class)) = stack.pop() {
+        path.truncate(depth.saturating_sub(1));
+        if let Some(step) = step {
+            path.push(step);
+        }
         if depth > MAX_DEPTH {
             out.truncated = true;
             continue;
@@ -229,11 +266,11 @@ pub fn route(arguments: &Value) -> Routes<'_> {
                 };
                 let Some(class) = class else { continue };
                 if s.len() > MAX_STRING_BYTES {
-                    out.too_long.push(pointer);
+                    out.too_long.push(pointer(&path));
                     continue;
                 }
                 out.routes.push(Route {
-                    pointer,
+                    pointer: pointer(&path),
                     class,
                     text: s,
                     by_key,
@@ -241,19 +278,15 @@ pub fn route(arguments: &Value) -> Routes<'_> {
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate().rev() {
-                    stack.push((v, format!("{pointer}/{i}"), key_class, depth + 1));
+                    stack.push((v, depth + 1, Some(Step::Index(i)), key_class));
                 }
             }
             Value::Object(map) => {
-                let entries: Vec<_> = map.iter().collect();
-                for (k, v) in entries.into_iter().rev() {
-                    stack.push((
-                        v,
-                        format!("{pointer}/{}", escape(k)),
-                        class_of_key(k),
-                        depth + 1,
-                    ));
+                let start = stack.len();
+                for (k, v) in map {
+                    stack.push((v, depth + 1, Some(Step::Key(k)), class_of_key(k)));
                 }
+                stack.get_mut(start..).unwrap_or_default().reverse();
             }
             _ => {}
         }

@@ -11,11 +11,19 @@
 
 const VERBS: &str = include_str!("destructive_verbs.txt");
 
+fn verbs() -> &'static [&'static str] {
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        VERBS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    })
+}
+
 fn is_verb(word: &str) -> bool {
-    VERBS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .any(|v| v.eq_ignore_ascii_case(word))
+    word.len() <= 16 && verbs().iter().any(|v| v.eq_ignore_ascii_case(word))
 }
 
 /// Calls `word` with each word of a tool name, in order.
