@@ -10,6 +10,11 @@
 //!   `sql/sqlparser_parse_200b`: `sqlparser` parsing the same statement
 //!   (a full parser: more work, the reference a user would reach for).
 //!
+//! - `secrets/scan_prefix_free_64k`: the secret scan over ~64 KiB of developer
+//!   text in which no detector prefix occurs (the prefilter path);
+//!   `secrets/scan_ordinary_64k`: over 64 KiB of ordinary commands, where
+//!   some prefixes occur (`pwd`, `sk-` inside words) and are rejected.
+//!
 //! Run: `cargo bench --bench tools`.
 
 use std::hint::black_box;
@@ -85,5 +90,48 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// 64 KiB of ordinary developer text (the allowed lines of the command
+/// corpus, repeated): no secret, the prefilter path.
+fn clean_text() -> String {
+    let corpus = include_str!("../tests/data/corpus/commands.tsv");
+    let lines: Vec<&str> = corpus
+        .lines()
+        .filter_map(|l| l.strip_prefix("allow\t"))
+        .collect();
+    let mut text = String::new();
+    while text.len() < 64 << 10 {
+        for l in &lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+    }
+    text.truncate(64 << 10);
+    text
+}
+
+fn secrets(c: &mut Criterion) {
+    let ordinary = clean_text();
+    assert!(portcullis::secrets::scan(&ordinary).is_empty());
+    // The same text without the lines that hold a detector's prefix
+    // (`pwd`, `sk-` in `task-`…): the path where nothing is a candidate.
+    let prefix_free: String = ordinary
+        .lines()
+        .filter(|l| portcullis::secrets::is_clean(l))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let prefix_free = prefix_free.repeat((64 << 10) / prefix_free.len().max(1) + 1);
+    assert!(portcullis::secrets::is_clean(&prefix_free));
+    let mut g = c.benchmark_group("secrets");
+    g.throughput(criterion::Throughput::Bytes(prefix_free.len() as u64));
+    g.bench_function("scan_prefix_free_64k", |b| {
+        b.iter(|| black_box(portcullis::secrets::scan(black_box(&prefix_free))))
+    });
+    g.throughput(criterion::Throughput::Bytes(ordinary.len() as u64));
+    g.bench_function("scan_ordinary_64k", |b| {
+        b.iter(|| black_box(portcullis::secrets::scan(black_box(&ordinary))))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, secrets);
 criterion_main!(benches);

@@ -51,6 +51,7 @@ pub mod pattern;
 pub mod policy;
 pub mod rbac;
 mod request;
+pub mod secrets;
 pub mod sql;
 pub mod tool;
 

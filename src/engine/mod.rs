@@ -13,6 +13,7 @@ mod combine;
 mod compile;
 mod egress_lint;
 mod examples;
+mod exfiltration;
 mod http;
 mod lint;
 mod prefilter;
@@ -347,6 +348,24 @@ impl Engine {
             &mut who,
             &mut verdicts,
         );
+        // A call whose request is not allowed (or not even readable) must
+        // not carry a secret from anywhere in the line.
+        let allowed_calls = (0..messages.len())
+            .filter(|&k| {
+                let about_k: Vec<Verdict> = verdicts
+                    .iter()
+                    .filter(|v| v.http == Some(k))
+                    .cloned()
+                    .collect();
+                exfiltration::allowed(compiled, &about_k)
+            })
+            .count();
+        if allowed_calls < calls.len() {
+            let first = calls.first().map(|(i, _)| *i);
+            if let Some(v) = exfiltration::verdict([command], (first, None)) {
+                verdicts.insert(0, v);
+            }
+        }
         if !inert {
             who.act(actions::COMMAND_RUN);
             if !calls.is_empty() {
@@ -402,6 +421,7 @@ impl Engine {
                 argv: c.argv.iter().map(|w| w.text.to_string()).collect(),
                 via: c.via.clone(),
             });
+        exfiltration::redact(&mut decision);
         self.annotate(&mut decision, &who);
         decision
     }
@@ -464,6 +484,15 @@ impl Engine {
             (None, Some(0)),
             &mut who,
         );
+        if !exfiltration::allowed(compiled, &verdicts) {
+            let texts = std::iter::once(url)
+                .chain(message.headers.iter().map(|(_, v)| *v))
+                .chain(message.body);
+            if let Some(v) = exfiltration::verdict(texts, (None, Some(0))) {
+                // Named before the default: it says why more precisely.
+                verdicts.insert(0, v);
+            }
+        }
         if !rbac.is_inert() {
             for a in actions::of_method(&message.method) {
                 who.act(a);
@@ -485,6 +514,7 @@ impl Engine {
         }
         let mut decision = combine::combine(compiled, Kind::Http, &mut verdicts, None).0;
         decision.canonical = Some(message.canonical());
+        exfiltration::redact(&mut decision);
         self.annotate(&mut decision, &who);
         decision
     }
@@ -610,6 +640,22 @@ impl Engine {
                 v.argument = Some(k);
             }
         }
+        let url_not_allowed = routes.routes.iter().enumerate().any(|(k, r)| {
+            r.class == Class::Url && {
+                let about: Vec<Verdict> = verdicts
+                    .iter()
+                    .filter(|v| v.argument == Some(k))
+                    .cloned()
+                    .collect();
+                !exfiltration::allowed(compiled, &about)
+            }
+        });
+        if url_not_allowed {
+            let text = arguments.to_string();
+            if let Some(v) = exfiltration::verdict([text.as_str()], (None, None)) {
+                verdicts.insert(0, v);
+            }
+        }
         for pointer in &routes.too_long {
             verdicts.push(Verdict::other(
                 Effect::Ask,
@@ -656,6 +702,7 @@ impl Engine {
                         class: r.class.as_str().to_owned(),
                     });
         }
+        exfiltration::redact(&mut decision);
         self.annotate(&mut decision, &who);
         decision
     }
@@ -1060,7 +1107,12 @@ fn canonical_json(c: &crate::decision::Canonical) -> Value {
 }
 
 /// A decision made without rules, because the input could not be analyzed.
+/// Its reason never echoes a secret of the input.
 fn refused(kind: Kind, effect: Effect, reason: String) -> Decision {
+    let reason = match crate::secrets::redact(&reason) {
+        std::borrow::Cow::Owned(clean) => clean,
+        std::borrow::Cow::Borrowed(_) => reason,
+    };
     Decision::new(kind, effect, reason.into())
 }
 

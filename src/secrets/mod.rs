@@ -1,0 +1,201 @@
+//! Secret detection: well-known token formats in any text.
+//!
+//! Detectors are data (`detectors.toml`): a kind, literal prefixes and a
+//! confirming regular expression. All prefixes go into one aho-corasick
+//! automaton (the prefilter: text with no prefix is rejected in one pass
+//! at memory speed); at each prefix hit, only that detector's pattern is run,
+//! anchored at the hit. Findings carry the kind and the byte span, never
+//! the value; [`redact`] replaces every finding by `[REDACTED <kind>]`.
+//! Knows nothing of policies. Cost: one automaton scan, plus one anchored
+//! regex search per prefix hit.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
+
+/// A secret found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What it is (`GitHub token`).
+    pub kind: &'static str,
+    /// Its byte span in the text.
+    pub span: (usize, usize),
+}
+
+struct Detector {
+    kind: String,
+    pattern: Regex,
+}
+
+struct Scanner {
+    /// Case-sensitive prefixes.
+    exact: AhoCorasick,
+    /// For each exact prefix: its detector.
+    exact_owners: Vec<usize>,
+    /// Prefixes matched in any ASCII case.
+    folded: AhoCorasick,
+    folded_owners: Vec<usize>,
+    detectors: Vec<Detector>,
+}
+
+fn scanner() -> Option<&'static Scanner> {
+    static SCANNER: OnceLock<Option<Scanner>> = OnceLock::new();
+    SCANNER
+        .get_or_init(|| {
+            let table: toml::Table = include_str!("detectors.toml").parse().ok()?;
+            let list = table.get("detector")?.as_array()?;
+            let (mut exact, mut exact_owners) = (Vec::new(), Vec::new());
+            let (mut folded, mut folded_owners) = (Vec::new(), Vec::new());
+            let mut detectors = Vec::new();
+            for d in list {
+                let kind = d.get("kind")?.as_str()?.to_owned();
+                let pattern = Regex::new(d.get("pattern")?.as_str()?).ok()?;
+                let insensitive = d
+                    .get("case_insensitive")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                for p in d.get("prefixes")?.as_array()? {
+                    let p = p.as_str()?.to_owned();
+                    if insensitive {
+                        folded.push(p);
+                        folded_owners.push(detectors.len());
+                    } else {
+                        exact.push(p);
+                        exact_owners.push(detectors.len());
+                    }
+                }
+                detectors.push(Detector { kind, pattern });
+            }
+            // Longest prefixes first: with leftmost-first matching, `sk-ant-`
+            // wins over `sk-` at the same position, and the search can use
+            // the automaton's vectorized prefilter (overlapping search cannot).
+            let sort = |patterns: &mut Vec<String>, owners: &mut Vec<usize>| {
+                let mut pairs: Vec<(String, usize)> =
+                    patterns.drain(..).zip(owners.drain(..)).collect();
+                pairs.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+                for (p, o) in pairs {
+                    patterns.push(p);
+                    owners.push(o);
+                }
+            };
+            sort(&mut exact, &mut exact_owners);
+            sort(&mut folded, &mut folded_owners);
+            let build = |patterns: &[String], fold: bool| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .ascii_case_insensitive(fold)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(patterns)
+                    .ok()
+            };
+            Some(Scanner {
+                exact: build(&exact, false)?,
+                exact_owners,
+                folded: build(&folded, true)?,
+                folded_owners,
+                detectors,
+            })
+        })
+        .as_ref()
+}
+
+/// Every secret in `text`, in order, without overlaps. A secret starts at
+/// a token boundary: a prefix right after a letter or digit (`task-`,
+/// `disk-` for `sk-`) is not a candidate.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let Some(s) = scanner() else { return out };
+    let bytes = text.as_bytes();
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let hits = s
+        .exact
+        .find_iter(text)
+        .filter_map(|m| Some((m.start(), *s.exact_owners.get(m.pattern().as_usize())?)))
+        .chain(
+            s.folded
+                .find_iter(text)
+                .filter_map(|m| Some((m.start(), *s.folded_owners.get(m.pattern().as_usize())?))),
+        );
+    for (start, owner) in hits {
+        let boundary = start == 0
+            || bytes
+                .get(start - 1)
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+            || bytes.get(start).is_some_and(|b| !b.is_ascii_alphanumeric());
+        if boundary {
+            candidates.push((start, owner));
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    for (start, owner) in candidates {
+        if out.last().is_some_and(|f| start < f.span.1) {
+            continue;
+        }
+        let Some(d) = s.detectors.get(owner) else {
+            continue;
+        };
+        let input = Input::new(text).range(start..).anchored(Anchored::Yes);
+        if let Some(hit) = d.pattern.find(input) {
+            out.push(Finding {
+                kind: d.kind.as_str(),
+                span: (hit.start(), hit.end()),
+            });
+        }
+    }
+    out
+}
+
+/// True when `text` holds no prefix of any detector (the fast path).
+pub fn is_clean(text: &str) -> bool {
+    scanner().is_none_or(|s| !s.exact.is_match(text) && !s.folded.is_match(text))
+}
+
+/// `text` with every secret replaced by `[REDACTED <kind>]`.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    if is_clean(text) {
+        return Cow::Borrowed(text);
+    }
+    let findings = scan(text);
+    if findings.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in &findings {
+        out.push_str(text.get(at..f.span.0).unwrap_or_default());
+        out.push_str("[REDACTED ");
+        out.push_str(f.kind);
+        out.push(']');
+        at = f.span.1;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_detector_table_loads() {
+        assert!(scanner().is_some());
+    }
+
+    #[test]
+    fn clean_text_has_no_findings_and_secrets_are_redacted() {
+        assert!(scan("git commit -m 'password reset flow'").is_empty());
+        let text = "export GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB; echo done";
+        let f = scan(text);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].kind, "GitHub token");
+        let r = redact(text);
+        assert!(
+            !r.contains("ghp_0123") && r.contains("[REDACTED GitHub token]"),
+            "{r}"
+        );
+    }
+}
