@@ -118,6 +118,7 @@ fn main() {
         roles: vec!["developer".into()],
         environment: Some("staging".into()),
         session: None,
+        home: None,
     };
     measure("rbac: authorize (granted)", || {
         black_box(rbac.authorize(black_box("db.write"), black_box(&alice)));

@@ -37,6 +37,10 @@ pub struct Principal {
     /// The agent session, for the audit trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+    /// The principal's home directory (`/home/agent`): paths under it are
+    /// matched as `~/…` by path rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// An HTTP request (from a proxy or gateway). `url` is an absolute URL, an

@@ -236,6 +236,7 @@ proptest! {
                 roles: claimed.clone(),
                 environment: environment.clone(),
                 session: None,
+                home: None,
             };
             let ours = engine.decide(&Request::action(action.clone()).with_principal(principal.clone()));
             let theirs = cedar_allows(&set, entities, &principal.id, &claimed, action, environment.as_deref());

@@ -251,3 +251,42 @@ fn sql_rules_apply_to_tool_arguments_and_database_clients_alike() {
         Effect::Deny
     );
 }
+
+#[test]
+fn a_principals_home_directory_is_matched_as_tilde() {
+    let engine = Engine::from_json(
+        r#"{"version": 1, "paths": [{"id": "aws", "effect": "deny", "paths": ["~/.aws/credentials"]}]}"#,
+    )
+    .unwrap();
+    let principal: portcullis::Principal =
+        serde_json::from_value(json!({"id": "agent-1", "home": "/home/agent"})).unwrap();
+    let read = |path: &str, who: Option<&portcullis::Principal>| {
+        let mut r = Request::tool("Read", json!({"file_path": path}));
+        if let Some(p) = who {
+            r = r.with_principal(p.clone());
+        }
+        engine.decide(&r).effect
+    };
+    assert_eq!(read("/home/agent/.aws/credentials", Some(&principal)), Effect::Deny);
+    assert_eq!(read("~/.aws/credentials", Some(&principal)), Effect::Deny);
+    assert_eq!(read("/home/agent/.aws/credentials", None), Effect::Allow, "without a home, only `~` spells it");
+    let d = engine.decide(&Request::command("cat /home/agent/.aws/credentials").with_principal(principal));
+    assert_eq!(d.effect, Effect::Deny);
+}
+
+#[test]
+fn sql_in_http_bodies_is_decided_by_the_sql_rules() {
+    let engine = Engine::default_policy().unwrap();
+    let post = |body: &str| {
+        let http = portcullis::HttpRequest {
+            method: Some("POST".into()),
+            url: "https://api.github.com/graphql".into(),
+            body: Some(body.into()),
+            ..portcullis::HttpRequest::default()
+        };
+        engine.check_http_request(&http)
+    };
+    assert_eq!(post(r#"{"query": "DROP TABLE users"}"#).effect, Effect::Deny);
+    assert_eq!(post("TRUNCATE TABLE audit").effect, Effect::Deny);
+    assert_eq!(post(r#"{"query": "query { viewer { login } }"}"#).effect, Effect::Allow);
+}

@@ -350,5 +350,37 @@ pub(crate) fn verdicts<'c>(
             }
         }
     }
+    body_sql(compiled, message, sink, about, who);
     add_default(compiled, slot, sink, start, about);
+}
+
+/// SQL carried in a body (a JSON body's `query`/`sql`/`statement` fields,
+/// or a body that is itself SQL) is decided by the SQL rules.
+fn body_sql<'c>(
+    compiled: &'c Compiled,
+    message: &Message<'_>,
+    sink: &mut Vec<Verdict>,
+    about: (Option<usize>, Option<usize>),
+    who: &mut Who<'c>,
+) {
+    let Some(body) = message.body.filter(|b| !b.trim().is_empty()) else {
+        return;
+    };
+    if compiled.sql_rules.is_empty()
+        || message.unknown.body
+        || body.len() > compiled.inspection.max_body_bytes
+    {
+        return;
+    }
+    let trimmed = body.trim_start();
+    if trimmed.starts_with(['{', '[']) {
+        if let Ok(json) = serde_json::from_str::<Value>(body) {
+            let routes = crate::tool::route::route(&json);
+            for r in routes.routes.iter().filter(|r| r.class == crate::tool::route::Class::Sql) {
+                super::arguments::sql_verdicts(compiled, who, r.text, about, sink);
+            }
+        }
+    } else if crate::tool::route::class_of_text(trimmed) == Some(crate::tool::route::Class::Sql) {
+        super::arguments::sql_verdicts(compiled, who, body, about, sink);
+    }
 }

@@ -83,6 +83,19 @@ pub fn normalize(path: &str, cwd: Option<&str>) -> String {
     }
 }
 
+/// `path` with a leading `home` directory written as `~`
+/// (`/home/agent/.ssh/id_rsa` → `~/.ssh/id_rsa`).
+pub fn home_relative<'p>(path: &'p str, home: Option<&str>) -> std::borrow::Cow<'p, str> {
+    let Some(home) = home.map(|h| h.trim_end_matches('/')).filter(|h| h.starts_with('/') && h.len() > 1) else {
+        return std::borrow::Cow::Borrowed(path);
+    };
+    match path.strip_prefix(home) {
+        Some("") => std::borrow::Cow::Borrowed("~"),
+        Some(rest) if rest.starts_with('/') => std::borrow::Cow::Owned(format!("~{rest}")),
+        _ => std::borrow::Cow::Borrowed(path),
+    }
+}
+
 /// Every path `command` touches, with how.
 pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
     let mut out = Vec::new();
@@ -194,6 +207,13 @@ mod tests {
             accesses("grep -rn 'cat ~/.aws/credentials' src"),
             [(Access::Read, "src".to_owned())]
         );
+    }
+
+    #[test]
+    fn paths_under_the_home_directory_are_home_relative() {
+        assert_eq!(home_relative("/home/agent/.aws/credentials", Some("/home/agent/")), "~/.aws/credentials");
+        assert_eq!(home_relative("/home/agentx/.aws", Some("/home/agent")), "/home/agentx/.aws");
+        assert_eq!(home_relative("/etc/passwd", None), "/etc/passwd");
     }
 
     #[test]
