@@ -267,10 +267,18 @@ fn a_principals_home_directory_is_matched_as_tilde() {
         }
         engine.decide(&r).effect
     };
-    assert_eq!(read("/home/agent/.aws/credentials", Some(&principal)), Effect::Deny);
+    assert_eq!(
+        read("/home/agent/.aws/credentials", Some(&principal)),
+        Effect::Deny
+    );
     assert_eq!(read("~/.aws/credentials", Some(&principal)), Effect::Deny);
-    assert_eq!(read("/home/agent/.aws/credentials", None), Effect::Allow, "without a home, only `~` spells it");
-    let d = engine.decide(&Request::command("cat /home/agent/.aws/credentials").with_principal(principal));
+    assert_eq!(
+        read("/home/agent/.aws/credentials", None),
+        Effect::Allow,
+        "without a home, only `~` spells it"
+    );
+    let d = engine
+        .decide(&Request::command("cat /home/agent/.aws/credentials").with_principal(principal));
     assert_eq!(d.effect, Effect::Deny);
 }
 
@@ -286,7 +294,13 @@ fn sql_in_http_bodies_is_decided_by_the_sql_rules() {
         };
         engine.check_http_request(&http)
     };
-    assert_eq!(post(r#"{"query": "DROP TABLE users"}"#).effect, Effect::Deny);
+    assert_eq!(
+        post(r#"{"query": "DROP TABLE users"}"#).effect,
+        Effect::Deny
+    );
     assert_eq!(post("TRUNCATE TABLE audit").effect, Effect::Deny);
-    assert_eq!(post(r#"{"query": "query { viewer { login } }"}"#).effect, Effect::Allow);
+    assert_eq!(
+        post(r#"{"query": "query { viewer { login } }"}"#).effect,
+        Effect::Allow
+    );
 }

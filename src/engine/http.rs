@@ -376,7 +376,11 @@ fn body_sql<'c>(
     if trimmed.starts_with(['{', '[']) {
         if let Ok(json) = serde_json::from_str::<Value>(body) {
             let routes = crate::tool::route::route(&json);
-            for r in routes.routes.iter().filter(|r| r.class == crate::tool::route::Class::Sql) {
+            for r in routes
+                .routes
+                .iter()
+                .filter(|r| r.class == crate::tool::route::Class::Sql)
+            {
                 super::arguments::sql_verdicts(compiled, who, r.text, about, sink);
             }
         }

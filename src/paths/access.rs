@@ -86,7 +86,10 @@ pub fn normalize(path: &str, cwd: Option<&str>) -> String {
 /// `path` with a leading `home` directory written as `~`
 /// (`/home/agent/.ssh/id_rsa` → `~/.ssh/id_rsa`).
 pub fn home_relative<'p>(path: &'p str, home: Option<&str>) -> std::borrow::Cow<'p, str> {
-    let Some(home) = home.map(|h| h.trim_end_matches('/')).filter(|h| h.starts_with('/') && h.len() > 1) else {
+    let Some(home) = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| h.starts_with('/') && h.len() > 1)
+    else {
         return std::borrow::Cow::Borrowed(path);
     };
     match path.strip_prefix(home) {
@@ -211,8 +214,14 @@ mod tests {
 
     #[test]
     fn paths_under_the_home_directory_are_home_relative() {
-        assert_eq!(home_relative("/home/agent/.aws/credentials", Some("/home/agent/")), "~/.aws/credentials");
-        assert_eq!(home_relative("/home/agentx/.aws", Some("/home/agent")), "/home/agentx/.aws");
+        assert_eq!(
+            home_relative("/home/agent/.aws/credentials", Some("/home/agent/")),
+            "~/.aws/credentials"
+        );
+        assert_eq!(
+            home_relative("/home/agentx/.aws", Some("/home/agent")),
+            "/home/agentx/.aws"
+        );
         assert_eq!(home_relative("/etc/passwd", None), "/etc/passwd");
     }
 

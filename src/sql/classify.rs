@@ -120,6 +120,17 @@ fn is(t: &Token<'_>, keyword: &str) -> bool {
     matches!(t, Token::Word(w) if w.eq_ignore_ascii_case(keyword))
 }
 
+/// A keyword-sized word lowercased into `buf`, without allocating.
+fn lower_keyword<'b>(t: &Token<'_>, buf: &'b mut [u8; 16]) -> Option<&'b str> {
+    let Token::Word(w) = t else { return None };
+    let bytes = w.as_bytes();
+    let out = buf.get_mut(..bytes.len())?;
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
+}
+
 fn word(t: &Token<'_>) -> Option<String> {
     match t {
         Token::Word(w) => Some(w.to_ascii_lowercase()),
@@ -191,26 +202,21 @@ fn affects_all(toks: &[Token<'_>], i: usize) -> bool {
     const CONSTANT_WORDS: &[&str] = &[
         "true", "false", "not", "and", "is", "null", "between", "in", "like",
     ];
+    // The condition: from `i` to the first top-level clause that ends it.
     let mut depth = 0i32;
-    let mut condition = Vec::new();
-    for t in toks.iter().skip(i) {
+    let mut end = toks.len();
+    for (k, t) in toks.iter().enumerate().skip(i) {
         match t {
             Token::Punct('(') => depth += 1,
             Token::Punct(')') => depth -= 1,
-            t if depth == 0 && ENDS.iter().any(|e| is(t, e)) => break,
+            t if depth == 0 && ENDS.iter().any(|e| is(t, e)) => {
+                end = k;
+                break;
+            }
             _ => {}
         }
-        condition.push(*t);
     }
-    let mut depth = 0i32;
-    let branches = condition.split(|t| {
-        match t {
-            Token::Punct('(') => depth += 1,
-            Token::Punct(')') => depth -= 1,
-            _ => {}
-        }
-        depth == 0 && is(t, "or")
-    });
+    let condition = toks.get(i..end).unwrap_or_default();
     let constant = |branch: &[Token<'_>]| {
         !branch.is_empty()
             && branch.iter().all(|t| match t {
@@ -222,15 +228,33 @@ fn affects_all(toks: &[Token<'_>], i: usize) -> bool {
             })
     };
     let same_both_sides = |branch: &[Token<'_>]| {
-        let inner: Vec<&Token<'_>> = branch
+        let mut inner = branch
             .iter()
-            .filter(|t| !matches!(t, Token::Punct('(' | ')')))
-            .collect();
-        matches!(inner.as_slice(), [a, Token::Punct('='), b] if a == b)
+            .filter(|t| !matches!(t, Token::Punct('(' | ')')));
+        match (inner.next(), inner.next(), inner.next(), inner.next()) {
+            (Some(a), Some(Token::Punct('=')), Some(b), None) => a == b,
+            _ => false,
+        }
     };
-    branches
-        .into_iter()
-        .any(|b| constant(b) || same_both_sides(b))
+    // Top-level `OR` branches, by index ranges.
+    let mut depth = 0i32;
+    let mut from = 0;
+    for (k, t) in condition.iter().enumerate() {
+        match t {
+            Token::Punct('(') => depth += 1,
+            Token::Punct(')') => depth -= 1,
+            t if depth == 0 && is(t, "or") => {
+                let branch = condition.get(from..k).unwrap_or_default();
+                if constant(branch) || same_both_sides(branch) {
+                    return true;
+                }
+                from = k + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = condition.get(from..).unwrap_or_default();
+    constant(last) || same_both_sides(last)
 }
 
 fn rows(toks: &[Token<'_>], from: usize, restricted: Kind, all: Kind) -> Kind {
@@ -294,14 +318,15 @@ fn statement(toks: &[Token<'_>], span: (usize, usize)) -> Statement {
             i = skip_words(toks, i, &["analyze", "analyse", "verbose"]);
         }
     }
-    let Some(first) = toks.get(i).and_then(word) else {
+    let mut buf = [0u8; 16];
+    let Some(first) = toks.get(i).and_then(|t| lower_keyword(t, &mut buf)) else {
         // `(SELECT …)` and other statements opening with punctuation.
         if matches!(toks.get(i), Some(Token::Punct('('))) {
             s.kind = Kind::Read;
         }
         return s;
     };
-    match first.as_str() {
+    match first {
         "drop" => {
             s.kind = Kind::Drop;
             let mut j = skip_words(toks, i + 1, &["temporary", "temp"]);
@@ -398,7 +423,7 @@ fn statement(toks: &[Token<'_>], span: (usize, usize)) -> Statement {
 pub fn classify(sql: &str) -> Classified {
     let mut lexer = tokens(sql);
     let mut out = Classified::default();
-    let mut current: Vec<Token<'_>> = Vec::new();
+    let mut current: Vec<Token<'_>> = Vec::with_capacity(64);
     let mut start = lexer.offset();
     // `BEGIN … END` bodies of `CREATE TRIGGER` / `PROCEDURE` / `FUNCTION`
     // hold `;` that do not end the statement (`CASE … END` nests within).

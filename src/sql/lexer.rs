@@ -67,6 +67,25 @@ impl<'a> Tokens<'a> {
     /// Skips whitespace and comments.
     fn skip(&mut self) {
         loop {
+            // Fast path: most tokens follow one ASCII space or nothing.
+            match self.text.as_bytes().get(self.at) {
+                Some(b' ')
+                    if !matches!(
+                        self.text.as_bytes().get(self.at + 1),
+                        Some(b' ' | b'\t' | b'\n' | b'\r' | b'-' | b'#' | b'/' | b'*') | None
+                    ) =>
+                {
+                    self.at += 1;
+                    return;
+                }
+                Some(b)
+                    if b.is_ascii_alphanumeric()
+                        || matches!(b, b'\'' | b'"' | b'(' | b')' | b',' | b'.' | b';' | b'=') =>
+                {
+                    return
+                }
+                _ => {}
+            }
             let rest = self.rest();
             let trimmed = rest.trim_start();
             self.at += rest.len() - trimmed.len();
