@@ -39,6 +39,7 @@
 )]
 
 pub mod command;
+mod data;
 mod decision;
 pub mod defaults;
 mod effect;

@@ -29,17 +29,8 @@ struct Table {
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let t: toml::Table = include_str!("access.toml").parse().unwrap_or_default();
-        let list = |k: &str| -> Vec<String> {
-            t.get(k)
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let lists = crate::data::Lists::parse(include_str!("access.toml"));
+        let list = |k: &str| lists.get(k);
         Table {
             read: list("read"),
             read_after_first: list("read_after_first"),

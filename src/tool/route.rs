@@ -82,18 +82,8 @@ struct Keys {
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let table: toml::Table = include_str!("routes.toml").parse().unwrap_or_default();
-        let list = |k: &str| -> Vec<String> {
-            table
-                .get(k)
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let lists = crate::data::Lists::parse(include_str!("routes.toml"));
+        let list = |k: &str| lists.get(k);
         Keys {
             shell: list("shell"),
             url: list("url"),
