@@ -519,10 +519,11 @@ impl Engine {
         decision
     }
 
-    /// Decides a tool call named `name` with `arguments`. Tool rules match on
-    /// the name; the arguments are not inspected yet (routing commands, URLs,
-    /// SQL and paths found in arguments to their analyzers is tracked work),
-    /// except to find the environments they touch.
+    /// Decides a tool call named `name` with `arguments`: the tool rules
+    /// (name, server, argument tests, destructive names), then every string
+    /// argument by what it is — a command, a URL, SQL or a path — with the
+    /// same rules that guard commands, egress, SQL and paths; the most
+    /// severe verdict decides, and the decision names the argument.
     pub fn check_tool(&self, name: &str, arguments: &Value) -> Decision {
         let call = Call {
             name,

@@ -1,9 +1,7 @@
-//! Tool calls: matching an agent's tool call by its name, and what the name
-//! says the tool does.
-//!
-//! Later work adds argument routing (commands, URLs, SQL and paths found in
-//! arguments); for now a tool rule matches on the tool's name, and the
-//! name's destructive verbs give the `tool:delete` action category.
+//! Tool calls: matching an agent's tool call by its name ([`names`]), what
+//! the name says the tool does ([`destructive_verb`]), tests on its
+//! arguments ([`arguments`]), and which analyzer reads each of its string
+//! arguments ([`route`]). The engine joins them with the rules.
 
 pub mod arguments;
 mod names;
