@@ -4,7 +4,7 @@
 //! SQL reaches an agent's actions through database tools (`execute_sql`),
 //! database clients in commands (`psql -c`, `mysql -e`, heredocs) and HTTP
 //! bodies. [`lexer`] tokenizes with the dialects' quoting rules (PostgreSQL,
-//! MySQL, SQLite); [`classify`] splits statements and names their kind
+//! MySQL, SQLite); [`classify`](mod@classify) splits statements and names their kind
 //! (`drop`, `truncate`, `delete-all`, `update-all`, `alter-drop`, `grant`,
 //! `revoke`, `ddl`, `write`, `delete`, `update`, `read`, `other`) and the
 //! objects they touch. It knows nothing of policies.

@@ -1,4 +1,4 @@
-//! Tool calls: matching an agent's tool call by its name ([`names`]), what
+//! Tool calls: matching an agent's tool call by its name ([`NameSet`]), what
 //! the name says the tool does ([`destructive_verb`]), tests on its
 //! arguments ([`arguments`]), and which analyzer reads each of its string
 //! arguments ([`route`]). The engine joins them with the rules.
