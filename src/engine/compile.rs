@@ -16,7 +16,6 @@ use super::rbac::Rbac;
 use super::Engine;
 use crate::command::matcher::{ArgvRule, CommandMatcher};
 use crate::command::Construct;
-use crate::decision::Kind;
 use crate::effect::Effect;
 use crate::egress::graphql::OperationKind;
 use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
@@ -229,17 +228,37 @@ impl Compiled {
     }
 }
 
-fn compiled_rule(meta: &RuleMeta, kind: Kind) -> CompiledRule {
-    let reason = match (&meta.reason, kind) {
+/// What kind of rule a compiled rule is, for the reason it gets when its
+/// policy gives none.
+#[derive(Clone, Copy)]
+enum Section {
+    Egress,
+    Command,
+    Tool,
+    Sql,
+    Path,
+    Permission,
+}
+
+fn compiled_rule(meta: &RuleMeta, section: Section) -> CompiledRule {
+    let what = match section {
+        Section::Egress => "http",
+        Section::Command => "command",
+        Section::Tool => "tool",
+        Section::Sql => "SQL",
+        Section::Path => "path",
+        Section::Permission => "",
+    };
+    let reason = match (&meta.reason, section) {
         (Some(reason), _) => reason.as_str().into(),
-        (None, Kind::Action) => format!(
+        (None, Section::Permission) => format!(
             "permission `{}` ({}s {})",
             meta.id,
             meta.effect,
             meta.actions.join(", ")
         )
         .into(),
-        (None, _) => format!("matched {} rule `{}`", kind.as_str(), meta.id).into(),
+        (None, _) => format!("matched {what} rule `{}`", meta.id).into(),
     };
     CompiledRule {
         id: meta.id.as_str().into(),
@@ -287,7 +306,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut errors = Vec::new();
     for (i, rule) in policy.egress.iter().enumerate() {
         let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Kind::Http));
+        rules.push(compiled_rule(&rule.meta, Section::Egress));
         for host in &rule.hosts {
             match host {
                 HostPattern::Exact(name) => egress.hosts.insert_exact(name, tag),
@@ -389,7 +408,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut argv_rules = Vec::new();
     for rule in &policy.commands {
         let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Kind::Command));
+        rules.push(compiled_rule(&rule.meta, Section::Command));
         let (programs, program_globs) = split_names(&rule.programs);
         argv_rules.push(ArgvRule {
             tag,
@@ -433,7 +452,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut errors = Vec::new();
     for (i, rule) in policy.tools.iter().enumerate() {
         let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Kind::Tool));
+        rules.push(compiled_rule(&rule.meta, Section::Tool));
         for name in &rule.tools {
             match name {
                 NamePattern::Exact(name) => names.exact(name, tag),
@@ -476,11 +495,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut sql_rules = Vec::new();
     for (i, rule) in policy.sql.iter().enumerate() {
         let tag = index(rules.len())?;
-        let mut compiled = compiled_rule(&rule.meta, Kind::Tool);
-        if rule.meta.reason.is_none() {
-            compiled.reason = format!("matched SQL rule `{}`", rule.meta.id).into();
-        }
-        rules.push(compiled);
+        rules.push(compiled_rule(&rule.meta, Section::Sql));
         let matcher =
             SqlMatcher::new(&rule.kinds, &rule.object_types, &rule.objects).map_err(|e| {
                 let mut d = Diagnostic::new(
@@ -498,11 +513,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     let mut path_rules = PathMatcher::builder();
     for rule in &policy.paths {
         let tag = index(rules.len())?;
-        let mut compiled = compiled_rule(&rule.meta, Kind::Tool);
-        if rule.meta.reason.is_none() {
-            compiled.reason = format!("matched path rule `{}`", rule.meta.id).into();
-        }
-        rules.push(compiled);
+        rules.push(compiled_rule(&rule.meta, Section::Path));
         let access: Vec<Access> = rule
             .access
             .iter()
@@ -521,7 +532,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
     })?;
     for rule in &policy.permissions {
         index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Kind::Action));
+        rules.push(compiled_rule(&rule.meta, Section::Permission));
     }
     let (rbac, cedar_rules) =
         super::rbac::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;

@@ -17,8 +17,11 @@ use super::compile::Compiled;
 use crate::effect::Effect;
 
 /// True when an enforced egress `allow` rule is among `verdicts`.
-pub(super) fn allowed(compiled: &Compiled, verdicts: &[Verdict]) -> bool {
-    verdicts.iter().any(|v| {
+pub(super) fn allowed<'v>(
+    compiled: &Compiled,
+    verdicts: impl IntoIterator<Item = &'v Verdict>,
+) -> bool {
+    verdicts.into_iter().any(|v| {
         v.effect == Effect::Allow
             && v.rule
                 .and_then(|t| compiled.rule(t))

@@ -352,12 +352,7 @@ impl Engine {
         // not carry a secret from anywhere in the line.
         let allowed_calls = (0..messages.len())
             .filter(|&k| {
-                let about_k: Vec<Verdict> = verdicts
-                    .iter()
-                    .filter(|v| v.http == Some(k))
-                    .cloned()
-                    .collect();
-                exfiltration::allowed(compiled, &about_k)
+                exfiltration::allowed(compiled, verdicts.iter().filter(|v| v.http == Some(k)))
             })
             .count();
         if allowed_calls < calls.len() {
@@ -642,14 +637,11 @@ impl Engine {
             }
         }
         let url_not_allowed = routes.routes.iter().enumerate().any(|(k, r)| {
-            r.class == Class::Url && {
-                let about: Vec<Verdict> = verdicts
-                    .iter()
-                    .filter(|v| v.argument == Some(k))
-                    .cloned()
-                    .collect();
-                !exfiltration::allowed(compiled, &about)
-            }
+            r.class == Class::Url
+                && !exfiltration::allowed(
+                    compiled,
+                    verdicts.iter().filter(|v| v.argument == Some(k)),
+                )
         });
         if url_not_allowed {
             let text = arguments.to_string();

@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 use super::compile::CompiledRule;
 use crate::effect::Effect;
 use crate::egress::{parse_url, Destination};
-use crate::policy::{Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy, RuleMeta};
+use crate::policy::{Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy};
 use crate::rbac::cedar::CedarPolicies;
 use crate::rbac::permissions::Entry;
 use crate::rbac::{
@@ -118,36 +118,6 @@ fn unknown(
     );
     d.rule = rule.map(str::to_owned);
     d
-}
-
-/// Every rule's field path and common fields, in global index order.
-fn rule_sections(policy: &Policy) -> Vec<(FieldPath, &RuleMeta)> {
-    fn section<'p>(name: &str, metas: Vec<&'p RuleMeta>) -> Vec<(FieldPath, &'p RuleMeta)> {
-        metas
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| (FieldPath::root().key(name).index(i), m))
-            .collect()
-    }
-    let mut out = section("egress", policy.egress.iter().map(|r| &r.meta).collect());
-    out.extend(section(
-        "commands",
-        policy.commands.iter().map(|r| &r.meta).collect(),
-    ));
-    out.extend(section(
-        "tools",
-        policy.tools.iter().map(|r| &r.meta).collect(),
-    ));
-    out.extend(section("sql", policy.sql.iter().map(|r| &r.meta).collect()));
-    out.extend(section(
-        "paths",
-        policy.paths.iter().map(|r| &r.meta).collect(),
-    ));
-    out.extend(section(
-        "permissions",
-        policy.permissions.iter().map(|r| &r.meta).collect(),
-    ));
-    out
 }
 
 /// Compiles the RBAC part; `first_cedar_tag` is the global index the first
@@ -253,15 +223,13 @@ pub(crate) fn compile(
     let mut scopes = Vec::new();
     let mut rule_actions = Vec::new();
     let mut permissions = Permissions::builder();
-    let egress_and_commands = policy.egress.len()
-        + policy.commands.len()
-        + policy.tools.len()
-        + policy.sql.len()
-        + policy.paths.len();
-    let sections = rule_sections(policy);
+    let sections = policy.rules_by_section();
     // Rule indices here must be the compiler's: every section, in its order.
     debug_assert_eq!(sections.len(), first_cedar_tag as usize);
-    for (tag, (path, meta)) in sections.into_iter().enumerate() {
+    // Permissions come last.
+    let first_permission = sections.len() - policy.permissions.len();
+    for (tag, (section, i, meta)) in sections.into_iter().enumerate() {
+        let path = FieldPath::root().key(section).index(i);
         let rule = Some(meta.id.as_str());
         let roles = if meta.roles.is_empty() {
             None
@@ -297,7 +265,7 @@ pub(crate) fn compile(
             }
         }
         let environments_scope = (!meta.environments.is_empty()).then_some(mask);
-        if tag >= egress_and_commands {
+        if tag >= first_permission {
             // A permission: its scope is its entry, not a filter on matches.
             let entry = Entry {
                 tag: u32::try_from(tag).unwrap_or(u32::MAX),

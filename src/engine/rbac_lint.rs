@@ -41,44 +41,25 @@ fn unreachable_rules(policy: &Policy) -> Vec<Diagnostic> {
             reachable.extend(bits.iter());
         }
     }
-    let sections = [
-        (
-            "egress",
-            policy.egress.iter().map(|r| &r.meta).collect::<Vec<_>>(),
-        ),
-        (
-            "commands",
-            policy.commands.iter().map(|r| &r.meta).collect(),
-        ),
-        ("tools", policy.tools.iter().map(|r| &r.meta).collect()),
-        ("sql", policy.sql.iter().map(|r| &r.meta).collect()),
-        ("paths", policy.paths.iter().map(|r| &r.meta).collect()),
-        (
-            "permissions",
-            policy.permissions.iter().map(|r| &r.meta).collect(),
-        ),
-    ];
-    for (section, metas) in sections {
-        for (i, meta) in metas.into_iter().enumerate() {
-            if meta.roles.is_empty() {
-                continue;
-            }
-            let reached = meta
-                .roles
-                .iter()
-                .filter_map(|r| graph.index(r))
-                .any(|k| reachable.contains(&k));
-            if !reached {
-                let mut d = Diagnostic::new(
+    for (section, i, meta) in policy.rules_by_section() {
+        if meta.roles.is_empty() {
+            continue;
+        }
+        let reached = meta
+            .roles
+            .iter()
+            .filter_map(|r| graph.index(r))
+            .any(|k| reachable.contains(&k));
+        if !reached {
+            let mut d = Diagnostic::new(
                     FieldPath::root().key(section).index(i).key("roles"),
                     ErrorKind::Unreachable(format!(
                         "no principal binding gives any of the roles {}: only requests that carry one themselves reach this rule",
                         meta.roles.join(", ")
                     )),
                 );
-                d.rule = Some(meta.id.clone());
-                out.push(d);
-            }
+            d.rule = Some(meta.id.clone());
+            out.push(d);
         }
     }
     out

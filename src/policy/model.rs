@@ -69,6 +69,33 @@ impl Policy {
             .chain(self.permissions.iter().map(|r| &r.meta))
     }
 
+    /// Every rule's common fields with its section's name and its index in
+    /// that section, in global index order (the order of [`Policy::metas`]):
+    /// the one place that order is written down for whoever names rules by
+    /// field path.
+    pub fn rules_by_section(&self) -> Vec<(&'static str, usize, &RuleMeta)> {
+        let sections: [(&'static str, Vec<&RuleMeta>); 6] = [
+            ("egress", self.egress.iter().map(|r| &r.meta).collect()),
+            ("commands", self.commands.iter().map(|r| &r.meta).collect()),
+            ("tools", self.tools.iter().map(|r| &r.meta).collect()),
+            ("sql", self.sql.iter().map(|r| &r.meta).collect()),
+            ("paths", self.paths.iter().map(|r| &r.meta).collect()),
+            (
+                "permissions",
+                self.permissions.iter().map(|r| &r.meta).collect(),
+            ),
+        ];
+        sections
+            .into_iter()
+            .flat_map(|(name, metas)| {
+                metas
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, m)| (name, i, m))
+            })
+            .collect()
+    }
+
     /// [`Policy::metas`], mutable.
     pub fn metas_mut(&mut self) -> impl Iterator<Item = &mut RuleMeta> {
         self.egress
