@@ -79,6 +79,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("classify_200b", |b| {
         b.iter(|| black_box(portcullis::sql::classify(black_box(STATEMENT))))
     });
+    g.bench_function("lex_200b", |b| {
+        b.iter(|| black_box(portcullis::sql::lexer::tokens(black_box(STATEMENT)).count()))
+    });
     g.bench_function("sqlparser_parse_200b", |b| {
         b.iter(|| {
             black_box(sqlparser::parser::Parser::parse_sql(

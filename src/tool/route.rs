@@ -72,42 +72,46 @@ pub struct Routes<'a> {
     pub truncated: bool,
 }
 
+/// The routed keys, lowercase, and the longest of them.
 struct Keys {
-    shell: Vec<String>,
-    url: Vec<String>,
-    sql: Vec<String>,
-    path: Vec<String>,
+    classes: rustc_hash::FxHashMap<String, Class>,
+    longest: usize,
 }
 
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let lists = crate::data::Lists::parse(include_str!("routes.toml"));
-        let list = |k: &str| lists.get(k);
-        Keys {
-            shell: list("shell"),
-            url: list("url"),
-            sql: list("sql"),
-            path: list("path"),
+        let mut classes = rustc_hash::FxHashMap::default();
+        // Earlier lists win a key listed twice.
+        for (list, class) in [
+            ("shell", Class::Shell),
+            ("url", Class::Url),
+            ("sql", Class::Sql),
+            ("path", Class::Path),
+        ] {
+            for key in lists.get(list) {
+                classes.entry(key.to_ascii_lowercase()).or_insert(class);
+            }
         }
+        let longest = classes.keys().map(String::len).max().unwrap_or(0);
+        Keys { classes, longest }
     })
 }
 
-/// The class a key routes to.
+/// The class a key routes to (compared case-insensitively, without allocating).
 pub fn class_of_key(key: &str) -> Option<Class> {
+    const BUF: usize = 64;
     let k = keys();
-    let has = |list: &[String]| list.iter().any(|x| x.eq_ignore_ascii_case(key));
-    if has(&k.shell) {
-        Some(Class::Shell)
-    } else if has(&k.url) {
-        Some(Class::Url)
-    } else if has(&k.sql) {
-        Some(Class::Sql)
-    } else if has(&k.path) {
-        Some(Class::Path)
-    } else {
-        None
+    if key.len() > k.longest || key.len() > BUF {
+        return None;
     }
+    let mut buf = [0u8; BUF];
+    let lower = buf.get_mut(..key.len())?;
+    for (o, b) in lower.iter_mut().zip(key.bytes()) {
+        *o = b.to_ascii_lowercase();
+    }
+    k.classes.get(std::str::from_utf8(lower).ok()?).copied()
 }
 
 /// Object types a `DROP`, `CREATE`, `ALTER` or `TRUNCATE` names.
@@ -176,16 +180,18 @@ fn reads_as_sql(text: &str) -> bool {
 /// The class a string has by its content alone: a `scheme://` URL, or SQL.
 pub fn class_of_text(text: &str) -> Option<Class> {
     let t = text.trim_start();
-    if let Some((scheme, _)) = t.split_once("://") {
-        let valid = !scheme.is_empty()
-            && scheme.len() <= 32
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        if valid && !t.contains(char::is_whitespace) {
-            return Some(Class::Url);
-        }
+    // A scheme: a letter, then at most 31 letters, digits, `+`, `-`, `.`, then `://`.
+    let scheme_len = t
+        .bytes()
+        .take(33)
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+        .unwrap_or(t.len());
+    if (1..=32).contains(&scheme_len)
+        && t.starts_with(|c: char| c.is_ascii_alphabetic())
+        && t.get(scheme_len..).is_some_and(|r| r.starts_with("://"))
+        && !t.contains(char::is_whitespace)
+    {
+        return Some(Class::Url);
     }
     let word_len = t
         .find(|c: char| !c.is_ascii_alphabetic())
@@ -202,8 +208,12 @@ const SQL_VERBS: &[&str] = &[
     "replace", "merge", "select", "with",
 ];
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn push_escaped(out: &mut String, key: &str) {
+    if key.contains(['~', '/']) {
+        out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        out.push_str(key);
+    }
 }
 
 /// One step of a JSON pointer.
@@ -218,8 +228,11 @@ fn pointer(path: &[Step<'_>]) -> String {
     for step in path {
         out.push('/');
         match step {
-            Step::Key(k) => out.push_str(&escape(k)),
-            Step::Index(i) => out.push_str(&i.to_string()),
+            Step::Key(k) => push_escaped(&mut out, k),
+            Step::Index(i) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
         }
     }
     out
