@@ -37,6 +37,8 @@ mod tests {
             include_str!("tool/routes.toml"),
             include_str!("paths/access.toml"),
             include_str!("secrets/detectors.toml"),
+            include_str!("audit/redaction.toml"),
+            include_str!("hook/agents.toml"),
         ] {
             assert!(text.parse::<toml::Table>().is_ok());
         }

@@ -38,6 +38,7 @@
     )
 )]
 
+pub mod audit;
 pub mod command;
 mod data;
 mod decision;
@@ -47,6 +48,7 @@ pub mod egress;
 mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hook;
 pub mod paths;
 pub mod pattern;
 pub mod policy;
@@ -58,7 +60,7 @@ pub mod tool;
 
 pub use decision::{Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts};
 pub use effect::Effect;
-pub use engine::{Engine, MAX_COMMAND_BYTES};
+pub use engine::{Engine, AUDIT_FAILED_RULE, AUDIT_OVERFLOW_RULE, MAX_COMMAND_BYTES};
 pub use policy::{Diagnostic, ErrorKind, Format, Location, Policy, PolicyError};
 pub use request::{
     Action, HttpRequest, Principal, Request, RequestError, ToolAnnotations, ToolCall,

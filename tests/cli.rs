@@ -282,14 +282,8 @@ fn lint_passes_clean_policies() {
     assert_eq!(code(&["--policy", &good_policy(), "lint"]), 0);
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "portcullis-cli-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir() -> common::Scratch {
+    common::Scratch::new("cli")
 }
 
 #[test]
@@ -403,4 +397,53 @@ fn policy_show_resolves_bases_and_packs_lists_the_parts() {
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .contains("base_broken.json:3:56: egress[0].cidrs[0]"));
+}
+
+#[test]
+fn eval_with_audit_writes_a_trail_that_verify_accepts_and_tampering_breaks() {
+    let dir = tempdir();
+    let trail = dir.join("audit.jsonl");
+    let trail = trail.to_str().unwrap();
+    let input = [
+        r#"{"id": 1, "command": "ls"}"#,
+        r#"{"id": 2, "command": "rm -rf /"}"#,
+        r#"{"id": 3, "http": {"url": "https://github.com/"}}"#,
+    ]
+    .join("\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["eval", "--audit", trail])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+    let verified = portcullis(&["audit", "verify", trail]);
+    let stdout = String::from_utf8(verified.stdout).unwrap();
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("ok: 3 records; head ") && stdout.contains("anchor matches"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(trail).unwrap();
+    std::fs::write(
+        trail,
+        text.replacen("\"effect\":\"deny\"", "\"effect\":\"allow\"", 1),
+    )
+    .unwrap();
+    let broken = portcullis(&["audit", "verify", trail]);
+    let stdout = String::from_utf8(broken.stdout).unwrap();
+    assert_eq!(broken.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{trail}:2: the record's hash does not match")),
+        "{stdout}"
+    );
+    assert_eq!(code(&["audit", "verify", "/nonexistent/trail.jsonl"]), 1);
 }

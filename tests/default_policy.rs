@@ -57,3 +57,23 @@ fn default_policy_has_no_lint_warnings() {
         .collect();
     assert!(warnings.is_empty(), "{}", warnings.join("\n"));
 }
+
+/// `Engine::default_policy()` skips the examples check and builds its
+/// automata on first use, for start-up time; this is the proof that both
+/// would pass: the same policy compiled eagerly, every automaton built and
+/// every rule's examples checked.
+#[test]
+fn default_policy_compiles_eagerly_with_every_example_passing() {
+    let policy = portcullis::defaults::policy().unwrap();
+    let eager = Engine::new(&policy).unwrap_or_else(|e| panic!("{e}"));
+    let lazy = Engine::default_policy().unwrap();
+    assert_eq!(eager.policy_hash(), lazy.policy_hash());
+    assert_eq!(eager.rule_count(), lazy.rule_count());
+    for command in ["rm -rf /", "ls", "cat ~/.ssh/id_rsa", "git push --force"] {
+        assert_eq!(
+            eager.check_command(command),
+            lazy.check_command(command),
+            "{command}"
+        );
+    }
+}

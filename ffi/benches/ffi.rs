@@ -15,6 +15,8 @@
 
 #![allow(non_camel_case_types, dead_code)]
 
+#[path = "../src/audit.rs"]
+mod audit;
 #[path = "../src/buffer.rs"]
 mod buffer;
 #[path = "../src/decision.rs"]

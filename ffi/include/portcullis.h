@@ -35,6 +35,11 @@
 #define PORTCULLIS_ABI_VERSION 1
 
 /*
+ An audit log; opaque to C.
+ */
+typedef struct portcullis_audit portcullis_audit;
+
+/*
  A compiled policy that decides requests; opaque to C. Create it with
  `portcullis_engine_new_*`, share it between threads freely, free it with
  [`portcullis_engine_free`] once no thread uses it.
@@ -51,6 +56,14 @@ typedef struct portcullis_error portcullis_error;
  The outcome of a call: `PORTCULLIS_STATUS_OK` or why it failed.
  */
 typedef uint32_t portcullis_status;
+
+/*
+ Called with each record: `line` points to `len` bytes of JSON followed by
+ a NUL, valid only during the call. Runs on the library's audit thread,
+ one record at a time, in chain order; it must not call back into the
+ library with the same audit log, and must return (not unwind or jump out).
+ */
+typedef void (*portcullis_audit_callback)(void *user_data, const char *line, size_t len);
 
 /*
  Bytes owned by the library, NUL-terminated; `len` excludes the NUL.
@@ -163,9 +176,65 @@ typedef struct portcullis_decision {
  */
 #define PORTCULLIS_STATUS_PANIC 6
 
+/*
+ The audit trail cannot be opened, written or flushed (the error says why).
+ */
+#define PORTCULLIS_STATUS_AUDIT 7
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Opens the audit trail at the path of `path_len` bytes at `path` for
+ appending (resuming its chain), rotated past `max_bytes` (0: never).
+ Stores the new log in `*out` (owned by the caller: free it with
+ [`portcullis_audit_free`]). A trail whose last record is broken is
+ refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file).
+
+ # Safety
+ `path` points to `path_len` readable bytes; `out` is writable; `error`
+ is NULL or writable.
+ */
+portcullis_status portcullis_audit_new_file(const char *path,
+                                            size_t path_len,
+                                            uint64_t max_bytes,
+                                            struct portcullis_audit **out,
+                                            struct portcullis_error **error);
+
+/*
+ A log that calls `callback(user_data, line, len)` with each sealed record
+ (see [`portcullis_audit_callback`]). Stores it in `*out` (owned by the
+ caller: free it with [`portcullis_audit_free`]).
+
+ # Safety
+ `callback` is a function safe to call from another thread with
+ `user_data` until [`portcullis_audit_free`] returns; `out` is writable;
+ `error` is NULL or writable.
+ */
+portcullis_status portcullis_audit_new_callback(portcullis_audit_callback callback,
+                                                void *user_data,
+                                                struct portcullis_audit **out,
+                                                struct portcullis_error **error);
+
+/*
+ Waits until every decision recorded so far is written and flushed.
+ `PORTCULLIS_STATUS_AUDIT` (with the error) when the trail has failed.
+
+ # Safety
+ `audit` is NULL or live; `error` is NULL or writable.
+ */
+portcullis_status portcullis_audit_flush(const struct portcullis_audit *audit,
+                                         struct portcullis_error **error);
+
+/*
+ Writes everything queued, flushes, stops the audit thread and frees
+ `audit`. NULL is ignored. No decision may use `audit` during or after.
+
+ # Safety
+ `audit` is NULL or a live log from this library, not used afterwards.
+ */
+void portcullis_audit_free(struct portcullis_audit *audit);
 
 /*
  Decides the request JSON of `len` bytes at `request`. Stores the decision
@@ -183,6 +252,22 @@ portcullis_status portcullis_decide_json(const struct portcullis_engine *engine,
                                          size_t len,
                                          struct portcullis_buffer *out,
                                          struct portcullis_error **error);
+
+/*
+ As [`portcullis_decide_json`], and records the decision in `audit`
+ (`portcullis_audit_new_*`). Recording can turn the decision into a deny
+ (rule `audit-overflow` or `audit-failed`; see the README); the status
+ stays `PORTCULLIS_STATUS_OK`, since the decision JSON says so.
+
+ # Safety
+ As [`portcullis_decide_json`]; `audit` is a live audit log.
+ */
+portcullis_status portcullis_decide_json_audited(const struct portcullis_engine *engine,
+                                                 const struct portcullis_audit *audit,
+                                                 const char *request,
+                                                 size_t len,
+                                                 struct portcullis_buffer *out,
+                                                 struct portcullis_error **error);
 
 /*
  Frees the bytes of `buffer` and sets it to empty; NULL and empty buffers

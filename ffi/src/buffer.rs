@@ -12,6 +12,7 @@ use std::ffi::c_char;
 
 use portcullis_core::Request;
 
+use crate::audit::portcullis_audit;
 use crate::engine::portcullis_engine;
 use crate::guard::{guard, text};
 use crate::status::{
@@ -60,6 +61,58 @@ pub unsafe extern "C" fn portcullis_decide_json(
     out: *mut portcullis_buffer,
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
+    // SAFETY: the caller's promises are this function's.
+    unsafe { decide_json(engine, None, request, len, out, error) }
+}
+
+/// As [`portcullis_decide_json`], and records the decision in `audit`
+/// (`portcullis_audit_new_*`). Recording can turn the decision into a deny
+/// (rule `audit-overflow` or `audit-failed`; see the README); the status
+/// stays `PORTCULLIS_STATUS_OK`, since the decision JSON says so.
+///
+/// # Safety
+/// As [`portcullis_decide_json`]; `audit` is a live audit log.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_decide_json_audited(
+    engine: *const portcullis_engine,
+    audit: *const portcullis_audit,
+    request: *const c_char,
+    len: usize,
+    out: *mut portcullis_buffer,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    // SAFETY: the caller promises `audit` is NULL or live.
+    let Some(audit) = (unsafe { audit.as_ref() }) else {
+        // SAFETY: `out` is NULL or writable.
+        if let Some(out) = unsafe { out.as_mut() } {
+            out.data = std::ptr::null_mut();
+            out.len = 0;
+            out.set(&deny_json("the audit log is NULL"));
+        }
+        // SAFETY: `error` is NULL or writable.
+        unsafe {
+            portcullis_error::hand_out(
+                error,
+                PORTCULLIS_STATUS_NULL_POINTER,
+                "the audit log is NULL",
+            )
+        };
+        return PORTCULLIS_STATUS_NULL_POINTER;
+    };
+    // SAFETY: the caller's promises are this function's.
+    unsafe { decide_json(engine, Some(audit), request, len, out, error) }
+}
+
+/// # Safety
+/// As [`portcullis_decide_json`].
+unsafe fn decide_json(
+    engine: *const portcullis_engine,
+    audit: Option<&portcullis_audit>,
+    request: *const c_char,
+    len: usize,
+    out: *mut portcullis_buffer,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
     // SAFETY: the caller promises `out` is NULL or writable.
     let Some(out) = (unsafe { out.as_mut() }) else {
         // SAFETY: `error` is NULL or writable.
@@ -88,7 +141,11 @@ pub unsafe extern "C" fn portcullis_decide_json(
         };
         match Request::from_json(raw) {
             Ok(request) => {
-                let decision = engine.load().engine.decide(&request);
+                let installed = engine.load();
+                let decision = match audit {
+                    Some(a) => installed.engine.decide_audited(&request, &a.log),
+                    None => installed.engine.decide(&request),
+                };
                 out.set(&decision.to_json());
                 PORTCULLIS_STATUS_OK
             }

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod audit;
 pub mod buffer;
 pub mod decision;
 pub mod engine;

@@ -26,6 +26,8 @@ pub const PORTCULLIS_STATUS_INVALID_REQUEST: portcullis_status = 4;
 pub const PORTCULLIS_STATUS_TOO_LARGE: portcullis_status = 5;
 /// The library panicked; the call had no effect and decisions are deny.
 pub const PORTCULLIS_STATUS_PANIC: portcullis_status = 6;
+/// The audit trail cannot be opened, written or flushed (the error says why).
+pub const PORTCULLIS_STATUS_AUDIT: portcullis_status = 7;
 
 /// A static, NUL-terminated description of `status`; never NULL. Unknown
 /// values give "unknown status".
@@ -38,6 +40,7 @@ pub extern "C" fn portcullis_status_str(status: portcullis_status) -> *const c_c
         PORTCULLIS_STATUS_INVALID_POLICY => c"the policy is not valid",
         PORTCULLIS_STATUS_INVALID_REQUEST => c"the request is not valid",
         PORTCULLIS_STATUS_TOO_LARGE => c"an argument is too large",
+        PORTCULLIS_STATUS_AUDIT => c"the audit trail cannot be opened or written",
         PORTCULLIS_STATUS_PANIC => c"internal error (panic); nothing was changed",
         _ => c"unknown status",
     };

@@ -28,7 +28,6 @@ use super::tables::Tables;
 use super::word::Word;
 use crate::pattern::{Matches, RegexSet, RegexSetError};
 use crate::tool::NameSet;
-use regex_automata::meta::Regex;
 
 /// One rule, as the matcher needs it. Built by the engine from the policy.
 #[derive(Debug, Clone, Default)]
@@ -89,10 +88,10 @@ struct Rule {
     flags_all: Vec<Vec<String>>,
     flags_any: Vec<String>,
     not_flags: Vec<String>,
-    /// All of the rule's `args_any` globs as one regex; `None` when it has none.
-    args: Option<Regex>,
-    /// All of the rule's `writes_any` globs as one regex.
-    writes: Option<Regex>,
+    /// All of the rule's `args_any` globs as one automaton; `None` when it has none.
+    args: Option<RegexSet>,
+    /// All of the rule's `writes_any` globs as one automaton.
+    writes: Option<RegexSet>,
     piped_from: Vec<String>,
     construct: Option<Construct>,
     /// Index of the rule's `pattern` in the matcher's pattern set.
@@ -410,15 +409,13 @@ impl CommandMatcher {
     }
 }
 
-/// One anchored regex for a list of path globs; `None` for an empty list.
-fn path_regex(globs: &[String]) -> Result<Option<Regex>, String> {
+/// One automaton of anchored regexes for a list of path globs; `None` for an empty list.
+fn path_regex(globs: &[String]) -> Result<Option<RegexSet>, String> {
     if globs.is_empty() {
         return Ok(None);
     }
     let regexes: Vec<String> = globs.iter().map(|g| glob_to_path_regex(g)).collect();
-    Regex::new_many(&regexes)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    RegexSet::new(&regexes).map(Some).map_err(|e| e.message)
 }
 
 /// The path views of known words, and whether any word could be anything:

@@ -116,7 +116,11 @@ pub fn glob_to_path_regex(glob: &str) -> String {
         out.push_str("(?s:/.*)?");
     }
     out.push_str(r"\z");
-    out
+    // A leading `**`: an unanchored search already allows anything before.
+    match out.strip_prefix(r"\A(?s:.*)") {
+        Some(rest) => rest.to_owned(),
+        None => out,
+    }
 }
 
 /// A rule's glob in the same spelling as arguments: `$HOME` is `~`, no trailing slash.

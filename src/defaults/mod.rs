@@ -95,7 +95,7 @@ pub fn part(name: &str) -> Option<Result<Policy, PolicyError>> {
 }
 
 fn read_part(name: &str, text: &str) -> Result<Policy, PolicyError> {
-    let mut policy = Policy::from_json(text).map_err(|e| {
+    let mut policy = Policy::from_embedded_json(text).map_err(|e| {
         PolicyError::new(
             e.diagnostics()
                 .iter()
@@ -182,5 +182,14 @@ mod tests {
             PARTS.len(),
             "packs.tsv lists a part that PARTS does not have"
         );
+    }
+
+    #[test]
+    fn every_part_passes_the_full_check_and_reads_alike_embedded() {
+        for (name, text) in PARTS {
+            let full = Policy::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let embedded = Policy::from_embedded_json(text).unwrap();
+            assert_eq!(full, embedded, "{name}");
+        }
     }
 }

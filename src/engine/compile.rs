@@ -22,7 +22,7 @@ use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
 use crate::paths::{Access, PathMatcher};
 use crate::pattern::{path_glob_to_regex, RegexSet};
-use crate::policy::{Comparison, ToolRule, ValueTest};
+use crate::policy::{AuditOverflow, Comparison, ToolRule, ValueTest};
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
     RuleMeta,
@@ -98,11 +98,15 @@ pub(crate) struct EgressIndex {
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub(crate) name: Option<String>,
-    /// SHA-256 of the resolved policy's canonical JSON, hex.
-    pub(crate) hash: String,
+    /// SHA-256 of the resolved policy's canonical JSON, hex; computed on
+    /// first use from `hash_source` when that is kept.
+    pub(crate) hash: std::sync::OnceLock<String>,
+    /// The policy, kept to compute `hash` later (the default policy only).
+    pub(crate) hash_source: Option<Box<Policy>>,
     rules: Vec<CompiledRule>,
     defaults: [DefaultVerdict; 4],
     pub(crate) inspection: Inspection,
+    pub(crate) audit_overflow: AuditOverflow,
     pub(crate) egress: EgressIndex,
     pub(crate) commands: CommandMatcher,
     pub(crate) command_prefilter: CommandPrefilter,
@@ -293,6 +297,18 @@ fn index(i: usize) -> Result<u32, PolicyError> {
 
 /// Compiles a validated policy.
 pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
+    compiled(policy, true).map(Engine::from_compiled)
+}
+
+/// As [`compile`], with the policy hash computed on first use (from the
+/// policy, which the engine keeps for that).
+pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, PolicyError> {
+    let mut c = compiled(&policy, false)?;
+    c.hash_source = Some(Box::new(policy));
+    Ok(Engine::from_compiled(c))
+}
+
+fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
     let mut rules = Vec::new();
     let mut egress = EgressIndex {
         hosts: HostSet::new(),
@@ -545,14 +561,14 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         .collect();
 
     let d = policy.defaults;
-    let hash = {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(policy.to_value().to_string().as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    };
-    Ok(Engine::from_compiled(Compiled {
+    Ok(Compiled {
         name: policy.name.clone(),
-        hash,
+        hash: if hash_now {
+            std::sync::OnceLock::from(policy_hash(policy))
+        } else {
+            std::sync::OnceLock::new()
+        },
+        hash_source: None,
         rules,
         defaults: [
             default_verdict(Slot::Command, d.command),
@@ -561,6 +577,7 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
             default_verdict(Slot::CommandEgress, d.command_egress.unwrap_or(d.egress)),
         ],
         inspection: policy.inspection,
+        audit_overflow: policy.audit_overflow,
         egress,
         commands,
         command_prefilter: CommandPrefilter::new(policy),
@@ -574,7 +591,14 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
         path_rules,
         rule_ids,
         rbac,
-    }))
+    })
+}
+
+/// SHA-256 of `policy`'s canonical JSON, hex.
+pub(crate) fn policy_hash(policy: &Policy) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(policy.to_value().to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn split_names(names: &[NamePattern]) -> (Vec<String>, Vec<String>) {

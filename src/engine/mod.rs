@@ -9,6 +9,7 @@
 //! beyond the size bound is sent to a human (`ask`).
 
 mod arguments;
+mod audit;
 mod combine;
 mod compile;
 mod egress_lint;
@@ -38,6 +39,8 @@ use combine::Verdict;
 use compile::{Compiled, Slot};
 use http::Message;
 use rbac::Who;
+
+pub use audit::{AUDIT_FAILED_RULE, AUDIT_OVERFLOW_RULE};
 
 /// Longest command line analyzed, in bytes (128 KiB); longer ones get `ask`.
 pub const MAX_COMMAND_BYTES: usize = 128 << 10;
@@ -147,17 +150,36 @@ impl Engine {
     /// The SHA-256 of the resolved policy's canonical JSON (hex): which
     /// protection was in force, for decisions' audit records.
     pub fn policy_hash(&self) -> &str {
-        &self.inner.hash
+        let inner = &self.inner;
+        inner.hash.get_or_init(|| {
+            inner
+                .hash_source
+                .as_deref()
+                .map(compile::policy_hash)
+                .unwrap_or_default()
+        })
     }
 
     /// The embedded default policy (see `src/defaults/`), compiled once per
     /// process and shared. It is checked by the test suite, so this fails
-    /// only if the binary was built from a broken tree.
+    /// only if the binary was built from a broken tree. For start-up time
+    /// (a hook process makes one decision), its rule examples are not
+    /// re-checked here and its regex automata are built on first use; the
+    /// test suite compiles it eagerly and checks every example.
     pub fn default_policy() -> Result<Engine, PolicyError> {
         static DEFAULT: OnceLock<Result<Engine, PolicyError>> = OnceLock::new();
         DEFAULT
-            .get_or_init(|| Engine::new(&crate::defaults::policy()?))
+            .get_or_init(|| {
+                let policy = crate::defaults::policy()?;
+                crate::pattern::deferred(|| compile::compile_deferred(policy))
+            })
             .clone()
+    }
+
+    /// What an audited decision does when the audit queue is full (the
+    /// policy's `audit_overflow`).
+    pub fn audit_overflow(&self) -> crate::policy::AuditOverflow {
+        self.inner.audit_overflow
     }
 
     /// The policy's name, if it has one.

@@ -28,7 +28,9 @@ pub fn glob_to_regex(glob: &str) -> String {
 
 /// The anchored regular expression for a URL path glob: `**` is any run of
 /// characters, `/` included; `*` any run within one segment (no `/`); `?`
-/// one character other than `/`; everything else literal.
+/// one character other than `/`; everything else literal. A leading `**`
+/// leaves the start unanchored instead of spelling out `\A.*` (the same
+/// matches for a search, and a smaller automaton to build).
 pub fn path_glob_to_regex(glob: &str) -> String {
     let mut out = String::with_capacity(glob.len() + 16);
     out.push_str(r"\A(?s:");
@@ -55,7 +57,15 @@ pub fn path_glob_to_regex(glob: &str) -> String {
     }
     regex_syntax::escape_into(&literal, &mut out);
     out.push_str(r")\z");
-    out
+    drop_leading_any(out)
+}
+
+/// `\A(?s:.*…` → `(?s:…`: an unanchored search already allows anything before.
+fn drop_leading_any(regex: String) -> String {
+    match regex.strip_prefix(r"\A(?s:.*") {
+        Some(rest) => format!("(?s:{rest}"),
+        None => regex,
+    }
 }
 
 #[cfg(test)]

@@ -8,4 +8,5 @@ mod glob;
 mod regex_set;
 
 pub use glob::{glob_to_regex, path_glob_to_regex};
+pub(crate) use regex_set::deferred;
 pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};

@@ -9,9 +9,31 @@
 //! memchr/Teddy scan without entering an automaton. Build cost is bounded by
 //! explicit NFA and cache size limits; a set that exceeds them is an error at
 //! compile time, never a slow search later.
+//!
+//! One exception to building at once: inside [`deferred`] (used only for the
+//! embedded default policy, whose every set the test suite builds eagerly),
+//! a set keeps its patterns and builds its automaton on first use, so a
+//! short-lived process such as a coding-agent hook pays only for the sets
+//! its one decision touches. The same patterns and configuration build the
+//! same automaton, so the eager test proves the deferred build succeeds.
+
+use std::cell::Cell;
+use std::sync::OnceLock;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Input, MatchKind, PatternSet};
+
+thread_local! {
+    static DEFER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every [`RegexSet`] it creates built on first use.
+pub(crate) fn deferred<R>(f: impl FnOnce() -> R) -> R {
+    let before = DEFER.replace(true);
+    let out = f();
+    DEFER.set(before);
+    out
+}
 
 /// Limit on the compiled NFA of one set (per policy section), in bytes.
 const NFA_SIZE_LIMIT: usize = 32 << 20;
@@ -61,36 +83,77 @@ pub fn check_regex(pattern: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Default)]
 pub struct RegexSet {
     regex: Option<Regex>,
+    /// Patterns whose automaton is built on first use (see [`deferred`]).
+    later: Option<std::sync::Arc<Later>>,
+}
+
+#[derive(Debug)]
+struct Later {
+    patterns: Vec<String>,
+    /// `None` inside when the build failed: the set then matches nothing.
+    built: OnceLock<Option<Regex>>,
+}
+
+fn build<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
+    let config = meta::Config::new()
+        .match_kind(MatchKind::All)
+        .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+        .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY);
+    Regex::builder()
+        .configure(config)
+        .build_many(patterns)
+        .map_err(|e| RegexSetError {
+            pattern: e.pattern().map(|p| p.as_usize()),
+            message: with_causes(&e),
+        })
 }
 
 impl RegexSet {
     /// Compiles `patterns` into one automaton. An empty list gives a set that never matches.
     pub fn new<P: AsRef<str>>(patterns: &[P]) -> Result<RegexSet, RegexSetError> {
         if patterns.is_empty() {
-            return Ok(RegexSet { regex: None });
+            return Ok(RegexSet::default());
         }
-        let config = meta::Config::new()
-            .match_kind(MatchKind::All)
-            .nfa_size_limit(Some(NFA_SIZE_LIMIT))
-            .hybrid_cache_capacity(HYBRID_CACHE_CAPACITY);
-        let regex = Regex::builder()
-            .configure(config)
-            .build_many(patterns)
-            .map_err(|e| RegexSetError {
-                pattern: e.pattern().map(|p| p.as_usize()),
-                message: with_causes(&e),
-            })?;
-        Ok(RegexSet { regex: Some(regex) })
+        if DEFER.get() {
+            let later = Later {
+                patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
+                built: OnceLock::new(),
+            };
+            return Ok(RegexSet {
+                regex: None,
+                later: Some(std::sync::Arc::new(later)),
+            });
+        }
+        Ok(RegexSet {
+            regex: Some(build(patterns)?),
+            later: None,
+        })
+    }
+
+    /// The automaton, built now if it was deferred.
+    fn regex(&self) -> Option<&Regex> {
+        match (&self.regex, &self.later) {
+            (Some(r), _) => Some(r),
+            (None, Some(later)) => later
+                .built
+                .get_or_init(|| build(&later.patterns).ok())
+                .as_ref(),
+            (None, None) => None,
+        }
     }
 
     /// True when some pattern matches somewhere in `haystack`.
     pub fn is_match(&self, haystack: &str) -> bool {
-        self.regex.as_ref().is_some_and(|r| r.is_match(haystack))
+        self.regex().is_some_and(|r| r.is_match(haystack))
     }
 
     /// The number of patterns.
     pub fn len(&self) -> usize {
-        self.regex.as_ref().map_or(0, Regex::pattern_len)
+        match (&self.regex, &self.later) {
+            (Some(r), _) => r.pattern_len(),
+            (None, Some(later)) => later.patterns.len(),
+            (None, None) => 0,
+        }
     }
 
     /// True when the set has no pattern.
@@ -101,7 +164,7 @@ impl RegexSet {
     /// Every pattern that matches somewhere in `haystack`, as a set to query
     /// with [`Matches::contains`] (one search, no iteration over the patterns).
     pub fn matches(&self, haystack: &str) -> Matches {
-        let Some(regex) = &self.regex else {
+        let Some(regex) = self.regex() else {
             return Matches(None);
         };
         let mut set = PatternSet::new(regex.pattern_len());
@@ -112,7 +175,7 @@ impl RegexSet {
     /// Calls `found` with the index of every pattern that matches somewhere in
     /// `haystack`, in increasing order.
     pub fn for_each_match(&self, haystack: &str, mut found: impl FnMut(usize)) {
-        let Some(regex) = &self.regex else {
+        let Some(regex) = self.regex() else {
             return;
         };
         let mut set = PatternSet::new(regex.pattern_len());
@@ -153,6 +216,19 @@ mod tests {
         assert_eq!(matches(&set, "rm -rf /"), vec![0, 1]);
         assert_eq!(matches(&set, "git push -f"), vec![2]);
         assert!(matches(&set, "ls -la").is_empty());
+    }
+
+    #[test]
+    fn a_deferred_set_matches_as_an_eager_one() {
+        let patterns = ["rm", r"\brm\s+-rf\b", "^git push", "mkfs"];
+        let later = deferred(|| RegexSet::new(&patterns)).unwrap();
+        assert!(later.regex.is_none() && later.len() == 4);
+        assert_eq!(matches(&later, "rm -rf /"), vec![0, 1]);
+        assert!(later.is_match("mkfs.ext4") && !later.is_match("ls"));
+        assert!(
+            RegexSet::new(&patterns).unwrap().regex.is_some(),
+            "outside `deferred`, eager"
+        );
     }
 
     #[test]

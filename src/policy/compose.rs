@@ -82,6 +82,7 @@ fn resolve_in(
         name: None,
         defaults: Defaults::default(),
         inspection: Inspection::default(),
+        audit_overflow: Default::default(),
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
@@ -295,6 +296,10 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     if oversize {
         merged.inspection.oversize = layer.inspection.oversize;
         merged.explicit.inspection[1] = true;
+    }
+    if layer.explicit.audit_overflow {
+        merged.audit_overflow = layer.audit_overflow;
+        merged.explicit.audit_overflow = true;
     }
     merged.notes.extend(layer.notes);
     // A base's rules are reported at its `extends` entry, the policy's own at themselves.

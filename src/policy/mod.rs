@@ -18,9 +18,10 @@ mod write;
 pub use compose::MAX_EXTENDS_DEPTH;
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
-    ArgumentMatch, Binding, CedarSection, CommandRule, Comparison, Defaults, EgressRule,
-    Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch,
-    NamePattern, PathRule, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule, ValueTest,
+    ArgumentMatch, AuditOverflow, Binding, CedarSection, CommandRule, Comparison, Defaults,
+    EgressRule, Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
+    Inspection, JsonMatch, NamePattern, PathRule, Permission, Policy, Role, RuleMeta, SqlRule,
+    ToolRule, ValueTest,
 };
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};
@@ -53,6 +54,17 @@ impl Policy {
     /// directory. A policy with neither is returned as it is.
     pub fn resolve(self, dir: Option<&std::path::Path>) -> Result<Policy, PolicyError> {
         compose::resolve(self, dir)
+    }
+
+    /// Reads a policy embedded in the binary (a default-policy part): the
+    /// same validation but for what the test suite checks of every embedded
+    /// part in full (duplicate keys, regex syntax). Any error is reported
+    /// as [`Policy::from_json`] reports it, with lines and columns.
+    pub(crate) fn from_embedded_json(text: &str) -> Result<Policy, PolicyError> {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|value| reader::read_embedded(&value).ok())
+            .map_or_else(|| Policy::from_json(text), Ok)
     }
 
     /// Validates a policy that is already a JSON value (no line numbers then).

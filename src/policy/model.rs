@@ -43,6 +43,8 @@ pub struct Policy {
     pub cedar: Option<CedarSection>,
     /// Bounds of request inspection (headers and bodies).
     pub inspection: Inspection,
+    /// What an audited decision does when the audit queue is full.
+    pub audit_overflow: AuditOverflow,
     /// The bases this policy extends, as written (`default`, `packs/git`,
     /// `./base.json`); empty once resolved.
     pub extends: Vec<String>,
@@ -126,6 +128,29 @@ pub struct Explicit {
     pub defaults: [bool; 4],
     /// `inspection.max_body_bytes`, `.oversize`.
     pub inspection: [bool; 2],
+    /// `audit_overflow`.
+    pub audit_overflow: bool,
+}
+
+/// What an audited decision does when the audit log's queue is full (the
+/// disk is slower than the decisions): nothing is ever dropped silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuditOverflow {
+    /// Wait for room in the queue (the default): every decision is recorded.
+    #[default]
+    Block,
+    /// Deny the request at once; the log records how many were denied unrecorded.
+    Deny,
+}
+
+impl AuditOverflow {
+    /// The name in the policy format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOverflow::Block => "block",
+            AuditOverflow::Deny => "deny",
+        }
+    }
 }
 
 /// How much of an HTTP request is inspected.

@@ -17,9 +17,9 @@ use super::error::{Diagnostic, ErrorKind};
 mod rbac;
 
 use super::model::{
-    ArgumentMatch, CommandRule, Comparison, Defaults, EgressRule, Examples, Explicit, GraphqlMatch,
-    HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, PathRule, Policy, RuleMeta,
-    SqlRule, ToolRule, ValueTest,
+    ArgumentMatch, AuditOverflow, CommandRule, Comparison, Defaults, EgressRule, Examples,
+    Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, PathRule,
+    Policy, RuleMeta, SqlRule, ToolRule, ValueTest,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
@@ -31,6 +31,7 @@ const TOP_FIELDS: &[&str] = &[
     "disable",
     "defaults",
     "inspection",
+    "audit_overflow",
     "egress",
     "commands",
     "tools",
@@ -104,7 +105,23 @@ const MAX_PATTERN_BYTES: usize = 4096;
 
 /// Reads and validates a policy; `Err` holds every problem found (never empty).
 pub(crate) fn read_policy(root: &Value) -> Result<Policy, Vec<Diagnostic>> {
-    let mut reader = Reader::default();
+    read_with(Reader::default(), root)
+}
+
+/// As [`read_policy`] for a policy embedded in the binary and checked in
+/// full by the test suite: regex patterns are not parsed again here (their
+/// automata check them when built).
+pub(crate) fn read_embedded(root: &Value) -> Result<Policy, Vec<Diagnostic>> {
+    read_with(
+        Reader {
+            embedded: true,
+            ..Reader::default()
+        },
+        root,
+    )
+}
+
+fn read_with(mut reader: Reader, root: &Value) -> Result<Policy, Vec<Diagnostic>> {
     let policy = reader.policy(root);
     match policy {
         Some(policy) if reader.diags.is_empty() => Ok(policy),
@@ -115,6 +132,8 @@ pub(crate) fn read_policy(root: &Value) -> Result<Policy, Vec<Diagnostic>> {
 #[derive(Default)]
 struct Reader {
     diags: Vec<Diagnostic>,
+    /// Reading an embedded, test-checked policy (see [`read_embedded`]).
+    embedded: bool,
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -291,6 +310,10 @@ impl Reader {
             Some(value) => self.inspection(value, &top.key("inspection")),
             None => Inspection::default(),
         };
+        let audit_overflow = match map.get("audit_overflow") {
+            Some(value) => self.audit_overflow(value, &top.key("audit_overflow")),
+            None => AuditOverflow::default(),
+        };
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
@@ -328,6 +351,7 @@ impl Reader {
                 .map(|k| map.get("defaults").and_then(|d| d.get(k)).is_some()),
             inspection: ["max_body_bytes", "oversize"]
                 .map(|k| map.get("inspection").and_then(|d| d.get(k)).is_some()),
+            audit_overflow: map.contains_key("audit_overflow"),
         };
 
         let policy = Policy {
@@ -345,6 +369,7 @@ impl Reader {
             permissions,
             cedar,
             inspection,
+            audit_overflow,
             extends,
             disable,
             explicit,
@@ -376,6 +401,17 @@ impl Reader {
             defaults.command_egress = self.effect(value, &path.key("command_egress"));
         }
         defaults
+    }
+
+    fn audit_overflow(&mut self, value: &Value, path: &FieldPath) -> AuditOverflow {
+        match value.as_str() {
+            Some("block") => AuditOverflow::Block,
+            Some("deny") => AuditOverflow::Deny,
+            _ => {
+                self.wrong_type(path.clone(), "`block` or `deny`", value);
+                AuditOverflow::default()
+            }
+        }
     }
 
     fn inspection(&mut self, value: &Value, path: &FieldPath) -> Inspection {
@@ -1049,6 +1085,9 @@ impl Reader {
             );
             self.error(path, ErrorKind::Limit(limit));
             return None;
+        }
+        if self.embedded {
+            return Some(raw.to_owned());
         }
         match crate::pattern::check_regex(raw) {
             Ok(()) => Some(raw.to_owned()),

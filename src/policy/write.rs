@@ -273,6 +273,7 @@ impl Policy {
                 "oversize": self.inspection.oversize.to_string(),
             }),
         );
+        out.insert("audit_overflow".into(), json!(self.audit_overflow.as_str()));
         out.insert(
             "egress".into(),
             json!(self.egress.iter().map(egress).collect::<Vec<_>>()),

