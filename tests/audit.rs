@@ -260,19 +260,45 @@ impl Sink for Gated {
     }
 }
 
+/// A gated sink and its controls.
+struct Gate {
+    sink: Gated,
+    /// Signalled each time the writer enters the sink.
+    entered: mpsc::Receiver<()>,
+    /// Lets one write through per message; dropping it opens the gate.
+    gate: mpsc::Sender<()>,
+    /// What the sink wrote.
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+fn gated() -> Gate {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (entered_tx, entered) = mpsc::channel();
+    let (gate, gate_rx) = mpsc::channel();
+    let sink = Gated {
+        lines: Arc::clone(&lines),
+        entered: entered_tx,
+        gate: gate_rx,
+    };
+    Gate {
+        sink,
+        entered,
+        gate,
+        lines,
+    }
+}
+
 #[test]
 fn a_full_queue_denies_under_overflow_deny_and_the_trail_counts_the_denials() {
     let engine =
         Engine::from_json(r#"{"version": 1, "extends": ["default"], "audit_overflow": "deny"}"#)
             .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let (entered_tx, entered) = mpsc::channel();
-    let (gate_tx, gate) = mpsc::channel();
-    let sink = Gated {
-        lines: Arc::clone(&lines),
-        entered: entered_tx,
-        gate,
-    };
+    let Gate {
+        sink,
+        entered,
+        gate: gate_tx,
+        lines,
+    } = gated();
     let options = Options {
         capacity: 1,
         ..Options::default()
@@ -309,14 +335,12 @@ fn a_full_queue_denies_under_overflow_deny_and_the_trail_counts_the_denials() {
 #[test]
 fn a_full_queue_waits_under_overflow_block() {
     let engine = Engine::default_policy().unwrap();
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let (entered_tx, entered) = mpsc::channel();
-    let (gate_tx, gate) = mpsc::channel();
-    let sink = Gated {
-        lines: Arc::clone(&lines),
-        entered: entered_tx,
-        gate,
-    };
+    let Gate {
+        sink,
+        entered,
+        gate: gate_tx,
+        lines,
+    } = gated();
     let log = AuditLog::new(
         sink,
         Options {

@@ -183,13 +183,7 @@ fn parallel_hook_processes_share_one_trail_without_forking_the_chain() {
             });
         }
     });
-    let verified = portcullis::audit::verify_files(
-        std::slice::from_ref(&trail),
-        portcullis::audit::chain::read_anchor(&trail).unwrap(),
-        false,
-    )
-    .unwrap();
-    assert_eq!(verified.records, 18);
+    assert_eq!(common::verify_trail(&trail).unwrap().records, 18);
 }
 
 #[test]

@@ -190,7 +190,8 @@ extern "C" {
  appending (resuming its chain), rotated past `max_bytes` (0: never).
  Stores the new log in `*out` (owned by the caller: free it with
  [`portcullis_audit_free`]). A trail whose last record is broken is
- refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file).
+ refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file). Waits
+ while another writer holds the trail.
 
  # Safety
  `path` points to `path_len` readable bytes; `out` is writable; `error`

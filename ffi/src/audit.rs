@@ -52,21 +52,45 @@ impl Callback {
     }
 }
 
-fn hand_out_log(
-    log: std::io::Result<AuditLog>,
-    out: &mut *mut portcullis_audit,
+/// Hands `message` out through `error` and returns `status`.
+///
+/// # Safety
+/// `error` is NULL or writable.
+unsafe fn refuse(
     error: *mut *mut portcullis_error,
+    status: portcullis_status,
+    message: &str,
 ) -> portcullis_status {
-    match log {
-        Ok(log) => {
+    // SAFETY: the caller promises `error` is NULL or writable.
+    unsafe { portcullis_error::hand_out(error, status, message) };
+    status
+}
+
+/// The constructors' shared body: checks `out` and sets it to NULL, then
+/// stores the log `make` builds, or hands out why it could not.
+///
+/// # Safety
+/// `out` is NULL or writable; `error` is NULL or writable.
+unsafe fn construct(
+    out: *mut *mut portcullis_audit,
+    error: *mut *mut portcullis_error,
+    make: impl FnOnce() -> Result<std::io::Result<AuditLog>, (portcullis_status, &'static str)>,
+) -> portcullis_status {
+    // SAFETY: the caller promises `out` is NULL or writable.
+    let Some(out) = (unsafe { out.as_mut() }) else {
+        // SAFETY: `error` is NULL or writable.
+        return unsafe { refuse(error, PORTCULLIS_STATUS_NULL_POINTER, "`out` is NULL") };
+    };
+    *out = std::ptr::null_mut();
+    match make() {
+        Ok(Ok(log)) => {
             *out = Box::into_raw(Box::new(portcullis_audit { log }));
             PORTCULLIS_STATUS_OK
         }
-        Err(e) => {
-            // SAFETY: the caller promises `error` is NULL or writable.
-            unsafe { portcullis_error::hand_out(error, PORTCULLIS_STATUS_AUDIT, &e.to_string()) };
-            PORTCULLIS_STATUS_AUDIT
-        }
+        // SAFETY: `error` is NULL or writable.
+        Ok(Err(e)) => unsafe { refuse(error, PORTCULLIS_STATUS_AUDIT, &e.to_string()) },
+        // SAFETY: `error` is NULL or writable.
+        Err((status, message)) => unsafe { refuse(error, status, message) },
     }
 }
 
@@ -74,7 +98,8 @@ fn hand_out_log(
 /// appending (resuming its chain), rotated past `max_bytes` (0: never).
 /// Stores the new log in `*out` (owned by the caller: free it with
 /// [`portcullis_audit_free`]). A trail whose last record is broken is
-/// refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file).
+/// refused (`PORTCULLIS_STATUS_AUDIT`, the error says which file). Waits
+/// while another writer holds the trail.
 ///
 /// # Safety
 /// `path` points to `path_len` readable bytes; `out` is writable; `error`
@@ -87,27 +112,16 @@ pub unsafe extern "C" fn portcullis_audit_new_file(
     out: *mut *mut portcullis_audit,
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
-    guard(|| {
-        // SAFETY: the caller promises `out` is NULL or writable.
-        let Some(out) = (unsafe { out.as_mut() }) else {
-            // SAFETY: `error` is NULL or writable.
-            unsafe {
-                portcullis_error::hand_out(error, PORTCULLIS_STATUS_NULL_POINTER, "`out` is NULL")
-            };
-            return PORTCULLIS_STATUS_NULL_POINTER;
-        };
-        *out = std::ptr::null_mut();
-        // SAFETY: the caller promises `path` points to `path_len` readable bytes.
-        let path = match unsafe { text(path, path_len) } {
-            Ok(p) => p,
-            Err(refused) => {
-                // SAFETY: `error` is NULL or writable.
-                unsafe { portcullis_error::hand_out(error, refused.status, refused.message) };
-                return refused.status;
-            }
-        };
-        let max = (max_bytes > 0).then_some(max_bytes);
-        hand_out_log(AuditLog::to_file(path, max), out, error)
+    // SAFETY: the caller's promises on `out` and `error` are `construct`'s.
+    guard(|| unsafe {
+        construct(out, error, || {
+            // SAFETY: the caller promises `path` points to `path_len` readable bytes.
+            let path = text(path, path_len).map_err(|r| (r.status, r.message))?;
+            Ok(AuditLog::to_file(
+                path,
+                (max_bytes > 0).then_some(max_bytes),
+            ))
+        })
     })
 }
 
@@ -126,36 +140,20 @@ pub unsafe extern "C" fn portcullis_audit_new_callback(
     out: *mut *mut portcullis_audit,
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
-    guard(|| {
-        // SAFETY: the caller promises `out` is NULL or writable.
-        let Some(out) = (unsafe { out.as_mut() }) else {
-            // SAFETY: `error` is NULL or writable.
-            unsafe {
-                portcullis_error::hand_out(error, PORTCULLIS_STATUS_NULL_POINTER, "`out` is NULL")
+    // SAFETY: the caller's promises on `out` and `error` are `construct`'s.
+    guard(|| unsafe {
+        construct(out, error, || {
+            let function =
+                callback.ok_or((PORTCULLIS_STATUS_NULL_POINTER, "the callback is NULL"))?;
+            let callback = Callback {
+                function,
+                user_data,
             };
-            return PORTCULLIS_STATUS_NULL_POINTER;
-        };
-        *out = std::ptr::null_mut();
-        let Some(function) = callback else {
-            // SAFETY: `error` is NULL or writable.
-            unsafe {
-                portcullis_error::hand_out(
-                    error,
-                    PORTCULLIS_STATUS_NULL_POINTER,
-                    "the callback is NULL",
-                )
-            };
-            return PORTCULLIS_STATUS_NULL_POINTER;
-        };
-        let callback = Callback {
-            function,
-            user_data,
-        };
-        let log = AuditLog::new(
-            CallbackSink::new(move |line: &str| callback.call(line)),
-            Options::default(),
-        );
-        hand_out_log(log, out, error)
+            Ok(AuditLog::new(
+                CallbackSink::new(move |line: &str| callback.call(line)),
+                Options::default(),
+            ))
+        })
     })
 }
 
@@ -173,24 +171,18 @@ pub unsafe extern "C" fn portcullis_audit_flush(
         // SAFETY: the caller promises `audit` is NULL or live.
         let Some(audit) = (unsafe { audit.as_ref() }) else {
             // SAFETY: `error` is NULL or writable.
-            unsafe {
-                portcullis_error::hand_out(
+            return unsafe {
+                refuse(
                     error,
                     PORTCULLIS_STATUS_NULL_POINTER,
                     "the audit log is NULL",
                 )
             };
-            return PORTCULLIS_STATUS_NULL_POINTER;
         };
         match audit.log.flush() {
             Ok(()) => PORTCULLIS_STATUS_OK,
-            Err(e) => {
-                // SAFETY: `error` is NULL or writable.
-                unsafe {
-                    portcullis_error::hand_out(error, PORTCULLIS_STATUS_AUDIT, &e.to_string())
-                };
-                PORTCULLIS_STATUS_AUDIT
-            }
+            // SAFETY: `error` is NULL or writable.
+            Err(e) => unsafe { refuse(error, PORTCULLIS_STATUS_AUDIT, &e.to_string()) },
         }
     })
 }

@@ -83,3 +83,11 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Verifies the single-file audit trail at `path` against its anchor.
+pub fn verify_trail(
+    path: &std::path::Path,
+) -> Result<portcullis::audit::Verified, portcullis::audit::VerifyError> {
+    let anchor = portcullis::audit::chain::read_anchor(path).unwrap();
+    portcullis::audit::verify_files(&[path.to_path_buf()], anchor, false)
+}
