@@ -43,3 +43,9 @@ bench-go: library
 bench-python: library
 	PORTCULLIS_LIBRARY=$(CURDIR)/target/release/libportcullis.so PYTHONPATH=bindings/python \
 		python3 bindings/python/bench.py
+
+# Every criterion benchmark, then BENCHMARKS.md from that run (not part of `make test`).
+.PHONY: benchmarks
+benchmarks:
+	cargo bench --bench rbac --bench egress --bench peers --bench compile --bench allocations --bench commands --bench tools --bench hook
+	python3 benches/report.py > BENCHMARKS.md

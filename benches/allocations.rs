@@ -40,6 +40,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Every measurement of this run, written to `target/criterion/allocations.json`
+/// for the benchmark report.
+static RESULTS: std::sync::Mutex<Vec<(String, f64, f64)>> = std::sync::Mutex::new(Vec::new());
+
 fn measure(name: &str, mut decide: impl FnMut()) {
     for _ in 0..100 {
         decide();
@@ -56,11 +60,31 @@ fn measure(name: &str, mut decide: impl FnMut()) {
         ALLOCATIONS.load(Ordering::Relaxed),
         BYTES.load(Ordering::Relaxed),
     );
-    println!(
-        "{name:<40} {:>6.1} allocations {:>8.0} bytes per decision",
+    let (allocations, bytes) = (
         (a1 - a0) as f64 / rounds as f64,
-        (b1 - b0) as f64 / rounds as f64
+        (b1 - b0) as f64 / rounds as f64,
     );
+    println!("{name:<40} {allocations:>6.1} allocations {bytes:>8.0} bytes per decision");
+    RESULTS
+        .lock()
+        .expect("results")
+        .push((name.to_owned(), allocations, bytes));
+}
+
+fn write_results() {
+    let results: Vec<serde_json::Value> = RESULTS
+        .lock()
+        .expect("results")
+        .iter()
+        .map(|(n, a, b)| serde_json::json!({"name": n, "allocations": a, "bytes": b}))
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
+    std::fs::create_dir_all(&dir).expect("target/criterion");
+    std::fs::write(
+        dir.join("allocations.json"),
+        serde_json::Value::Array(results).to_string(),
+    )
+    .expect("write allocations.json");
 }
 
 fn main() {
@@ -131,4 +155,5 @@ fn main() {
     measure("rbac: authorize (prefix binding, denied)", || {
         black_box(rbac.authorize(black_box("db.write"), black_box(&agent)));
     });
+    write_results();
 }

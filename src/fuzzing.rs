@@ -137,3 +137,225 @@ pub fn graphql(data: &[u8]) {
         let _ = crate::egress::graphql::operations(text);
     }
 }
+
+/// SQL text: classified deterministically, statement spans in order and on
+/// character boundaries, at most [`MAX_STATEMENTS`](crate::sql::MAX_STATEMENTS);
+/// for a text with nothing left open, a trailing `;` and newline change no
+/// statement's kind.
+pub fn sql(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let first = crate::sql::classify(text);
+    assert_eq!(
+        first,
+        crate::sql::classify(text),
+        "not deterministic: {text:?}"
+    );
+    assert!(first.statements.len() <= crate::sql::MAX_STATEMENTS);
+    let mut end = 0;
+    for s in &first.statements {
+        let (a, b) = s.span;
+        assert!(
+            a >= end && a <= b && b <= text.len(),
+            "span {a}..{b} in {text:?}"
+        );
+        assert!(
+            text.is_char_boundary(a) && text.is_char_boundary(b),
+            "span {a}..{b} in {text:?}"
+        );
+        end = b;
+    }
+    if !first.unterminated && !first.truncated {
+        let again = crate::sql::classify(&format!("{text};\n"));
+        let kinds =
+            |c: &crate::sql::Classified| c.statements.iter().map(|s| s.kind).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(&first),
+            kinds(&again),
+            "a trailing `;` changed {text:?}"
+        );
+    }
+}
+
+/// Tool arguments (JSON): the walk stays within its bounds, every routed
+/// string's pointer leads back to that very string, and the default policy
+/// decides the call deterministically, naming an argument that exists.
+pub fn tool_arguments(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let routes = crate::tool::route::route(&value);
+    assert!(routes.routes.len() <= crate::tool::route::MAX_STRINGS);
+    for r in &routes.routes {
+        assert_eq!(
+            value
+                .pointer(&r.pointer)
+                .and_then(serde_json::Value::as_str),
+            Some(r.text),
+            "pointer {:?} does not lead to its string",
+            r.pointer
+        );
+    }
+    for pointer in &routes.too_long {
+        assert!(value.pointer(pointer).is_some(), "{pointer:?}");
+    }
+    let Some(engine) = default_engine() else {
+        return;
+    };
+    let decision = engine.check_tool("mcp__fuzz__run", &value);
+    assert_eq!(
+        decision,
+        engine.check_tool("mcp__fuzz__run", &value),
+        "not deterministic"
+    );
+    if let Some(argument) = &decision.argument {
+        assert!(
+            value.pointer(&argument.pointer).is_some(),
+            "{:?}",
+            argument.pointer
+        );
+    }
+}
+
+/// A small policy and a request over a shared vocabulary, built from fuzz
+/// bytes with [`arbitrary`]: structured enough that rules and requests meet.
+#[derive(Debug)]
+pub struct PolicyCase {
+    /// Command and egress rules, as policy JSON.
+    pub rules: Vec<(&'static str, serde_json::Value)>,
+    /// The request.
+    pub request: Request,
+}
+
+const PROGRAMS: &[&str] = &[
+    "rm",
+    "git",
+    "curl",
+    "ls",
+    "kubectl",
+    "psql",
+    "terraform",
+    "cat",
+];
+const FLAGS: &[&str] = &["-r", "-f", "-rf", "--force", "-X", "-c", "--all", "-n"];
+const ARGS: &[&str] = &[
+    "/",
+    "~",
+    "/tmp/x",
+    "push",
+    "delete",
+    "destroy",
+    "https://api.example.com/v1",
+    "DROP TABLE t",
+    "~/.ssh/id_rsa",
+    ".env",
+];
+const GLUE: &[&str] = &["&&", "|", ";", "$(", ")", "sudo", "bash -c"];
+const HOSTS: &[&str] = &[
+    "example.com",
+    "*.example.com",
+    "**.example.com",
+    "api.example.com",
+    "evil.test",
+];
+const EFFECTS: &[&str] = &["allow", "ask", "deny"];
+
+impl<'a> arbitrary::Arbitrary<'a> for PolicyCase {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let mut rules = Vec::new();
+        for i in 0..u.int_in_range(1..=6)? {
+            let effect = *u.choose(EFFECTS)?;
+            if u.ratio(1, 3)? {
+                let hosts = vec![*u.choose(HOSTS)?];
+                rules.push((
+                    "egress",
+                    serde_json::json!({"id": format!("e{i}"), "effect": effect, "hosts": hosts}),
+                ));
+                continue;
+            }
+            let mut rule = serde_json::Map::new();
+            rule.insert("id".into(), format!("c{i}").into());
+            rule.insert("effect".into(), effect.into());
+            rule.insert("program".into(), (*u.choose(PROGRAMS)?).into());
+            if u.arbitrary()? {
+                rule.insert("flags_any".into(), serde_json::json!([*u.choose(FLAGS)?]));
+            }
+            if u.arbitrary()? {
+                let glob = *u.choose(&["/", "~", "/tmp/*", "**"])?;
+                rule.insert("args_any".into(), serde_json::json!([glob]));
+            }
+            let rule = serde_json::Value::Object(rule);
+            rules.push(("commands", rule));
+        }
+        let request = if u.ratio(1, 4)? {
+            let host = u.choose(&[
+                "example.com",
+                "a.example.com",
+                "api.example.com",
+                "evil.test",
+                "b.evil.test",
+            ])?;
+            Request::http("GET", format!("https://{host}/x"))
+        } else {
+            let mut words = Vec::new();
+            for _ in 0..u.int_in_range(1..=6)? {
+                let pool = *u.choose(&[PROGRAMS, FLAGS, ARGS, GLUE])?;
+                words.push(*u.choose(pool)?);
+            }
+            Request::command(words.join(" "))
+        };
+        Ok(PolicyCase { rules, request })
+    }
+}
+
+impl PolicyCase {
+    fn engine(&self, without: Option<usize>) -> Option<Engine> {
+        let kept = |name: &str| -> Vec<serde_json::Value> {
+            self.rules
+                .iter()
+                .enumerate()
+                .filter(|(i, (section, _))| Some(*i) != without && *section == name)
+                .map(|(_, (_, rule))| rule.clone())
+                .collect()
+        };
+        let policy = serde_json::json!({"version": 1, "egress": kept("egress"), "commands": kept("commands")});
+        Engine::new(&crate::Policy::from_value(&policy).ok()?).ok()
+    }
+}
+
+/// A structured policy case: decided deterministically, and a denial stays
+/// a denial when any allow rule is removed (allow rules only ever loosen).
+pub fn policy_monotonic(data: &[u8]) {
+    let Ok(case) =
+        <PolicyCase as arbitrary::Arbitrary>::arbitrary(&mut arbitrary::Unstructured::new(data))
+    else {
+        return;
+    };
+    let Some(engine) = case.engine(None) else {
+        return;
+    };
+    let decision = engine.decide(&case.request);
+    assert_eq!(
+        decision,
+        engine.decide(&case.request),
+        "not deterministic: {case:?}"
+    );
+    if decision.effect != crate::Effect::Deny {
+        return;
+    }
+    for (i, (_, rule)) in case.rules.iter().enumerate() {
+        if rule["effect"] != "allow" {
+            continue;
+        }
+        if let Some(smaller) = case.engine(Some(i)) {
+            let again = smaller.decide(&case.request);
+            assert_eq!(
+                again.effect,
+                crate::Effect::Deny,
+                "removing allow rule {i} turned a denial into {}: {case:?}",
+                again.effect
+            );
+        }
+    }
+}

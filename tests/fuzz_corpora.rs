@@ -61,3 +61,18 @@ fn request_corpus() {
 fn graphql_corpus() {
     replay("graphql", fuzzing::graphql);
 }
+
+#[test]
+fn sql_corpus() {
+    replay("sql", fuzzing::sql);
+}
+
+#[test]
+fn tool_arguments_corpus() {
+    replay("tool_arguments", fuzzing::tool_arguments);
+}
+
+#[test]
+fn policy_monotonic_corpus() {
+    replay("policy_monotonic", fuzzing::policy_monotonic);
+}

@@ -89,3 +89,56 @@ fn deeply_nested_commands_and_graphql_fail_closed() {
     let doc = format!("mutation {}{}", "{ a ".repeat(10_000), "}".repeat(10_000));
     assert!(portcullis::egress::graphql::operations(&doc).is_err());
 }
+
+#[test]
+fn a_command_past_the_length_bound_is_not_allowed() {
+    let engine = Engine::default_policy().unwrap();
+    let line = format!("echo {}", "a ".repeat(portcullis::MAX_COMMAND_BYTES));
+    let started = std::time::Instant::now();
+    let d = engine.check_command(&line);
+    assert_ne!(d.effect, Effect::Allow, "{}", d.reason);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn sql_past_the_statement_bound_is_not_allowed() {
+    let engine = Engine::default_policy().unwrap();
+    // The `DROP` sits after more statements than the classifier reads.
+    let sql = format!(
+        "{}DROP TABLE users",
+        "SELECT 1;".repeat(portcullis::sql::MAX_STATEMENTS + 10)
+    );
+    let d = engine.check_tool("mcp__db__query", &json!({"sql": sql}));
+    assert_ne!(d.effect, Effect::Allow, "{}", d.reason);
+}
+
+#[test]
+fn tool_arguments_past_the_walk_bounds_are_not_allowed() {
+    let engine = Engine::default_policy().unwrap();
+    let mut deep = json!("rm -rf /");
+    for _ in 0..(portcullis::tool::route::MAX_DEPTH + 5) {
+        deep = json!({"x": deep});
+    }
+    let d = engine.check_tool("mcp__x__run", &deep);
+    assert_ne!(d.effect, Effect::Allow, "{}", d.reason);
+    let many: Vec<String> = (0..portcullis::tool::route::MAX_STRINGS + 10)
+        .map(|i| format!("note {i}"))
+        .collect();
+    let d = engine.check_tool(
+        "mcp__x__run",
+        &json!({"notes": many, "z": "DROP TABLE users"}),
+    );
+    assert_ne!(d.effect, Effect::Allow, "{}", d.reason);
+}
+
+#[test]
+fn a_policy_past_the_size_bound_is_an_error() {
+    let text = format!(
+        r#"{{"version": 1, "name": "{}"}}"#,
+        "x".repeat(portcullis::policy::MAX_POLICY_BYTES)
+    );
+    let started = std::time::Instant::now();
+    let err = Engine::from_json(&text).unwrap_err().to_string();
+    assert!(err.contains("maximum"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
