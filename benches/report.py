@@ -27,6 +27,13 @@ def median(group, case):
         sys.exit(f"missing result: {group}/{case} (run `make benchmarks`)")
 
 
+def throughput_gib(group, case):
+    """Bytes per second of a throughput bench, in GiB/s."""
+    with open(os.path.join(CRIT, group, case, "new", "benchmark.json")) as f:
+        size = json.load(f)["throughput"]["Bytes"]
+    return size / median(group, case) * 1e9 / (1 << 30)
+
+
 def load(name):
     with open(os.path.join(CRIT, name)) as f:
         return json.load(f)
@@ -145,6 +152,39 @@ def main():
         f"- 10,000 workload command lines on the default policy: {fmt(one)} on one thread "
         f"({10_000 / one * 1e9:,.0f} decisions/s), {fmt(two)} on two threads sharing one engine "
         f"({10_000 / two * 1e9:,.0f} decisions/s, {one / two:.2f}×).",
+        "",
+        "## Tool calls, SQL and secrets (`cargo bench --bench tools`)",
+        "",
+        f"- Tool call with a 1 KiB argument object (SQL, URL, path and prose strings), default policy: "
+        f"{fmt(median('tool', 'decide_1kib'))}; a tool decided by its name alone: {fmt(median('tool', 'decide_by_name'))}.",
+        f"- A 200-byte `UPDATE … WHERE … RETURNING`: classified in {fmt(median('sql', 'classify_200b'))} "
+        f"(lexing alone {fmt(median('sql', 'lex_200b'))}; the least a tokenizer can do, words/numbers/strings/"
+        f"punctuation only, {fmt(median('sql', 'floor_tokenize_200b'))}); `sqlparser` parses it in "
+        f"{fmt(median('sql', 'sqlparser_parse_200b'))} "
+        f"({median('sql', 'sqlparser_parse_200b') / median('sql', 'classify_200b'):.0f}× slower).",
+        f"- Secret scan: {throughput_gib('secrets', 'scan_prefix_free_64k'):.2f} GiB/s on text holding no detector "
+        f"prefix, {throughput_gib('secrets', 'scan_ordinary_64k'):.2f} GiB/s on ordinary command text.",
+        "",
+        "## Hook process (`cargo bench --bench hook`)",
+        "",
+        "`portcullis hook claude` spawned per call with a Claude Code `PreToolUse` payload (start, default "
+        "policy, decide, answer, exit):",
+        "",
+        "| payload | median |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {label} | {fmt(median('hook', case))} |"
+        for label, case in [
+            ("`Bash` `ls -la src`", "bash_ls"),
+            ("`Bash` `rm -rf ~`", "bash_rm_rf"),
+            ("`Read` a source file", "read_file"),
+            ("`WebFetch` an allowed URL", "webfetch"),
+            ("MCP SQL tool, `DROP TABLE`", "mcp_sql"),
+            ("`portcullis --version` (process start alone)", "process_version"),
+        ]
+    ]
+    lines += [
         "",
         "## Allocations per decision (`cargo bench --bench allocations`)",
         "",
