@@ -166,14 +166,7 @@ fn eval_keeps_order_and_survives_malformed_lines() {
         r#"{"id": 6, "tool": {"name": "Read"}}"#,
     ]
     .join("\n");
-    let mut child = spawn_eval();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::portcullis_with_stdin(&["eval"], &input);
     assert_eq!(out.status.code(), Some(0));
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -410,19 +403,7 @@ fn eval_with_audit_writes_a_trail_that_verify_accepts_and_tampering_breaks() {
         r#"{"id": 3, "http": {"url": "https://github.com/"}}"#,
     ]
     .join("\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .args(["eval", "--audit", trail])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::portcullis_with_stdin(&["eval", "--audit", trail], &input);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
     let verified = portcullis(&["audit", "verify", trail]);

@@ -5,12 +5,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use portcullis::hook::{self, Agent};
 use portcullis::{Effect, Engine};
 use serde_json::Value;
+
+const AGENTS: [Agent; 3] = [Agent::Claude, Agent::Codex, Agent::Gemini];
 
 struct Fixture {
     name: String,
@@ -89,11 +88,8 @@ fn decide(engine: &Engine, agent: Agent, payload: &Value) -> (portcullis::Decisi
 fn every_fixture_gets_its_effect_and_its_agents_answer() {
     let engine = Engine::default_policy().unwrap();
     let mut failures = Vec::new();
-    for (name, agent) in [
-        ("claude", Agent::Claude),
-        ("codex", Agent::Codex),
-        ("gemini", Agent::Gemini),
-    ] {
+    for agent in AGENTS {
+        let name = agent.as_str();
         let fixtures = fixtures(name);
         for effect in [Effect::Allow, Effect::Ask, Effect::Deny] {
             assert!(
@@ -144,22 +140,9 @@ fn bad_payloads_are_errors_and_other_events_are_not_decided() {
 }
 
 fn run_hook(agent: &str, stdin: &str, extra: &[&str]) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("hook")
-        .arg(agent)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut args = vec!["hook", agent];
+    args.extend_from_slice(extra);
+    let out = common::portcullis_with_stdin(&args, stdin);
     (
         out.status.code(),
         String::from_utf8(out.stdout).unwrap(),
@@ -192,11 +175,8 @@ fn the_hook_process_answers_each_effect_and_blocks_on_bad_input() {
     let trail = scratch.join("audit.jsonl");
     let trail_arg = trail.display().to_string();
     let mut recorded = 0;
-    for (name, agent) in [
-        ("claude", Agent::Claude),
-        ("codex", Agent::Codex),
-        ("gemini", Agent::Gemini),
-    ] {
+    for agent in AGENTS {
+        let name = agent.as_str();
         let fixtures = fixtures(name);
         for effect in [Effect::Allow, Effect::Ask, Effect::Deny] {
             let f = fixtures.iter().find(|f| f.effect == effect).unwrap();

@@ -43,7 +43,8 @@ impl Head {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");
@@ -125,11 +126,16 @@ pub enum Broken {
     Unanchored,
 }
 
+/// `path` with `suffix` appended to its file name (`FILE.head`, `FILE.1`).
+pub(crate) fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}
+
 /// The anchor file of the trail whose live file is `path`: `FILE.head`.
 pub fn anchor_path(path: &std::path::Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".head");
-    std::path::PathBuf::from(name)
+    with_suffix(path, ".head")
 }
 
 /// The anchor's JSON.
@@ -162,8 +168,8 @@ pub fn read_anchor(path: &std::path::Path) -> std::io::Result<Option<Head>> {
 
 /// Checks one line against the chain at `head` (when `head` is `None`, the
 /// line may continue any chain: the first line of a rotated file read
-/// alone); on success moves `head` to it.
-pub fn check(line: &str, head: &mut Option<Head>) -> Result<(), Broken> {
+/// alone); on success moves `head` to it and returns the line's `prev`.
+pub fn check(line: &str, head: &mut Option<Head>) -> Result<[u8; 32], Broken> {
     let (claimed, body) = split(line)?;
     let hash: [u8; 32] = Sha256::digest(body.as_bytes()).into();
     if hash != claimed {
@@ -194,7 +200,7 @@ pub fn check(line: &str, head: &mut Option<Head>) -> Result<(), Broken> {
         }
     }
     *head = Some(Head { seq, hash });
-    Ok(())
+    Ok(prev)
 }
 
 /// A sealed line's claimed hash and the bytes it was computed over.
@@ -269,14 +275,10 @@ pub fn verify_files(
             let line = line.map_err(|e| VerifyError::Io(name.clone(), e.to_string()))?;
             let line =
                 String::from_utf8(line).map_err(|_| at(Broken::Malformed("not UTF-8".into())))?;
+            let prev = check(&line, &mut head).map_err(at)?;
             if out.records == 0 {
-                out.continues_from = serde_json::from_str::<Value>(
-                    split(&line).map(|(_, b)| b).unwrap_or_default().as_str(),
-                )
-                .ok()
-                .and_then(|v| v.get("prev").and_then(Value::as_str).map(str::to_owned));
+                out.continues_from = Some(hex(&prev));
             }
-            check(&line, &mut head).map_err(at)?;
             if let (Some(a), Some(h)) = (anchor, head) {
                 if h.seq == a.seq && h.hash != a.hash {
                     return Err(at(Broken::Unanchored));

@@ -76,8 +76,7 @@ impl FileSink {
     /// the file's, or the newest rotated file's when the file is empty.
     pub fn open(path: impl AsRef<Path>, max_bytes: Option<u64>) -> io::Result<FileSink> {
         let path = path.as_ref().to_path_buf();
-        let mut lock_path = path.clone().into_os_string();
-        lock_path.push(".lock");
+        let lock_path = chain::with_suffix(&path, ".lock");
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -149,8 +148,7 @@ impl Sink for FileSink {
         self.out.get_ref().sync_data()?;
         // The anchor, replaced atomically: a temporary file renamed over it.
         let anchor = chain::anchor_path(&self.path);
-        let mut temporary = anchor.clone().into_os_string();
-        temporary.push(".tmp");
+        let temporary = chain::with_suffix(&anchor, ".tmp");
         std::fs::write(&temporary, chain::anchor_json(&head))?;
         std::fs::rename(&temporary, &anchor)
     }
@@ -162,9 +160,7 @@ impl Sink for FileSink {
 
 /// `FILE.N`.
 fn numbered(path: &Path, n: u64) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(".{n}"));
-    PathBuf::from(name)
+    chain::with_suffix(path, &format!(".{n}"))
 }
 
 /// The numbers of the rotated files of `path`, ascending.

@@ -127,7 +127,7 @@ fn awk_program(argv: &[Word]) -> Option<&str> {
 }
 
 /// Quotes `s` as one shell word.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

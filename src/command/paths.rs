@@ -116,11 +116,7 @@ pub fn glob_to_path_regex(glob: &str) -> String {
         out.push_str("(?s:/.*)?");
     }
     out.push_str(r"\z");
-    // A leading `**`: an unanchored search already allows anything before.
-    match out.strip_prefix(r"\A(?s:.*)") {
-        Some(rest) => rest.to_owned(),
-        None => out,
-    }
+    crate::pattern::drop_leading_any(out)
 }
 
 /// A rule's glob in the same spelling as arguments: `$HOME` is `~`, no trailing slash.

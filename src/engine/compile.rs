@@ -597,8 +597,7 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
 /// SHA-256 of `policy`'s canonical JSON, hex.
 pub(crate) fn policy_hash(policy: &Policy) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(policy.to_value().to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::audit::chain::hex(&Sha256::digest(policy.to_value().to_string().as_bytes()))
 }
 
 fn split_names(names: &[NamePattern]) -> (Vec<String>, Vec<String>) {

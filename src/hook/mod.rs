@@ -243,7 +243,7 @@ fn quote(word: &str) -> String {
     if plain {
         word.to_owned()
     } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
+        crate::command::inline::quote(word)
     }
 }
 

@@ -60,8 +60,13 @@ pub fn path_glob_to_regex(glob: &str) -> String {
     drop_leading_any(out)
 }
 
-/// `\A(?s:.*…` → `(?s:…`: an unanchored search already allows anything before.
-fn drop_leading_any(regex: String) -> String {
+/// An anchored glob regex whose leading `**` is spelled `\A(?s:.*…` or
+/// `\A(?s:.*)…`, without that prefix: an unanchored search already allows
+/// anything before, and the automaton is smaller.
+pub(crate) fn drop_leading_any(regex: String) -> String {
+    if let Some(rest) = regex.strip_prefix(r"\A(?s:.*)") {
+        return rest.to_owned();
+    }
     match regex.strip_prefix(r"\A(?s:.*") {
         Some(rest) => format!("(?s:{rest}"),
         None => regex,

@@ -7,6 +7,7 @@
 mod glob;
 mod regex_set;
 
+pub(crate) use glob::drop_leading_any;
 pub use glob::{glob_to_regex, path_glob_to_regex};
 pub(crate) use regex_set::deferred;
 pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};

@@ -81,10 +81,16 @@ pub fn check_regex(pattern: &str) -> Result<(), String> {
 
 /// Many regular expressions matched together.
 #[derive(Debug, Clone, Default)]
-pub struct RegexSet {
-    regex: Option<Regex>,
+pub struct RegexSet(Inner);
+
+#[derive(Debug, Clone, Default)]
+enum Inner {
+    /// No pattern: never matches.
+    #[default]
+    Empty,
+    Built(Regex),
     /// Patterns whose automaton is built on first use (see [`deferred`]).
-    later: Option<std::sync::Arc<Later>>,
+    Later(std::sync::Arc<Later>),
 }
 
 #[derive(Debug)]
@@ -119,26 +125,20 @@ impl RegexSet {
                 patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
                 built: OnceLock::new(),
             };
-            return Ok(RegexSet {
-                regex: None,
-                later: Some(std::sync::Arc::new(later)),
-            });
+            return Ok(RegexSet(Inner::Later(std::sync::Arc::new(later))));
         }
-        Ok(RegexSet {
-            regex: Some(build(patterns)?),
-            later: None,
-        })
+        Ok(RegexSet(Inner::Built(build(patterns)?)))
     }
 
     /// The automaton, built now if it was deferred.
     fn regex(&self) -> Option<&Regex> {
-        match (&self.regex, &self.later) {
-            (Some(r), _) => Some(r),
-            (None, Some(later)) => later
+        match &self.0 {
+            Inner::Empty => None,
+            Inner::Built(r) => Some(r),
+            Inner::Later(later) => later
                 .built
                 .get_or_init(|| build(&later.patterns).ok())
                 .as_ref(),
-            (None, None) => None,
         }
     }
 
@@ -149,10 +149,10 @@ impl RegexSet {
 
     /// The number of patterns.
     pub fn len(&self) -> usize {
-        match (&self.regex, &self.later) {
-            (Some(r), _) => r.pattern_len(),
-            (None, Some(later)) => later.patterns.len(),
-            (None, None) => 0,
+        match &self.0 {
+            Inner::Empty => 0,
+            Inner::Built(r) => r.pattern_len(),
+            Inner::Later(later) => later.patterns.len(),
         }
     }
 
@@ -222,11 +222,11 @@ mod tests {
     fn a_deferred_set_matches_as_an_eager_one() {
         let patterns = ["rm", r"\brm\s+-rf\b", "^git push", "mkfs"];
         let later = deferred(|| RegexSet::new(&patterns)).unwrap();
-        assert!(later.regex.is_none() && later.len() == 4);
+        assert!(matches!(later.0, Inner::Later(_)) && later.len() == 4);
         assert_eq!(matches(&later, "rm -rf /"), vec![0, 1]);
         assert!(later.is_match("mkfs.ext4") && !later.is_match("ls"));
         assert!(
-            RegexSet::new(&patterns).unwrap().regex.is_some(),
+            matches!(RegexSet::new(&patterns).unwrap().0, Inner::Built(_)),
             "outside `deferred`, eager"
         );
     }

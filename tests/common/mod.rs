@@ -91,3 +91,24 @@ pub fn verify_trail(
     let anchor = portcullis::audit::chain::read_anchor(path).unwrap();
     portcullis::audit::verify_files(&[path.to_path_buf()], anchor, false)
 }
+
+/// Runs the `portcullis` binary with `args`, `stdin` written to it, and
+/// collects its exit status, stdout and stderr.
+pub fn portcullis_with_stdin(args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run portcullis");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for portcullis")
+}
