@@ -65,7 +65,7 @@ fn commands(c: &mut Criterion) {
     let patterns: Vec<String> = policy
         .commands
         .iter()
-        .filter_map(|r| r.pattern.clone())
+        .filter_map(|r| r.argv.pattern.clone())
         .collect();
     let set = RegexSet::new(&patterns).expect("patterns compile");
     let mut peer = c.benchmark_group("command_peer");

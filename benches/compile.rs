@@ -2,7 +2,7 @@
 //!
 //! - `compile/default_policy`: reading, validating and compiling the
 //!   embedded default policy eagerly (every automaton built, every rule's
-//!   examples checked), as `Engine::new` does for a user's policy.
+//!   examples checked), as `Engine::builder().build()` does for a user's policy.
 //! - `compile/egress_100000`: 100,000 egress allow rules of one host each.
 //! - `throughput/commands_{1,2}_threads`: 10,000 decisions of the shared
 //!   workload's command lines on the default policy, on one thread and
@@ -23,14 +23,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");
     g.sample_size(10);
     g.bench_function("default_policy", |b| {
-        b.iter(|| Engine::new(&portcullis::defaults::policy().unwrap()).unwrap())
+        b.iter(|| Engine::builder().built_in().build().unwrap())
     });
     let egress: Vec<_> = (0..100_000)
         .map(|i| json!({"id": format!("h{i}"), "effect": "allow", "hosts": [format!("api{i}.example{}.com", i % 97)]}))
         .collect();
     let policy = Policy::from_value(&json!({"version": 1, "egress": egress})).unwrap();
     g.bench_function("egress_100000", |b| {
-        b.iter(|| Engine::new(&policy).unwrap())
+        b.iter(|| Engine::builder().policy(&policy).build().unwrap())
     });
     g.finish();
 

@@ -43,7 +43,7 @@ fn host_engine(n: usize) -> Engine {
         .map(|i| json!({"id": format!("h{i}"), "effect": "allow", "hosts": [host(i)], "schemes": ["https"]}))
         .collect();
     let policy = Policy::from_value(&json!({"version": 1, "egress": egress})).expect("policy");
-    Engine::new(&policy).expect("compiles")
+    Engine::builder().policy(&policy).build().expect("compiles")
 }
 
 fn cidr_engine(n: usize) -> Engine {
@@ -51,7 +51,7 @@ fn cidr_engine(n: usize) -> Engine {
         .map(|i| json!({"id": format!("n{i}"), "effect": "allow", "cidrs": [network(i).to_string()]}))
         .collect();
     let policy = Policy::from_value(&json!({"version": 1, "egress": egress})).expect("policy");
-    Engine::new(&policy).expect("compiles")
+    Engine::builder().policy(&policy).build().expect("compiles")
 }
 
 /// A probe URL hitting the last exact rule of an `n`-rule policy.

@@ -144,7 +144,10 @@ fn portcullis_egress(w: &Egress) -> Engine {
         {"id": "hosts", "effect": "allow", "hosts": hosts},
         {"id": "networks", "effect": "allow", "cidrs": w.cidrs},
     ]});
-    Engine::new(&Policy::from_value(&policy).unwrap()).unwrap()
+    Engine::builder()
+        .policy(&Policy::from_value(&policy).unwrap())
+        .build()
+        .unwrap()
 }
 
 struct HostStage {

@@ -46,11 +46,8 @@ fn probes(rbac: &Value) -> Vec<Probe> {
         .unwrap()
         .iter()
         .map(|p| Probe {
-            principal: Principal {
-                id: p["principal"].as_str().unwrap().to_owned(),
-                environment: Some(p["environment"].as_str().unwrap().to_owned()),
-                ..Principal::default()
-            },
+            principal: Principal::new(p["principal"].as_str().unwrap())
+                .with_environment(p["environment"].as_str().unwrap()),
             action: p["action"].as_str().unwrap().to_owned(),
             environment: p["environment"].as_str().unwrap().to_owned(),
             allow: p["allow"].as_bool().unwrap(),
@@ -164,7 +161,7 @@ struct Cedar {
 
 impl Cedar {
     fn new(policy: &Policy) -> Self {
-        let out = portcullis::rbac::export::export(policy);
+        let out = policy.to_cedar();
         Cedar {
             set: PolicySet::from_str(&out.policies).unwrap(),
             entities: Entities::from_json_value(out.entities, None).unwrap(),
@@ -251,7 +248,7 @@ fn bench(c: &mut Criterion) {
     let rbac = workload::load("rbac");
     let probes = probes(&rbac);
     let policy = Policy::from_value(&policy(&rbac)).unwrap();
-    let engine = Engine::new(&policy).unwrap();
+    let engine = Engine::builder().policy(&policy).build().unwrap();
     let baseline = Baseline::new(&rbac);
     let cedar = Cedar::new(&policy);
     let cedar_requests: Vec<_> = probes.iter().map(Cedar::request).collect();

@@ -17,6 +17,7 @@ use crate::effect::Effect;
 /// The kind of action a decision is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Kind {
     /// A shell command.
     Command,
@@ -42,6 +43,7 @@ impl Kind {
 
 /// A rule that matched the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Matched {
     /// The rule's id.
     pub rule: Arc<str>,
@@ -53,6 +55,7 @@ pub struct Matched {
 
 /// The answer to a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Decision {
     /// The request's id, echoed (null when the request had none).
     pub id: Option<Value>,
@@ -96,6 +99,7 @@ pub struct Decision {
 
 /// The tool-call argument a decision was made on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ArgumentFacts {
     /// Its JSON pointer in the arguments (`/query`).
     pub pointer: String,
@@ -105,6 +109,7 @@ pub struct ArgumentFacts {
 
 /// The principal a decision was made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrincipalFacts {
     /// The principal's id.
     pub id: String,
@@ -119,6 +124,7 @@ pub struct PrincipalFacts {
 /// The canonical facts of an HTTP request. Short strings are stored inline
 /// (`CompactString`), so reporting them rarely allocates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Canonical {
     /// Uppercase method.
     pub method: CompactString,
@@ -141,6 +147,7 @@ pub struct Canonical {
 
 /// The simple command a command decision was made on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CommandDetail {
     /// Its text in the original command line.
     pub text: String,

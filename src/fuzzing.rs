@@ -45,7 +45,7 @@ pub fn policy(data: &[u8], format: Format) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match Engine::from_text(text, format) {
+    match Engine::builder().text(text, format).build() {
         Ok(engine) => decide_twice(&engine),
         Err(e) => assert!(!e.diagnostics().is_empty(), "an error without diagnostics"),
     }
@@ -320,7 +320,10 @@ impl PolicyCase {
                 .collect()
         };
         let policy = serde_json::json!({"version": 1, "egress": kept("egress"), "commands": kept("commands")});
-        Engine::new(&crate::Policy::from_value(&policy).ok()?).ok()
+        Engine::builder()
+            .policy(&crate::Policy::from_value(&policy).ok()?)
+            .build()
+            .ok()
     }
 }
 

@@ -20,13 +20,23 @@
 //! # Ok::<(), portcullis::PolicyError>(())
 //! ```
 //!
-//! Layout: [`policy`] reads and validates policies; [`egress`] analyzes URLs
-//! and matches hosts and networks; [`pattern`] and [`tool`] hold the
-//! multi-pattern matchers; the engine joins analyzers and matchers and is the
-//! only module that knows both.
+//! Layout (ARCHITECTURE.md has the map): [`policy`] reads, validates and
+//! composes policy documents; [`defaults`] is the built-in policy and its
+//! packs. The analyzers turn raw input into canonical facts and know no
+//! policy: `command` (the shell), `egress` (URLs, requests, hosts, GraphQL),
+//! `sql`, `tool` (argument routing), `paths` (what a command or file tool
+//! touches), `secrets`. The matchers take facts and return rule indices:
+//! `pattern` (regex sets, globs, name sets) and the matcher halves of those
+//! folders, and `rbac` (roles, bindings, environments, permissions, Cedar).
+//! The engine (`engine`, behind [`Engine`] and [`EngineBuilder`]) is the
+//! only module that knows both, and runs one decision pass for every kind
+//! of request. Around it: [`audit`] (the hash-chained trail), [`hook`]
+//! (coding-agent hook protocols), the request and decision types, `data`
+//! (embedded tables) and `fuzzing` (fuzz-target bodies). The analyzers and
+//! matchers are crate-private; the doc-hidden `internals` feature exposes
+//! them to this project's tests and benchmarks, with no stability promise.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(
@@ -38,29 +48,55 @@
     )
 )]
 
+/// Declares modules that are part of the crate's internals: public (and
+/// hidden from the docs) with the `internals` feature, which the project's
+/// own tests, benchmarks and fuzz targets enable; crate-private otherwise.
+macro_rules! internal_modules {
+    ($($(#[$attr:meta])* $name:ident;)*) => {$(
+        $(#[$attr])*
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        $(#[$attr])*
+        #[cfg(not(feature = "internals"))]
+        // Re-exports the tests use stay; without the feature they are unused.
+        #[allow(unused_imports)]
+        pub(crate) mod $name;
+    )*};
+}
+
 pub mod audit;
-pub mod command;
 mod data;
 mod decision;
 pub mod defaults;
 mod effect;
-pub mod egress;
 mod engine;
+pub mod hook;
+pub mod policy;
+mod request;
+
+internal_modules! {
+    command;
+    egress;
+    paths;
+    pattern;
+    rbac;
+    secrets;
+    sql;
+    tool;
+}
+
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hook;
-pub mod paths;
-pub mod pattern;
-pub mod policy;
-pub mod rbac;
-mod request;
-pub mod secrets;
-pub mod sql;
-pub mod tool;
 
-pub use decision::{Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts};
+pub use decision::{
+    ArgumentFacts, Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts,
+};
 pub use effect::Effect;
-pub use engine::{Engine, AUDIT_FAILED_RULE, AUDIT_OVERFLOW_RULE, MAX_COMMAND_BYTES};
+pub use engine::{
+    Engine, EngineBuilder, AUDIT_FAILED_RULE, AUDIT_OVERFLOW_RULE, MAX_COMMAND_BYTES,
+};
 pub use policy::{Diagnostic, ErrorKind, Format, Location, Policy, PolicyError};
 pub use request::{
     Action, HttpRequest, Principal, Request, RequestError, ToolAnnotations, ToolCall,

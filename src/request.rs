@@ -25,6 +25,7 @@ pub const MAX_REQUEST_BYTES: usize = 1 << 20;
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Principal {
     /// The principal's id, such as `agent-7`.
     pub id: String,
@@ -48,6 +49,7 @@ pub struct Principal {
 /// a `Host` header.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct HttpRequest {
     /// The method; `GET` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +70,7 @@ pub struct HttpRequest {
 /// An agent's tool call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ToolCall {
     /// The tool's name, such as `Bash` or `mcp__github__create_issue`.
     pub name: String,
@@ -105,6 +108,75 @@ pub struct ToolAnnotations {
     pub open_world_hint: Option<bool>,
 }
 
+impl Principal {
+    /// A principal with `id` and nothing else claimed.
+    pub fn new(id: impl Into<String>) -> Self {
+        Principal {
+            id: id.into(),
+            ..Principal::default()
+        }
+    }
+
+    /// The same principal, claiming `roles`.
+    pub fn with_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.roles = roles.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same principal, claiming to work in `environment`.
+    pub fn with_environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// The same principal, in agent session `session`.
+    pub fn with_session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
+
+    /// The same principal, with home directory `home`.
+    pub fn with_home(mut self, home: impl Into<String>) -> Self {
+        self.home = Some(home.into());
+        self
+    }
+}
+
+impl HttpRequest {
+    /// A `GET` of `url` (absolute, `host:port` for `CONNECT`, or a path
+    /// with a `Host` header), with no headers and no body.
+    pub fn new(url: impl Into<String>) -> Self {
+        HttpRequest {
+            url: url.into(),
+            ..HttpRequest::default()
+        }
+    }
+
+    /// The same request with `method`.
+    pub fn with_method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// The same request with header `name: value` (replacing one of that name).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// The same request with `body`.
+    pub fn with_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The same request, sent with TLS server name `sni`.
+    pub fn with_sni(mut self, sni: impl Into<String>) -> Self {
+        self.sni = Some(sni.into());
+        self
+    }
+}
+
 impl ToolAnnotations {
     /// The value of the hint named as in MCP (`destructiveHint`).
     pub fn hint(&self, name: &str) -> Option<bool> {
@@ -119,6 +191,27 @@ impl ToolAnnotations {
 }
 
 impl ToolCall {
+    /// A call of tool `name` with `arguments`.
+    pub fn new(name: impl Into<String>, arguments: Value) -> Self {
+        ToolCall {
+            name: name.into(),
+            arguments,
+            ..ToolCall::default()
+        }
+    }
+
+    /// The same call, of a tool of MCP server `server`.
+    pub fn with_server(mut self, server: impl Into<String>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
+    /// The same call, with the tool's MCP annotations.
+    pub fn with_annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = Some(annotations);
+        self
+    }
+
     /// The server and the bare tool name: the request's `server`, else the
     /// one an `mcp__server__tool` or `server/tool` name carries.
     pub fn server_and_tool(&self) -> (Option<&str>, &str) {
@@ -146,6 +239,7 @@ pub fn split_tool_name<'a>(name: &'a str, server: Option<&'a str>) -> (Option<&'
 
 /// The one thing a request asks to do.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
     /// A shell command line.
     Command(String),
@@ -159,6 +253,7 @@ pub enum Action {
 
 /// A request for a decision.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Request {
     /// Echoed in the decision; any JSON value.
     pub id: Option<Value>,

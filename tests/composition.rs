@@ -28,11 +28,10 @@ fn extending_default_keeps_every_protection_and_catches_destruction_on_the_new_h
         assert!(cases > 100);
         assert!(failures.is_empty(), "{corpus}: {}", failures.join("\n"));
     }
-    let request = |body: &str| HttpRequest {
-        method: Some("POST".into()),
-        url: "https://backboard.railway.app/graphql/v2".into(),
-        body: Some(body.into()),
-        ..Default::default()
+    let request = |body: &str| {
+        HttpRequest::new("https://backboard.railway.app/graphql/v2")
+            .with_method("POST")
+            .with_body(body)
     };
     let read = e.check_http_request(&request(r#"{"query":"query { me { id } }"}"#));
     assert_eq!(
@@ -74,7 +73,11 @@ fn a_rule_with_a_base_rules_id_replaces_it_in_place_and_lint_says_so() {
         Effect::Deny,
         "defaults it does not set come from the bases"
     );
-    let (_, warnings) = Engine::lint_file(&file("replace.json")).unwrap();
+    let (_, warnings) = Engine::builder()
+        .file(&file("replace.json"))
+        .lint(true)
+        .build_with_warnings()
+        .unwrap();
     let notes: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
     assert!(
         notes
@@ -230,11 +233,14 @@ fn extending_a_part_twice_is_harmless() {
         e.rule_count(),
         Engine::default_policy().unwrap().rule_count()
     );
-    let (_, warnings) = Engine::lint_text(
-        r#"{"version": 1, "extends": ["default", "packs/git"]}"#,
-        portcullis::Format::Json,
-    )
-    .unwrap();
+    let (_, warnings) = Engine::builder()
+        .text(
+            r#"{"version": 1, "extends": ["default", "packs/git"]}"#,
+            portcullis::Format::Json,
+        )
+        .lint(true)
+        .build_with_warnings()
+        .unwrap();
     assert!(
         warnings
             .iter()

@@ -50,11 +50,12 @@ fn default_policy_egress_corpus() {
 
 #[test]
 fn default_policy_has_no_lint_warnings() {
-    let policy = portcullis::defaults::policy().unwrap();
-    let warnings: Vec<String> = Engine::lint(&policy)
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
+    let (_, warnings) = Engine::builder()
+        .built_in()
+        .lint(true)
+        .build_with_warnings()
+        .unwrap();
+    let warnings: Vec<String> = warnings.iter().map(|d| d.to_string()).collect();
     assert!(warnings.is_empty(), "{}", warnings.join("\n"));
 }
 
@@ -65,7 +66,10 @@ fn default_policy_has_no_lint_warnings() {
 #[test]
 fn default_policy_compiles_eagerly_with_every_example_passing() {
     let policy = portcullis::defaults::policy().unwrap();
-    let eager = Engine::new(&policy).unwrap_or_else(|e| panic!("{e}"));
+    let eager = Engine::builder()
+        .policy(&policy)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let lazy = Engine::default_policy().unwrap();
     assert_eq!(eager.policy_hash(), lazy.policy_hash());
     assert_eq!(eager.rule_count(), lazy.rule_count());

@@ -33,13 +33,10 @@ fn bypass_corpus_decides_as_expected() {
         if let Some(host) = field(host) {
             headers.insert("Host".to_owned(), host);
         }
-        let request = HttpRequest {
-            method: Some(method.to_owned()),
-            url: target.to_owned(),
-            headers,
-            body: field(body),
-            sni: field(sni),
-        };
+        let mut request = HttpRequest::new(target).with_method(method);
+        request.headers = headers;
+        request.body = field(body);
+        request.sni = field(sni);
         let d = engine.check_http_request(&request);
         if d.effect != expect {
             failures.push(format!(

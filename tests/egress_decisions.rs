@@ -13,16 +13,13 @@ fn engine(policy: serde_json::Value) -> Engine {
 }
 
 fn post(url: &str, headers: &[(&str, &str)], body: Option<&str>) -> HttpRequest {
-    HttpRequest {
-        method: Some("POST".into()),
-        url: url.into(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-        body: body.map(str::to_owned),
-        sni: None,
-    }
+    let mut request = HttpRequest::new(url).with_method("POST");
+    request.headers = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<BTreeMap<_, _>>();
+    request.body = body.map(str::to_owned);
+    request
 }
 
 fn inspecting(max_body: usize, oversize: &str) -> Engine {

@@ -60,12 +60,11 @@ fn an_unreadable_json_body_makes_a_body_rule_uncertain_not_blind() {
     )
     .unwrap();
     let post = |body: String| {
-        engine.check_http_request(&HttpRequest {
-            method: Some("POST".into()),
-            url: "https://api.example.com/".into(),
-            body: Some(body),
-            ..Default::default()
-        })
+        engine.check_http_request(
+            &HttpRequest::new("https://api.example.com/")
+                .with_method("POST")
+                .with_body(body),
+        )
     };
     // Nested beyond the JSON parser's depth limit: a server with a deeper limit reads it.
     let deep = format!(

@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::{IpNet, Ipv4Net};
 use portcullis::egress::{HostSet, NetworkSet};
+use portcullis::pattern::NameSet;
 use portcullis::pattern::RegexSet;
-use portcullis::tool::NameSet;
 use proptest::prelude::*;
 
 fn sorted(mut v: Vec<u32>) -> Vec<u32> {
@@ -220,7 +220,7 @@ fn default_patterns() -> &'static (RegexSet, Vec<regex_automata::meta::Regex>) {
         let patterns: Vec<String> = policy
             .commands
             .iter()
-            .filter_map(|r| r.pattern.clone())
+            .filter_map(|r| r.argv.pattern.clone())
             .collect();
         let singles = patterns
             .iter()

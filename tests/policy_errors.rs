@@ -11,7 +11,10 @@ use proptest::prelude::*;
 fn errors(file: &str) -> Vec<String> {
     let rel = format!("policies/bad/{file}");
     let format = Format::from_path(&common::data(&rel)).expect("json or toml");
-    let error = Engine::from_text(&common::read(&rel), format).expect_err("policy must be refused");
+    let error = Engine::builder()
+        .text(&common::read(&rel), format)
+        .build()
+        .expect_err("policy must be refused");
     error
         .diagnostics()
         .iter()
@@ -280,7 +283,7 @@ proptest! {
             let end = (start + len).min(chars.len());
             chars.splice(start..end, insert.chars());
             let damaged: String = chars.into_iter().collect();
-            match Engine::from_text(&damaged, Format::from_path(file.as_ref()).unwrap()) {
+            match Engine::builder().text(&damaged, Format::from_path(file.as_ref()).unwrap()).build() {
                 Ok(_) => {}
                 Err(e) => prop_assert!(!e.diagnostics().is_empty()),
             }

@@ -12,11 +12,9 @@ fn engine() -> Engine {
 }
 
 fn principal(id: &str, environment: Option<&str>) -> Principal {
-    Principal {
-        id: id.into(),
-        environment: environment.map(str::to_owned),
-        ..Principal::default()
-    }
+    let mut principal = Principal::new(id);
+    principal.environment = environment.map(str::to_owned);
+    principal
 }
 
 fn decide(engine: &Engine, request: Request) -> Decision {
@@ -404,11 +402,7 @@ fn a_cedar_forbid_with_an_attribute_condition_turns_an_allow_into_deny() {
            forbid(principal in Portcullis::Role::"dev", action == Portcullis::Action::"http", resource)
            when { context.environment == "production" && context.http.method != "GET" };"#,
     );
-    let dev = Principal {
-        id: "agent-1".into(),
-        roles: vec!["dev".into()],
-        ..Principal::default()
-    };
+    let dev = Principal::new("agent-1").with_roles(["dev"]);
     let allowed = e.decide(
         &Request::http("POST", "https://api.staging.example.com/").with_principal(dev.clone()),
     );

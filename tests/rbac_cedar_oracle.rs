@@ -7,7 +7,7 @@
 use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet};
-use portcullis::rbac::export::{export, principal_entity};
+use portcullis::policy::cedar_export::{export, principal_entity};
 use portcullis::{Effect, Engine, Policy, Principal, Request};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -223,7 +223,7 @@ proptest! {
     fn compiled_rbac_decides_like_cedar_on_the_exported_policy(c in case()) {
         let text = policy_json(&c).to_string();
         let policy = Policy::from_json(&text).unwrap();
-        let engine = Engine::new(&policy).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let engine = Engine::builder().policy(&policy).build().unwrap_or_else(|e| panic!("{e}\n{text}"));
         let exported = export(&policy);
         let set = PolicySet::from_str(&exported.policies)
             .unwrap_or_else(|e| panic!("{e}\n{}", exported.policies));
@@ -231,13 +231,8 @@ proptest! {
         for (who, claimed, action, environment) in &c.requests {
             let claimed = names(claimed, role);
             let environment = environment.map(env);
-            let principal = Principal {
-                id: PRINCIPALS[*who].to_owned(),
-                roles: claimed.clone(),
-                environment: environment.clone(),
-                session: None,
-                home: None,
-            };
+            let mut principal = Principal::new(PRINCIPALS[*who]).with_roles(claimed.clone());
+            principal.environment = environment.clone();
             let ours = engine.decide(&Request::action(action.clone()).with_principal(principal.clone()));
             let theirs = cedar_allows(&set, entities, &principal.id, &claimed, action, environment.as_deref());
             prop_assert_eq!(

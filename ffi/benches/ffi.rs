@@ -11,8 +11,12 @@
 //! `portcullis`, is the core crate's too), so this benchmark compiles the
 //! same source files in as modules instead of linking it.
 //!
-//! Run: `cargo bench -p portcullis-ffi --bench ffi`.
+//! Run: `cargo bench -p portcullis-ffi --bench ffi`. Like the library, this
+//! crate allows the workspace-denied `unsafe_code` (it compiles the
+//! library's sources and calls them as C does); every block still carries
+//! its `// SAFETY:` comment.
 
+#![allow(unsafe_code)]
 #![allow(non_camel_case_types, dead_code)]
 
 #[path = "../src/audit.rs"]

@@ -174,7 +174,7 @@ pub unsafe extern "C" fn portcullis_engine_new_json(
     // SAFETY: the caller's promises are exactly `new_from_text`'s.
     unsafe {
         new_from_text(policy, len, out, error, |t| {
-            Engine::from_text(t, Format::Json)
+            Engine::builder().text(t, Format::Json).build()
         })
     }
 }
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn portcullis_engine_new_toml(
     // SAFETY: the caller's promises are exactly `new_from_text`'s.
     unsafe {
         new_from_text(policy, len, out, error, |t| {
-            Engine::from_text(t, Format::Toml)
+            Engine::builder().text(t, Format::Toml).build()
         })
     }
 }

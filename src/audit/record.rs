@@ -41,20 +41,24 @@ pub struct Entry {
     pub decision: Decision,
 }
 
-struct Lists {
+/// `redaction.toml`: the header names and JSON keys whose values are redacted.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Lists {
     headers: Vec<String>,
     keys: Vec<String>,
 }
 
+/// Reads `redaction.toml` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Lists, String> {
+    crate::data::toml("redaction.toml", include_str!("redaction.toml"))
+}
+
+/// The lists, read on first use; empty when the table does not load (the
+/// unit test of [`crate::data`] loads it).
 fn lists() -> &'static Lists {
     static LISTS: OnceLock<Lists> = OnceLock::new();
-    LISTS.get_or_init(|| {
-        let lists = crate::data::Lists::parse(include_str!("redaction.toml"));
-        Lists {
-            headers: lists.get("headers"),
-            keys: lists.get("keys"),
-        }
-    })
+    LISTS.get_or_init(|| load().unwrap_or_default())
 }
 
 fn listed(list: &[String], name: &str) -> bool {

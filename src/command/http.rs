@@ -128,28 +128,27 @@ struct Spec {
     clients: BTreeMap<String, Client>,
 }
 
-struct Clients {
+pub(crate) struct Clients {
     list: Vec<Client>,
     by_program: FxHashMap<String, usize>,
 }
 
+/// Reads `http_clients.toml` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Clients, String> {
+    let spec: Spec = crate::data::toml("http_clients.toml", include_str!("http_clients.toml"))?;
+    let list: Vec<Client> = spec.clients.into_values().collect();
+    let mut by_program = FxHashMap::default();
+    for (i, client) in list.iter().enumerate() {
+        for program in &client.programs {
+            by_program.insert(program.clone(), i);
+        }
+    }
+    Ok(Clients { list, by_program })
+}
+
 fn clients() -> Result<&'static Clients, String> {
     static CLIENTS: OnceLock<Result<Clients, String>> = OnceLock::new();
-    CLIENTS
-        .get_or_init(|| {
-            let spec: Spec = toml::from_str(include_str!("http_clients.toml"))
-                .map_err(|e| format!("http_clients.toml: {e}"))?;
-            let list: Vec<Client> = spec.clients.into_values().collect();
-            let mut by_program = FxHashMap::default();
-            for (i, client) in list.iter().enumerate() {
-                for program in &client.programs {
-                    by_program.insert(program.clone(), i);
-                }
-            }
-            Ok(Clients { list, by_program })
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    CLIENTS.get_or_init(load).as_ref().map_err(Clone::clone)
 }
 
 /// The program names of every HTTP client (for the command prefilter);

@@ -1,4 +1,6 @@
-//! Argv rules, compiled: which rules match which simple commands.
+//! Argv rules ([`ArgvRule`], plain data), compiled: which rules match which
+//! simple commands. The matcher is built from `(tag, &rule)` pairs: it
+//! splits exact program names from globs itself.
 //!
 //! Rules are indexed by program name, then by the first subcommand word
 //! when the rule names one (`git push` rules are not tried on `git add`): a
@@ -22,41 +24,12 @@
 use rustc_hash::FxHashMap;
 
 use super::parser::Construct;
-use super::paths::{glob_directory, glob_to_path_regex, join, normalize_path};
+use super::paths::{glob_directory, join, normalize_path};
+use super::rule::ArgvRule;
 use super::simple::SimpleCommand;
 use super::tables::Tables;
 use super::word::Word;
-use crate::pattern::{Matches, RegexSet, RegexSetError};
-use crate::tool::NameSet;
-
-/// One rule, as the matcher needs it. Built by the engine from the policy.
-#[derive(Debug, Clone, Default)]
-pub struct ArgvRule {
-    /// Returned in every hit.
-    pub tag: u32,
-    /// Exact program names.
-    pub programs: Vec<String>,
-    /// Program globs.
-    pub program_globs: Vec<String>,
-    /// Alternatives of subcommand word globs.
-    pub subcommands: Vec<Vec<String>>,
-    /// All required.
-    pub flags_all: Vec<String>,
-    /// One required.
-    pub flags_any: Vec<String>,
-    /// None allowed.
-    pub not_flags: Vec<String>,
-    /// Path globs for positional arguments.
-    pub args_any: Vec<String>,
-    /// Path globs for redirection targets.
-    pub writes_any: Vec<String>,
-    /// Programs that may feed the command's input.
-    pub piped_from: Vec<String>,
-    /// A structural construct.
-    pub construct: Option<Construct>,
-    /// A regular expression over the normalized text.
-    pub pattern: Option<String>,
-}
+use crate::pattern::{glob_to_path_regex, Matches, NameSet, RegexSet, RegexSetError};
 
 /// A rule that matched a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +104,7 @@ struct Lazy {
 
 fn spellings(
     tables: &Tables,
-    programs: &[String],
+    programs: &[&str],
     subcommand: Option<&str>,
     flag: &str,
 ) -> Vec<String> {
@@ -154,8 +127,11 @@ fn set_error(tag_of: &[u32], field: &'static str, e: RegexSetError) -> MatcherEr
 }
 
 impl CommandMatcher {
-    /// Compiles `rules`, mapping their flags to canonical names with the program table.
-    pub fn new(rules: Vec<ArgvRule>) -> Result<Self, MatcherError> {
+    /// Compiles `rules`, each with the tag its hits carry, mapping their
+    /// flags to canonical names with the program table.
+    pub fn new<'r>(
+        rules: impl IntoIterator<Item = (u32, &'r ArgvRule)>,
+    ) -> Result<Self, MatcherError> {
         let tables = super::tables::tables().map_err(|e| MatcherError {
             tag: 0,
             field: "program",
@@ -165,8 +141,9 @@ impl CommandMatcher {
         let mut globs = NameSet::builder();
         let mut patterns = Vec::new();
         let mut pattern_tags = Vec::new();
-        for (slot, rule) in rules.into_iter().enumerate() {
+        for (slot, (tag, rule)) in rules.into_iter().enumerate() {
             let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            let programs: Vec<&str> = rule.exact_programs().collect();
             // Index by the first subcommand word when every alternative names one.
             let first_words: Option<Vec<&str>> = rule
                 .subcommands
@@ -174,8 +151,8 @@ impl CommandMatcher {
                 .map(|alt| alt.first().map(String::as_str).filter(|w| !w.contains('*')))
                 .collect();
             let first_words = first_words.filter(|w| !w.is_empty());
-            for program in &rule.programs {
-                let entry = m.by_program.entry(program.as_str().into()).or_default();
+            for &program in &programs {
+                let entry = m.by_program.entry(program.into()).or_default();
                 match &first_words {
                     Some(words) => {
                         for word in words {
@@ -188,11 +165,10 @@ impl CommandMatcher {
                     None => entry.any.push(slot),
                 }
             }
-            for glob in &rule.program_globs {
+            for glob in rule.program_globs() {
                 globs.glob(glob, slot);
             }
-            let has_program = !rule.programs.is_empty() || !rule.program_globs.is_empty();
-            if !has_program {
+            if rule.programs.is_empty() {
                 if rule.construct.is_some() {
                     m.any_program_construct.push(slot);
                 } else if !rule.writes_any.is_empty() {
@@ -210,36 +186,36 @@ impl CommandMatcher {
             };
             let pattern = rule.pattern.as_ref().map(|p| {
                 patterns.push(p.clone());
-                pattern_tags.push(rule.tag);
+                pattern_tags.push(tag);
                 patterns.len() - 1
             });
             let args = path_regex(&rule.args_any).map_err(|message| MatcherError {
-                tag: rule.tag,
+                tag,
                 field: "args_any",
                 message,
             })?;
             let writes = path_regex(&rule.writes_any).map_err(|message| MatcherError {
-                tag: rule.tag,
+                tag,
                 field: "writes_any",
                 message,
             })?;
             m.rules.push(Rule {
-                tag: rule.tag,
+                tag,
                 subcommands: rule.subcommands.clone(),
                 flags_all: rule
                     .flags_all
                     .iter()
-                    .map(|f| spellings(tables, &rule.programs, sub, f))
+                    .map(|f| spellings(tables, &programs, sub, f))
                     .collect(),
                 flags_any: rule
                     .flags_any
                     .iter()
-                    .flat_map(|f| spellings(tables, &rule.programs, sub, f))
+                    .flat_map(|f| spellings(tables, &programs, sub, f))
                     .collect(),
                 not_flags: rule
                     .not_flags
                     .iter()
-                    .flat_map(|f| spellings(tables, &rule.programs, sub, f))
+                    .flat_map(|f| spellings(tables, &programs, sub, f))
                     .collect(),
                 args,
                 writes,

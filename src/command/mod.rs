@@ -7,13 +7,15 @@
 //! ([`normalize`]: wrappers unwrapped, basenames, flags split and mapped via
 //! the program table), and hands the engine a list of [`SimpleCommand`]s,
 //! each with its span in the line. It knows nothing of policies; the argv
-//! matcher ([`matcher`]) knows nothing of raw text.
+//! matcher ([`matcher`]) knows nothing of raw text, and matches the plain
+//! [`ArgvRule`] ([`rule`]) that the policy model holds.
 //!
 //! Cost: one pass over the line, a handful of small allocations per word;
 //! nested scripts (`bash -c`, `eval`, `$(…)`) are parsed once each, within
 //! the nesting bound. Anything not fully understood is reported in
 //! [`Analysis::problems`], which the engine turns into `ask`.
 
+mod braces;
 pub mod http;
 pub mod inline;
 pub mod lexer;
@@ -21,11 +23,13 @@ pub mod matcher;
 pub mod normalize;
 pub mod parser;
 pub mod paths;
+pub mod rule;
 pub mod simple;
 pub mod tables;
 pub mod word;
 
 pub use parser::{Construct, Problem, Redirect, RedirectOp, MAX_COMMANDS, MAX_DEPTH};
+pub use rule::ArgvRule;
 pub use simple::SimpleCommand;
 pub use word::Word;
 

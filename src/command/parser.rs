@@ -690,7 +690,7 @@ impl<'s, 'c> Parser<'s, 'c> {
 
     /// Adds a word, applying brace expansion (`{rm,-rf,/}` is three words).
     fn push_word(&mut self, words: &mut Vec<Word>, word: Word) {
-        match super::lexer::expand_braces(&word) {
+        match super::braces::expand_braces(&word) {
             Ok(Some(expanded)) => words.extend(expanded),
             Ok(None) => words.push(word),
             Err(message) => {

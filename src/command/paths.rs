@@ -4,11 +4,12 @@
 //! name the same directory. [`normalize_path`] gives each path one spelling:
 //! `$HOME` and `${HOME}` become `~`, repeated slashes collapse, `.` segments
 //! go, `..` is resolved lexically where that stays inside the path, and the
-//! trailing slash is dropped. [`glob_to_path_regex`] turns a rule's path glob
-//! into an anchored regular expression with path semantics: `*` and `?` stop
-//! at `/`, `**` crosses it, and a trailing `/**` also matches the directory
-//! itself. What an argument with a shell glob or an unknown part can name is
-//! decided in the matcher, not here.
+//! trailing slash is dropped. A rule's path glob becomes a regular expression
+//! in [`crate::pattern::glob_to_path_regex`], with every other glob dialect;
+//! [`glob_directory`] stays here because it reads a shell argument, not a
+//! rule, and answers with a normalized path. What an argument with a shell
+//! glob or an unknown part can name is decided in the matcher, not here.
+//! Cost: one pass over the path, one allocation.
 
 /// The working directory after `command` (a `cd` or `pushd`), given the one
 /// before: a known absolute or home path, or unknown.
@@ -76,59 +77,6 @@ pub fn normalize_path(path: &str) -> String {
         ("~/", true) => "~".into(),
         (_, true) => ".".into(),
         (root, false) => format!("{root}{joined}"),
-    }
-}
-
-/// The anchored regular expression for a path glob.
-pub fn glob_to_path_regex(glob: &str) -> String {
-    let glob = normalize_glob(glob);
-    let (body, subtree) = match glob.strip_suffix("/**") {
-        Some(body) if !body.is_empty() => (body.to_owned(), true),
-        _ => (glob.clone(), false),
-    };
-    let mut out = String::from(r"\A");
-    let mut chars = body.chars().peekable();
-    let mut literal = String::new();
-    let flush = |literal: &mut String, out: &mut String| {
-        regex_syntax::escape_into(literal, out);
-        literal.clear();
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                flush(&mut literal, &mut out);
-                out.push_str("(?s:.*)");
-            }
-            '*' => {
-                flush(&mut literal, &mut out);
-                out.push_str("[^/]*");
-            }
-            '?' => {
-                flush(&mut literal, &mut out);
-                out.push_str("[^/]");
-            }
-            other => literal.push(other),
-        }
-    }
-    flush(&mut literal, &mut out);
-    if subtree {
-        out.push_str("(?s:/.*)?");
-    }
-    out.push_str(r"\z");
-    crate::pattern::drop_leading_any(out)
-}
-
-/// A rule's glob in the same spelling as arguments: `$HOME` is `~`, no trailing slash.
-fn normalize_glob(glob: &str) -> String {
-    let glob = match glob.strip_prefix("$HOME") {
-        Some(rest) => format!("~{rest}"),
-        None => glob.to_owned(),
-    };
-    if glob.len() > 1 {
-        glob.trim_end_matches('/').to_owned()
-    } else {
-        glob
     }
 }
 

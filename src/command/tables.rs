@@ -4,9 +4,9 @@
 //! flags mean the same thing, which options take a value, which programs
 //! read another language: all of it is data in `programs.toml`, embedded in
 //! the crate and parsed once per process (a few hundred entries, well under
-//! a millisecond). A table that fails to load is reported by every analysis
-//! as a problem, so commands fail closed (`ask`) rather than open; the test
-//! suite loads it.
+//! a millisecond) through the crate's one table loader ([`crate::data`]).
+//! A table that fails to load is reported by every analysis as a problem, so
+//! commands fail closed (`ask`) rather than open; the test suite loads it.
 
 use std::collections::HashMap;
 
@@ -123,47 +123,48 @@ pub(crate) struct Tables {
     code_options: FxHashMap<String, Vec<String>>,
 }
 
-impl Tables {
-    fn load() -> Result<Tables, String> {
-        let file: File = toml::from_str(PROGRAMS).map_err(|e| format!("programs.toml: {e}"))?;
-        let mut programs: FxHashMap<String, Program> = FxHashMap::default();
-        for (name, wrapper) in file.wrappers {
-            programs.entry(name).or_default().wrapper = Some(wrapper);
-        }
-        for (scope, table) in file.flags {
-            let mut map = FxHashMap::default();
-            for (canonical, names) in table {
-                for alias in names {
-                    map.insert(alias, canonical.clone());
-                }
-                map.insert(canonical.clone(), canonical);
-            }
-            // `git push` is program `git`, subcommand `push`.
-            match scope.split_once(' ') {
-                Some((program, sub)) => {
-                    let entry = programs.entry(program.to_owned()).or_default();
-                    entry.flags.by_subcommand.insert(sub.to_owned(), map);
-                }
-                None => programs.entry(scope).or_default().flags.plain = Some(map),
-            }
-        }
-        for (program, options) in file.options {
-            programs.entry(program).or_default().value_options =
-                options.value_options.into_iter().collect();
-        }
-        let mut code_options = FxHashMap::default();
-        for (language, spec) in file.languages {
-            for program in spec.programs {
-                programs.entry(program).or_default().language = Some(language.clone());
-            }
-            code_options.insert(language, spec.code_options);
-        }
-        Ok(Tables {
-            programs,
-            code_options,
-        })
+/// Reads `programs.toml` into the tables.
+pub(crate) fn load() -> Result<Tables, String> {
+    let file: File = crate::data::toml("programs.toml", PROGRAMS)?;
+    let mut programs: FxHashMap<String, Program> = FxHashMap::default();
+    for (name, wrapper) in file.wrappers {
+        programs.entry(name).or_default().wrapper = Some(wrapper);
     }
+    for (scope, table) in file.flags {
+        let mut map = FxHashMap::default();
+        for (canonical, names) in table {
+            for alias in names {
+                map.insert(alias, canonical.clone());
+            }
+            map.insert(canonical.clone(), canonical);
+        }
+        // `git push` is program `git`, subcommand `push`.
+        match scope.split_once(' ') {
+            Some((program, sub)) => {
+                let entry = programs.entry(program.to_owned()).or_default();
+                entry.flags.by_subcommand.insert(sub.to_owned(), map);
+            }
+            None => programs.entry(scope).or_default().flags.plain = Some(map),
+        }
+    }
+    for (program, options) in file.options {
+        programs.entry(program).or_default().value_options =
+            options.value_options.into_iter().collect();
+    }
+    let mut code_options = FxHashMap::default();
+    for (language, spec) in file.languages {
+        for program in spec.programs {
+            programs.entry(program).or_default().language = Some(language.clone());
+        }
+        code_options.insert(language, spec.code_options);
+    }
+    Ok(Tables {
+        programs,
+        code_options,
+    })
+}
 
+impl Tables {
     /// Every program that runs or reads code beyond its own name: wrappers
     /// (`sudo`, `bash`, `find`, `xargs`, …) and programs that read another
     /// language (`python`, `psql`, …).
@@ -215,7 +216,7 @@ impl Tables {
 pub(crate) fn tables() -> Result<&'static Tables, &'static str> {
     static TABLES: OnceLock<Result<Tables, String>> = OnceLock::new();
     TABLES
-        .get_or_init(Tables::load)
+        .get_or_init(load)
         .as_ref()
         .map_err(String::as_str)
 }

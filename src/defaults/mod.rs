@@ -14,39 +14,14 @@
 //! (destructive API calls: GraphQL mutations and REST deletes on cloud,
 //! PaaS, Git hosting and DNS providers). Each rule carries examples, which
 //! compiling checks. The parts are read and concatenated once per process.
+//!
+//! The code that reads the parts lives in `policy` (`policy/builtin.rs`),
+//! because policy composition resolves `extends` to them; this module
+//! re-exports it, so `defaults` depends on `policy` and not the reverse.
+//! Names, versions and descriptions are read from `packs.tsv` through the
+//! crate's table loader.
 
-use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, PolicyError};
-
-/// The base of the default policy (egress and defaults), JSON.
-pub const DEFAULT_POLICY: &str = include_str!("default.json");
-
-/// Every part of the default policy, by stable name, in order. Names,
-/// versions and descriptions are listed in `packs.tsv`.
-pub const PARTS: &[(&str, &str)] = &[
-    ("egress/allowlist", DEFAULT_POLICY),
-    ("egress/metadata", include_str!("egress/metadata.json")),
-    ("egress/special", include_str!("egress/special.json")),
-    ("packs/filesystem", include_str!("packs/filesystem.json")),
-    ("packs/git", include_str!("packs/git.json")),
-    ("packs/databases", include_str!("packs/databases.json")),
-    ("packs/containers", include_str!("packs/containers.json")),
-    (
-        "packs/infrastructure",
-        include_str!("packs/infrastructure.json"),
-    ),
-    ("packs/cloud", include_str!("packs/cloud.json")),
-    ("packs/remote-code", include_str!("packs/remote-code.json")),
-    ("packs/publishing", include_str!("packs/publishing.json")),
-    ("packs/credentials", include_str!("packs/credentials.json")),
-    ("packs/system", include_str!("packs/system.json")),
-    (
-        "packs/control-plane",
-        include_str!("packs/control-plane.json"),
-    ),
-    ("packs/tools", include_str!("packs/tools.json")),
-    ("packs/sql", include_str!("packs/sql.json")),
-    ("packs/paths", include_str!("packs/paths.json")),
-];
+pub use crate::policy::builtin::{part, policy, DEFAULT_POLICY, PARTS};
 
 /// A built-in part's version and description, from `packs.tsv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,21 +37,14 @@ pub struct PartInfo {
 /// Every part's version and description, in `PARTS` order; a part missing
 /// from `packs.tsv` has an empty version (a test keeps the two in step).
 pub fn parts() -> Vec<PartInfo> {
-    let table: Vec<(&str, &str, &str)> = include_str!("packs.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let mut cols = l.splitn(3, '\t');
-            Some((cols.next()?, cols.next()?, cols.next()?))
-        })
-        .collect();
+    let table = load().unwrap_or_default();
     PARTS
         .iter()
         .map(|(name, _)| {
             let (version, description) = table
                 .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|(_, v, d)| (*v, *d))
+                .find(|[n, _, _]| n == name)
+                .map(|[_, v, d]| (*v, *d))
                 .unwrap_or(("", ""));
             PartInfo {
                 name,
@@ -87,79 +55,15 @@ pub fn parts() -> Vec<PartInfo> {
         .collect()
 }
 
-/// One built-in part, read and validated, its rules marked with its name as
-/// their source. `None` for a name that is not a part.
-pub fn part(name: &str) -> Option<Result<Policy, PolicyError>> {
-    let (name, text) = PARTS.iter().find(|(n, _)| *n == name)?;
-    Some(read_part(name, text))
-}
-
-fn read_part(name: &str, text: &str) -> Result<Policy, PolicyError> {
-    let mut policy = Policy::from_embedded_json(text).map_err(|e| {
-        PolicyError::new(
-            e.diagnostics()
-                .iter()
-                .map(|d| {
-                    let mut d = d.clone();
-                    d.path = FieldPath::root().key(name).join(&d.path);
-                    d
-                })
-                .collect(),
-        )
-    })?;
-    for meta in policy.metas_mut() {
-        meta.source = Some((*name).to_owned());
-    }
-    Ok(policy)
-}
-
-/// The default policy: every part's rules in order, each marked with the
-/// part it comes from; the defaults are those of `egress/allowlist`.
-/// Errors name the part they come from in their path (`packs/git: commands[2]`).
-pub fn policy() -> Result<Policy, PolicyError> {
-    let mut merged: Option<Policy> = None;
-    let mut diagnostics = Vec::new();
-    for (name, text) in PARTS {
-        match read_part(name, text) {
-            Ok(part) => match merged.as_mut() {
-                None => merged = Some(part),
-                Some(policy) => {
-                    policy.egress.extend(part.egress);
-                    policy.commands.extend(part.commands);
-                    policy.tools.extend(part.tools);
-                    policy.sql.extend(part.sql);
-                    policy.paths.extend(part.paths);
-                    policy.permissions.extend(part.permissions);
-                }
-            },
-            Err(e) => diagnostics.extend(e.diagnostics().iter().cloned()),
-        }
-    }
-    if let Some(policy) = &merged {
-        let mut seen = std::collections::HashSet::new();
-        for id in policy.metas().map(|m| &m.id) {
-            if !seen.insert(id) {
-                let mut d = Diagnostic::new(
-                    FieldPath::root(),
-                    ErrorKind::DuplicateId {
-                        id: id.clone(),
-                        first: "another part of the default policy".into(),
-                    },
-                );
-                d.rule = Some(id.clone());
-                diagnostics.push(d);
-            }
-        }
-    }
-    match merged {
-        Some(policy) if diagnostics.is_empty() => Ok(policy),
-        _ => Err(PolicyError::new(diagnostics)),
-    }
+/// Reads `packs.tsv` (through [`crate::data`]): name, version, description.
+pub(crate) fn load() -> Result<Vec<[&'static str; 3]>, String> {
+    crate::data::tsv::<3>("packs.tsv", include_str!("packs.tsv"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Policy;
 
     #[test]
     fn every_part_has_a_version_and_a_description() {
@@ -173,10 +77,7 @@ mod tests {
             );
             assert!(!info.description.is_empty(), "{}", info.name);
         }
-        let listed = include_str!("packs.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .count();
+        let listed = load().unwrap().len();
         assert_eq!(
             listed,
             PARTS.len(),

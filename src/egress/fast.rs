@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use compact_str::CompactString;
 
-use super::url::{Destination, Target};
+use super::target::{Destination, Target};
 
 /// Bytes a special-scheme path keeps as they are (RFC 3986 unreserved and
 /// sub-delims, `:`, `@`, `/`), minus `%` (escapes take the full path).

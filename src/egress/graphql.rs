@@ -39,6 +39,7 @@ pub enum OperationKind {
 }
 
 impl OperationKind {
+    #[cfg(test)]
     /// The keyword.
     pub fn as_str(self) -> &'static str {
         match self {

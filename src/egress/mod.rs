@@ -3,7 +3,9 @@
 //!
 //! Analyzers (raw input in, canonical facts out): [`url`] (the one URL
 //! canonicalizer, with [`ip`], [`path`] and a fast path for URLs already in
-//! canonical form), [`graphql`] (operations and
+//! canonical form), [`message`] (a request as given: method, target in any
+//! form, `Host`, server name), [`word`] (a host, address, URL or path named
+//! by a command word or an argument), [`graphql`] (operations and
 //! root fields of a GraphQL document). Matchers (canonical facts in, rule
 //! indices out): [`hosts`], [`networks`], [`inspect`] (headers, JSON
 //! bodies, GraphQL operations). They meet only in the engine.
@@ -13,9 +15,12 @@ pub mod graphql;
 pub mod hosts;
 pub mod inspect;
 pub mod ip;
+pub(crate) mod message;
 pub mod networks;
 pub mod path;
+mod target;
 pub mod url;
+pub(crate) mod word;
 
 pub use hosts::HostSet;
 pub use networks::NetworkSet;

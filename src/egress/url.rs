@@ -22,7 +22,6 @@
 //! form (`host:port`, for `CONNECT`) and origin form (`/path` plus a `Host`
 //! header). Cost: one `url` parse plus a few small allocations.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
@@ -32,44 +31,10 @@ use url::{Host, Url};
 
 use super::ip::{carried_ipv4, unmap};
 use super::path::normalize_path;
+pub use super::target::{Destination, Target};
 
 /// Longest URL accepted, in bytes.
 pub const MAX_URL_BYTES: usize = 8192;
-
-/// Where a request goes: a host name or an IP address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Destination {
-    /// A canonical host name: lowercase ASCII (IDNA), no trailing dot.
-    Name(CompactString),
-    /// An IP address; IPv4-mapped IPv6 is given as IPv4.
-    Ip(IpAddr),
-}
-
-impl fmt::Display for Destination {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Destination::Name(name) => f.write_str(name),
-            Destination::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
-/// The canonical facts of a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Lowercase scheme; for `CONNECT`, `https` on port 443, `http` on 80, else `tcp`.
-    pub scheme: CompactString,
-    /// Host name or address.
-    pub destination: Destination,
-    /// The IPv4 address an IPv4-compatible or NAT64 IPv6 destination reaches.
-    pub carried: Option<Ipv4Addr>,
-    /// The port the connection goes to: explicit, or the scheme's default.
-    pub port: u16,
-    /// The normalized path (empty for `CONNECT`).
-    pub path: CompactString,
-    /// The query, without `?`.
-    pub query: Option<CompactString>,
-}
 
 /// Why a URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,24 +66,27 @@ pub enum TargetError {
     /// A `CONNECT` authority or `Host` value that is not `host[:port]`.
     #[error("`{0}` is not a host with an optional port")]
     BadAuthority(String),
-    /// The URL, the `Host` header and the TLS server name disagree.
-    #[error("domain fronting: {0}")]
-    Fronting(String),
 }
 
-/// Default ports of the schemes that name a network destination (`schemes.tsv`).
+/// Reads `schemes.tsv` (through [`crate::data`]): scheme, default port.
+pub(crate) fn load() -> Result<FxHashMap<&'static str, u16>, String> {
+    crate::data::tsv::<2>("schemes.tsv", include_str!("schemes.tsv"))?
+        .into_iter()
+        .map(|[scheme, port]| {
+            let port = port
+                .parse()
+                .map_err(|e| format!("schemes.tsv: port of {scheme}: {e}"))?;
+            Ok((scheme, port))
+        })
+        .collect()
+}
+
+/// Default ports of the schemes that name a network destination, read on
+/// first use; none when the table does not load (the unit test of
+/// [`crate::data`] loads it).
 fn default_ports() -> &'static FxHashMap<&'static str, u16> {
     static PORTS: OnceLock<FxHashMap<&'static str, u16>> = OnceLock::new();
-    PORTS.get_or_init(|| {
-        include_str!("schemes.tsv")
-            .lines()
-            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-            .filter_map(|line| {
-                let (scheme, port) = line.split_once('\t')?;
-                Some((scheme, port.trim().parse().ok()?))
-            })
-            .collect()
-    })
+    PORTS.get_or_init(|| load().unwrap_or_default())
 }
 
 /// The default port of `scheme`, when it is a network scheme Portcullis knows.

@@ -18,6 +18,54 @@ use super::compile::{Compiled, Slot};
 use crate::decision::{Decision, Kind, Matched};
 use crate::effect::Effect;
 
+/// What part of a request a verdict is about, so the decision can show the
+/// facts of the part that decided (the simple command, the canonical HTTP
+/// request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum About {
+    /// The request as a whole (a tool call's name, a policy default, RBAC).
+    #[default]
+    Request,
+    /// Simple command `i` of a command's analysis.
+    Command(usize),
+    /// HTTP request `k` of the request: the proxied request itself, or the
+    /// request a tool call's URL argument makes.
+    Message(usize),
+    /// HTTP request `message` that simple command `command` makes.
+    CommandMessage {
+        /// The simple command.
+        command: usize,
+        /// The request, among those the command line makes.
+        message: usize,
+    },
+}
+
+impl About {
+    /// The simple command it is about.
+    pub(super) fn command(self) -> Option<usize> {
+        match self {
+            About::Command(i) | About::CommandMessage { command: i, .. } => Some(i),
+            About::Request | About::Message(_) => None,
+        }
+    }
+
+    /// The HTTP request it is about.
+    pub(super) fn message(self) -> Option<usize> {
+        match self {
+            About::Message(k) | About::CommandMessage { message: k, .. } => Some(k),
+            About::Request | About::Command(_) => None,
+        }
+    }
+
+    /// The same part, inside simple command `i` (a request a command makes).
+    pub(super) fn of_command(command: Option<usize>, message: usize) -> About {
+        match command {
+            Some(command) => About::CommandMessage { command, message },
+            None => About::Message(message),
+        }
+    }
+}
+
 /// One verdict on a request.
 #[derive(Debug, Clone)]
 pub(super) struct Verdict {
@@ -27,11 +75,10 @@ pub(super) struct Verdict {
     pub(super) effect: Effect,
     /// Why, when not the rule's own reason (required for non-rule verdicts).
     pub(super) reason: Option<Arc<str>>,
-    /// For commands: which simple command of the analysis it is about.
-    pub(super) command: Option<usize>,
-    /// Which HTTP request it is about (for its canonical facts).
-    pub(super) http: Option<usize>,
-    /// For tool calls: which routed argument it is about.
+    /// What part of the request it is about.
+    pub(super) about: About,
+    /// For tool calls: which routed argument it is about (the part above is
+    /// then a part of that argument's analysis).
     pub(super) argument: Option<usize>,
 }
 
@@ -42,8 +89,7 @@ impl Verdict {
             rule: Some(tag),
             effect,
             reason: None,
-            command: None,
-            http: None,
+            about: About::Request,
             argument: None,
         }
     }
@@ -54,22 +100,27 @@ impl Verdict {
             rule: None,
             effect,
             reason: Some(reason),
-            command: None,
-            http: None,
+            about: About::Request,
             argument: None,
         }
+    }
+
+    /// The same verdict, about `about`.
+    pub(super) fn about(mut self, about: About) -> Self {
+        self.about = about;
+        self
     }
 }
 
 /// Adds the default of `slot` as a verdict unless an enforced allow rule is
 /// among `verdicts[from..]` (the verdicts of one request); the verdict is
-/// about `command` and `http`.
+/// about `about`.
 pub(super) fn add_default(
     compiled: &Compiled,
     slot: Slot,
     verdicts: &mut Vec<Verdict>,
     from: usize,
-    about: (Option<usize>, Option<usize>),
+    about: About,
 ) {
     let allowed = verdicts.get(from..).unwrap_or_default().iter().any(|v| {
         v.effect == Effect::Allow
@@ -81,9 +132,7 @@ pub(super) fn add_default(
         return;
     }
     let default = compiled.default(slot);
-    let mut verdict = Verdict::other(default.effect, Arc::clone(&default.reason));
-    (verdict.command, verdict.http) = about;
-    verdicts.push(verdict);
+    verdicts.push(Verdict::other(default.effect, Arc::clone(&default.reason)).about(about));
 }
 
 /// Builds the decision for `kind`; returns it with the deciding verdict.
@@ -132,7 +181,7 @@ pub(super) fn combine(
     }
     let default_verdict = default.and_then(|slot| {
         let allowed = verdicts.iter().any(|v| {
-            v.http.is_none()
+            v.about.message().is_none()
                 && v.effect == Effect::Allow
                 && v.rule
                     .and_then(|t| compiled.rule(t))

@@ -13,35 +13,24 @@ use std::sync::Arc;
 
 use super::prefilter::CommandPrefilter;
 use super::rbac::Rbac;
+pub(crate) use super::rule::CompiledRule;
 use super::Engine;
-use crate::command::matcher::{ArgvRule, CommandMatcher};
-use crate::command::Construct;
+use crate::command::matcher::CommandMatcher;
 use crate::effect::Effect;
 use crate::egress::graphql::OperationKind;
 use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
 use crate::paths::{Access, PathMatcher};
+use crate::pattern::NameSet;
 use crate::pattern::{path_glob_to_regex, RegexSet};
-use crate::policy::{AuditOverflow, Comparison, ToolRule, ValueTest};
+use crate::policy::{AuditOverflow, Comparison, EgressRule, ToolRule, ValueTest};
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
     RuleMeta,
 };
 use crate::sql::SqlMatcher;
 use crate::tool::arguments::Compare;
-use crate::tool::{ArgumentTest, NameSet};
-
-/// A rule, as decisions see it.
-#[derive(Debug)]
-pub(crate) struct CompiledRule {
-    pub(crate) id: Arc<str>,
-    pub(crate) effect: Effect,
-    pub(crate) shadow: bool,
-    /// The rule's reason, or a generated one naming the rule.
-    pub(crate) reason: Arc<str>,
-    /// The base or part it came from, when not the policy's own.
-    pub(crate) source: Option<Arc<str>>,
-}
+use crate::tool::ArgumentTest;
 
 /// What an egress rule checks once its destination matched.
 #[derive(Debug, Default)]
@@ -116,8 +105,6 @@ pub(crate) struct Compiled {
     pub(crate) sql_rules: Vec<(u32, SqlMatcher)>,
     /// Path rules.
     pub(crate) path_rules: PathMatcher,
-    /// Rule id → global index (for verdicts decided in a nested analysis).
-    pub(crate) rule_ids: rustc_hash::FxHashMap<Arc<str>, u32>,
     pub(crate) rbac: Rbac,
 }
 
@@ -301,15 +288,70 @@ pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
 }
 
 /// As [`compile`], with the policy hash computed on first use (from the
-/// policy, which the engine keeps for that).
-pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, PolicyError> {
-    let mut c = compiled(&policy, false)?;
-    c.hash_source = Some(Box::new(policy));
-    Ok(Engine::from_compiled(c))
+/// policy, which the engine keeps for that); an error gives the policy back.
+pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, (PolicyError, Box<Policy>)> {
+    match compiled(&policy, false) {
+        Ok(mut c) => {
+            c.hash_source = Some(Box::new(policy));
+            Ok(Engine::from_compiled(c))
+        }
+        Err(e) => Err((e, Box::new(policy))),
+    }
 }
 
 fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
+    // Rules get their global indices in this order: egress, commands, tools,
+    // SQL, paths, permissions, Cedar policies.
     let mut rules = Vec::new();
+    let egress = egress_index(policy, &mut rules)?;
+    let commands = command_matcher(policy, &mut rules)?;
+    let (tool_names, tools) = tool_index(policy, &mut rules)?;
+    let sql_rules = sql_matchers(policy, &mut rules)?;
+    let path_rules = path_matcher(policy, &mut rules)?;
+    for rule in &policy.permissions {
+        index(rules.len())?;
+        rules.push(compiled_rule(&rule.meta, Section::Permission));
+    }
+    let (rbac, cedar_rules) =
+        super::rbac_compile::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;
+    rules.extend(cedar_rules);
+    index(rules.len())?;
+
+    let d = policy.defaults;
+    Ok(Compiled {
+        name: policy.name.clone(),
+        hash: if hash_now {
+            std::sync::OnceLock::from(policy_hash(policy))
+        } else {
+            std::sync::OnceLock::new()
+        },
+        hash_source: None,
+        rules,
+        defaults: [
+            default_verdict(Slot::Command, d.command),
+            default_verdict(Slot::Egress, d.egress),
+            default_verdict(Slot::Tool, d.tool),
+            default_verdict(Slot::CommandEgress, d.command_egress.unwrap_or(d.egress)),
+        ],
+        inspection: policy.inspection,
+        audit_overflow: policy.audit_overflow,
+        egress,
+        commands,
+        command_prefilter: CommandPrefilter::new(policy),
+        tool_names,
+        tools,
+        sql_rules,
+        path_rules,
+        rbac,
+    })
+}
+
+/// The egress rules: hosts and networks indexed, the cheap fields kept per
+/// rule, every path glob in one automaton.
+fn egress_index(
+    policy: &Policy,
+    rules: &mut Vec<CompiledRule>,
+) -> Result<EgressIndex, PolicyError> {
     let mut egress = EgressIndex {
         hosts: HostSet::new(),
         networks: NetworkSet::new(),
@@ -347,54 +389,8 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
                 path_globs.len() - 1
             })
             .collect();
-        let path = FieldPath::root().key("egress").index(i);
-        let mut bad =
-            |field: FieldPath, pattern: &Option<String>, e: crate::pattern::RegexSetError| {
-                let mut d = Diagnostic::new(
-                    field,
-                    ErrorKind::InvalidPattern {
-                        pattern: pattern.clone().unwrap_or_default(),
-                        reason: e.message,
-                    },
-                );
-                d.rule = Some(rule.meta.id.clone());
-                errors.push(d);
-            };
-        let headers = rule
-            .headers
-            .iter()
-            .enumerate()
-            .filter_map(|(j, h)| {
-                HeaderTest::new(&h.name, h.pattern.as_deref())
-                    .map_err(|e| bad(path.key("headers").index(j).key("pattern"), &h.pattern, e))
-                    .ok()
-            })
-            .collect();
-        let json = rule
-            .json
-            .iter()
-            .enumerate()
-            .filter_map(|(j, m)| {
-                JsonTest::new(&m.pointer, m.pattern.as_deref())
-                    .map_err(|e| bad(path.key("json").index(j).key("pattern"), &m.pattern, e))
-                    .ok()
-            })
-            .collect();
-        let graphql = rule.graphql.as_ref().and_then(|g| {
-            let kinds = g
-                .operations
-                .iter()
-                .filter_map(|op| match op.as_str() {
-                    "query" => Some(OperationKind::Query),
-                    "mutation" => Some(OperationKind::Mutation),
-                    "subscription" => Some(OperationKind::Subscription),
-                    _ => None,
-                })
-                .collect();
-            GraphqlTest::new(kinds, &g.fields)
-                .map_err(|e| bad(path.key("graphql").key("fields"), &None, e))
-                .ok()
-        });
+        let (headers, json, graphql) =
+            body_tests(rule, FieldPath::root().key("egress").index(i), &mut errors);
         egress.filters.push(EgressFilter {
             ports: rule.ports.clone().into(),
             methods: rule.methods.iter().map(|m| m.as_str().into()).collect(),
@@ -421,33 +417,83 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
         )])
     })?;
 
+    Ok(egress)
+}
+
+/// An egress rule's header, JSON and GraphQL tests; patterns that do not
+/// compile are reported in `errors`.
+fn body_tests(
+    rule: &EgressRule,
+    path: FieldPath,
+    errors: &mut Vec<Diagnostic>,
+) -> (Box<[HeaderTest]>, Box<[JsonTest]>, Option<GraphqlTest>) {
+    let mut bad = |field: FieldPath, pattern: &Option<String>, e: crate::pattern::RegexSetError| {
+        let mut d = Diagnostic::new(
+            field,
+            ErrorKind::InvalidPattern {
+                pattern: pattern.clone().unwrap_or_default(),
+                reason: e.message,
+            },
+        );
+        d.rule = Some(rule.meta.id.clone());
+        errors.push(d);
+    };
+    let headers = rule
+        .headers
+        .iter()
+        .enumerate()
+        .filter_map(|(j, h)| {
+            HeaderTest::new(&h.name, h.pattern.as_deref())
+                .map_err(|e| bad(path.key("headers").index(j).key("pattern"), &h.pattern, e))
+                .ok()
+        })
+        .collect();
+    let json = rule
+        .json
+        .iter()
+        .enumerate()
+        .filter_map(|(j, m)| {
+            JsonTest::new(&m.pointer, m.pattern.as_deref())
+                .map_err(|e| bad(path.key("json").index(j).key("pattern"), &m.pattern, e))
+                .ok()
+        })
+        .collect();
+    let graphql = rule.graphql.as_ref().and_then(|g| {
+        let kinds = g
+            .operations
+            .iter()
+            .filter_map(|op| match op.as_str() {
+                "query" => Some(OperationKind::Query),
+                "mutation" => Some(OperationKind::Mutation),
+                "subscription" => Some(OperationKind::Subscription),
+                _ => None,
+            })
+            .collect();
+        GraphqlTest::new(kinds, &g.fields)
+            .map_err(|e| bad(path.key("graphql").key("fields"), &None, e))
+            .ok()
+    });
+    (headers, json, graphql)
+}
+
+/// The command rules, indexed by program.
+fn command_matcher(
+    policy: &Policy,
+    rules: &mut Vec<CompiledRule>,
+) -> Result<CommandMatcher, PolicyError> {
     let mut argv_rules = Vec::new();
     for rule in &policy.commands {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Section::Command));
-        let (programs, program_globs) = split_names(&rule.programs);
-        argv_rules.push(ArgvRule {
-            tag,
-            programs,
-            program_globs,
-            subcommands: rule.subcommands.clone(),
-            flags_all: rule.flags_all.clone(),
-            flags_any: rule.flags_any.clone(),
-            not_flags: rule.not_flags.clone(),
-            args_any: rule.args_any.clone(),
-            writes_any: rule.writes_any.clone(),
-            piped_from: rule.piped_from.clone(),
-            construct: rule.construct.as_deref().and_then(Construct::from_name),
-            pattern: rule.pattern.clone(),
-        });
+        argv_rules.push((tag, &rule.argv));
     }
     let egress_count = policy.egress.len();
-    let commands = CommandMatcher::new(argv_rules).map_err(|e| {
+    CommandMatcher::new(argv_rules).map_err(|e| {
         let i = (e.tag as usize).saturating_sub(egress_count);
         let path = FieldPath::root().key("commands").index(i).key(e.field);
         let rule = policy.commands.get(i);
         let pattern = match (e.field, rule) {
-            ("pattern", Some(r)) => r.pattern.clone().unwrap_or_default(),
+            ("pattern", Some(r)) => r.argv.pattern.clone().unwrap_or_default(),
             _ => format!("(the rule's {})", e.field),
         };
         let mut d = Diagnostic::new(
@@ -459,8 +505,14 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
         );
         d.rule = rule.map(|r| r.meta.id.clone());
         PolicyError::new(vec![d])
-    })?;
+    })
+}
 
+/// The tool rules: every name in one set, the other tests per rule.
+fn tool_index(
+    policy: &Policy,
+    rules: &mut Vec<CompiledRule>,
+) -> Result<(NameSet, ToolIndex), PolicyError> {
     let mut names = NameSet::builder();
     let tools_start = index(rules.len())?;
     let mut tool_filters = Vec::new();
@@ -508,6 +560,21 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
         )])
     })?;
 
+    Ok((
+        tool_names,
+        ToolIndex {
+            start: tools_start,
+            filters: tool_filters,
+            anywhere: tools_anywhere,
+        },
+    ))
+}
+
+/// The SQL rules, in policy order.
+fn sql_matchers(
+    policy: &Policy,
+    rules: &mut Vec<CompiledRule>,
+) -> Result<Vec<(u32, SqlMatcher)>, PolicyError> {
     let mut sql_rules = Vec::new();
     for (i, rule) in policy.sql.iter().enumerate() {
         let tag = index(rules.len())?;
@@ -526,6 +593,14 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
             })?;
         sql_rules.push((tag, matcher));
     }
+    Ok(sql_rules)
+}
+
+/// The path rules, by access, in one automaton each.
+fn path_matcher(
+    policy: &Policy,
+    rules: &mut Vec<CompiledRule>,
+) -> Result<PathMatcher, PolicyError> {
     let mut path_rules = PathMatcher::builder();
     for rule in &policy.paths {
         let tag = index(rules.len())?;
@@ -537,7 +612,7 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
             .collect();
         path_rules.rule(tag, &access, &rule.paths, &rule.not_paths);
     }
-    let path_rules = path_rules.build().map_err(|e| {
+    path_rules.build().map_err(|e| {
         PolicyError::new(vec![Diagnostic::new(
             FieldPath::root().key("paths"),
             ErrorKind::InvalidPattern {
@@ -545,52 +620,6 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
                 reason: e.message,
             },
         )])
-    })?;
-    for rule in &policy.permissions {
-        index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Permission));
-    }
-    let (rbac, cedar_rules) =
-        super::rbac::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;
-    rules.extend(cedar_rules);
-    index(rules.len())?;
-    let rule_ids = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (Arc::clone(&r.id), i as u32))
-        .collect();
-
-    let d = policy.defaults;
-    Ok(Compiled {
-        name: policy.name.clone(),
-        hash: if hash_now {
-            std::sync::OnceLock::from(policy_hash(policy))
-        } else {
-            std::sync::OnceLock::new()
-        },
-        hash_source: None,
-        rules,
-        defaults: [
-            default_verdict(Slot::Command, d.command),
-            default_verdict(Slot::Egress, d.egress),
-            default_verdict(Slot::Tool, d.tool),
-            default_verdict(Slot::CommandEgress, d.command_egress.unwrap_or(d.egress)),
-        ],
-        inspection: policy.inspection,
-        audit_overflow: policy.audit_overflow,
-        egress,
-        commands,
-        command_prefilter: CommandPrefilter::new(policy),
-        tool_names,
-        tools: ToolIndex {
-            start: tools_start,
-            filters: tool_filters,
-            anywhere: tools_anywhere,
-        },
-        sql_rules,
-        path_rules,
-        rule_ids,
-        rbac,
     })
 }
 
@@ -598,16 +627,4 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
 pub(crate) fn policy_hash(policy: &Policy) -> String {
     use sha2::{Digest, Sha256};
     crate::audit::chain::hex(&Sha256::digest(policy.to_value().to_string().as_bytes()))
-}
-
-fn split_names(names: &[NamePattern]) -> (Vec<String>, Vec<String>) {
-    let mut exact = Vec::new();
-    let mut globs = Vec::new();
-    for name in names {
-        match name {
-            NamePattern::Exact(n) => exact.push(n.clone()),
-            NamePattern::Glob(g) => globs.push(g.clone()),
-        }
-    }
-    (exact, globs)
 }

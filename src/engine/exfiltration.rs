@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::combine::Verdict;
+use super::combine::{About, Verdict};
 use super::compile::Compiled;
 use crate::effect::Effect;
 
@@ -32,7 +32,7 @@ pub(super) fn allowed<'v>(
 /// The deny verdict for `texts` when they hold a secret, about `about`.
 pub(super) fn verdict<'t>(
     texts: impl IntoIterator<Item = &'t str>,
-    about: (Option<usize>, Option<usize>),
+    about: About,
 ) -> Option<Verdict> {
     let kinds: Vec<&str> = texts
         .into_iter()
@@ -47,7 +47,7 @@ pub(super) fn verdict<'t>(
             "a secret ({first}) would be sent to a destination the egress policy does not allow: exfiltration"
         )),
     );
-    (v.command, v.http) = about;
+    v.about = about;
     Some(v)
 }
 

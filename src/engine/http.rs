@@ -1,141 +1,45 @@
 //! Deciding HTTP requests: the egress analyzer's facts through the egress matchers.
 //!
-//! [`Message::read`] turns a request as given (method, request target in
-//! any of the three HTTP/1.1 forms, headers, body, TLS server name) into
-//! canonical facts, refusing it when its parts disagree about where it goes
-//! (domain fronting). [`verdicts`] then finds the candidate rules by
+//! The egress analyzer reads a request into a [`Message`] (canonical
+//! destination, port, scheme, path; see `egress::message`). [`verdicts`]
+//! then finds the candidate rules by
 //! destination (host hash tables, network tries, plus rules for any
 //! destination), filters them by port, method, scheme, path globs and
 //! headers, and runs body tests only for rules that have them, parsing the
 //! body (JSON, then GraphQL) at most once and only when it is within the
 //! policy's inspection bound. The same function decides proxy requests and
 //! the HTTP requests that shell commands make, so `curl` is judged like a
-//! proxied request. Cost: one URL parse, one hash lookup per name label (or
-//! one trie walk), and work proportional to the candidate rules only.
+//! proxied request. Cost: one hash lookup per name label (or one trie
+//! walk), and work proportional to the candidate rules only.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::combine::{add_default, Verdict};
-use super::compile::{Compiled, Slot};
+use super::combine::{add_default, About, Verdict};
+use super::compile::{Compiled, EgressFilter, Slot};
 use super::rbac::Who;
 use crate::decision::Canonical;
 use crate::effect::Effect;
 use crate::egress::graphql::{self, GraphqlError, Operation};
-use crate::egress::{self, Destination, Target};
+use crate::egress::message::Message;
+use crate::egress::Destination;
 
-/// What of a request is not known until it runs (requests made by commands).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Unknown {
-    /// The path or query depends on a run-time value.
-    pub(crate) path: bool,
-    /// The body comes from a file or a run-time value.
-    pub(crate) body: bool,
-}
-
-/// An HTTP request's canonical facts.
-#[derive(Debug)]
-pub(crate) struct Message<'a> {
-    pub(crate) method: Cow<'a, str>,
-    pub(crate) target: Target,
-    pub(crate) headers: Vec<(&'a str, &'a str)>,
-    pub(crate) body: Option<&'a str>,
-    pub(crate) unknown: Unknown,
-}
-
-impl<'a> Message<'a> {
-    /// Reads a request. `target` is an absolute URL, an authority (`CONNECT`)
-    /// or an origin-form path with a `Host` header. `Err` is the reason the
-    /// request cannot be decided on (it is then denied).
-    pub(crate) fn read(
-        method: &'a str,
-        target: &str,
-        headers: Vec<(&'a str, &'a str)>,
-        body: Option<&'a str>,
-        sni: Option<&str>,
-    ) -> Result<Message<'a>, String> {
-        if !egress::is_http_token(method) {
-            let shown: String = method.chars().take(40).collect();
-            return Err(format!("invalid HTTP method `{}`", shown.escape_debug()));
-        }
-        let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
-            Cow::Owned(method.to_ascii_uppercase())
-        } else {
-            Cow::Borrowed(method)
-        };
-        let mut hosts = headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
-            .map(|(_, value)| *value);
-        let host = hosts.next();
-        if hosts.any(|other| Some(other) != host) {
-            return Err("refused request: several different Host headers".into());
-        }
-        let refused = |e: egress::TargetError| format!("refused URL: {e}");
-        let url = if method == "CONNECT" {
-            egress::parse_authority(target).map_err(refused)?
-        } else if target.starts_with('/') {
-            let Some(host) = host else {
-                return Err("refused request: an origin-form target needs a Host header".into());
-            };
-            let scheme = if sni.is_some() { "https" } else { "http" };
-            egress::parse_origin(target, host, scheme).map_err(refused)?
-        } else {
-            let url = egress::parse_url(target).map_err(refused)?;
-            if let Some(host) = host {
-                let (destination, port) =
-                    egress::parse_host_header(host, &url.scheme).map_err(refused)?;
-                if destination != url.destination || port != url.port {
-                    return Err(format!(
-                        "refused request: domain fronting: the URL goes to {}:{} but the Host header names {destination}:{port}",
-                        url.destination, url.port
-                    ));
-                }
-            }
-            url
-        };
-        if let Some(sni) = sni {
-            let named = egress::parse_server_name(sni).map_err(refused)?;
-            if named != url.destination {
-                return Err(format!(
-                    "refused request: domain fronting: the request goes to {} but the TLS server name is {named}",
-                    url.destination
-                ));
-            }
-        }
-        Ok(Message {
-            method,
-            target: url,
-            headers,
-            body,
-            unknown: Unknown::default(),
-        })
-    }
-
-    /// The facts a decision reports.
-    pub(crate) fn canonical(&self) -> Canonical {
-        let (host, ip) = match &self.target.destination {
-            Destination::Name(name) => (Some(name.clone()), None),
-            Destination::Ip(ip) => (None, Some(ip.to_string())),
-        };
-        Canonical {
-            method: self.method.as_ref().into(),
-            scheme: self.target.scheme.clone(),
-            host,
-            ip,
-            carried_ipv4: self.target.carried.map(|v4| v4.to_string()),
-            port: self.target.port,
-            path: self.target.path.clone(),
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
+/// The facts a decision reports of a request.
+pub(crate) fn canonical(message: &Message<'_>) -> Canonical {
+    let (host, ip) = match &message.target.destination {
+        Destination::Name(name) => (Some(name.clone()), None),
+        Destination::Ip(ip) => (None, Some(ip.to_string())),
+    };
+    Canonical {
+        method: message.method.as_ref().into(),
+        scheme: message.target.scheme.clone(),
+        host,
+        ip,
+        carried_ipv4: message.target.carried.map(|v4| v4.to_string()),
+        port: message.target.port,
+        path: message.target.path.clone(),
     }
 }
 
@@ -204,7 +108,7 @@ pub(crate) fn verdicts<'c>(
     message: &Message<'_>,
     slot: Slot,
     sink: &mut Vec<Verdict>,
-    about: (Option<usize>, Option<usize>),
+    about: About,
     who: &mut Who<'c>,
 ) {
     let index = &compiled.egress;
@@ -245,53 +149,27 @@ pub(crate) fn verdicts<'c>(
             return;
         }
         if filter.inspects_body() {
-            match body.get_or_insert_with(|| read_body(compiled, message)) {
-                Body::Oversize(len) => {
+            let body = body.get_or_insert_with(|| read_body(compiled, message));
+            match check_body(filter, body) {
+                BodyCheck::Pass => {}
+                BodyCheck::Fail => return,
+                BodyCheck::Uncertain(why) => uncertain = Some(why),
+                BodyCheck::Oversize(len) => {
                     if !oversize_reported {
                         oversize_reported = true;
-                        let mut v = Verdict::other(
-                            compiled.inspection.oversize,
-                            format!(
-                                "the body is {len} bytes, over the policy's inspection bound of {} bytes, so rule `{}` could not inspect it",
-                                compiled.inspection.max_body_bytes, rule.id
+                        sink.push(
+                            Verdict::other(
+                                compiled.inspection.oversize,
+                                format!(
+                                    "the body is {len} bytes, over the policy's inspection bound of {} bytes, so rule `{}` could not inspect it",
+                                    compiled.inspection.max_body_bytes, rule.id
+                                )
+                                .into(),
                             )
-                            .into(),
+                            .about(about),
                         );
-                        (v.command, v.http) = about;
-                        sink.push(v);
                     }
                     return;
-                }
-                Body::Unknown => {
-                    uncertain = Some("the body comes from a file or a run-time value".into());
-                }
-                Body::Parsed {
-                    json,
-                    json_error,
-                    graphql,
-                } => {
-                    let unreadable = || -> Cow<'static, str> {
-                        format!(
-                            "the JSON body could not be read ({})",
-                            json_error.as_deref().unwrap_or_default()
-                        )
-                        .into()
-                    };
-                    if !filter.json.is_empty() {
-                        match json {
-                            Some(j) if filter.json.iter().any(|t| t.matches(j)) => {}
-                            None if json_error.is_some() => uncertain = Some(unreadable()),
-                            _ => return,
-                        }
-                    }
-                    if let Some(test) = &filter.graphql {
-                        match graphql {
-                            Ok(ops) if test.matches(ops) => {}
-                            Ok(_) if json_error.is_some() => uncertain = Some(unreadable()),
-                            Ok(_) => return,
-                            Err(e) => uncertain = Some(e.to_string().into()),
-                        }
-                    }
                 }
             }
         }
@@ -311,7 +189,7 @@ pub(crate) fn verdicts<'c>(
                 )));
             }
         }
-        (verdict.command, verdict.http) = about;
+        verdict.about = about;
         sink.push(verdict);
     };
     for &tag in &index.anywhere {
@@ -327,31 +205,88 @@ pub(crate) fn verdicts<'c>(
         }
     }
     if index.has_override {
-        let enforced_override = sink.get(start..).unwrap_or_default().iter().any(|v| {
-            v.effect == Effect::Allow
-                && v.rule.is_some_and(|t| {
-                    compiled.filter(t).is_some_and(|f| f.override_special)
-                        && compiled.rule(t).is_some_and(|r| !r.shadow)
-                })
-        });
-        if enforced_override {
-            let mut i = start;
-            while i < sink.len() {
-                let special = sink
-                    .get(i)
-                    .and_then(|v| v.rule)
-                    .and_then(|t| compiled.filter(t))
-                    .is_some_and(|f| f.special);
-                if special {
-                    sink.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
-        }
+        drop_overridden_special(compiled, sink, start);
     }
     body_sql(compiled, message, sink, about, who);
     add_default(compiled, slot, sink, start, about);
+}
+
+/// What a rule's body tests say of a request's body.
+enum BodyCheck {
+    Pass,
+    Fail,
+    /// The tests cannot be answered (a body from a file, unreadable JSON).
+    Uncertain(Cow<'static, str>),
+    /// Beyond the inspection bound: not inspected.
+    Oversize(usize),
+}
+
+/// Runs `filter`'s JSON and GraphQL tests on `body`.
+fn check_body(filter: &EgressFilter, body: &Body) -> BodyCheck {
+    let (json, json_error, graphql) = match body {
+        Body::Oversize(len) => return BodyCheck::Oversize(*len),
+        Body::Unknown => {
+            return BodyCheck::Uncertain("the body comes from a file or a run-time value".into())
+        }
+        Body::Parsed {
+            json,
+            json_error,
+            graphql,
+        } => (json, json_error, graphql),
+    };
+    let unreadable = || -> Cow<'static, str> {
+        format!(
+            "the JSON body could not be read ({})",
+            json_error.as_deref().unwrap_or_default()
+        )
+        .into()
+    };
+    let mut outcome = BodyCheck::Pass;
+    if !filter.json.is_empty() {
+        match json {
+            Some(j) if filter.json.iter().any(|t| t.matches(j)) => {}
+            None if json_error.is_some() => outcome = BodyCheck::Uncertain(unreadable()),
+            _ => return BodyCheck::Fail,
+        }
+    }
+    if let Some(test) = &filter.graphql {
+        match graphql {
+            Ok(ops) if test.matches(ops) => {}
+            Ok(_) if json_error.is_some() => outcome = BodyCheck::Uncertain(unreadable()),
+            Ok(_) => return BodyCheck::Fail,
+            Err(e) => outcome = BodyCheck::Uncertain(e.to_string().into()),
+        }
+    }
+    outcome
+}
+
+/// When an enforced allow rule with `override_special` matched, the rules
+/// for special addresses (metadata, private ranges) among `sink[start..]`
+/// are dropped: the override is the policy's word for this destination.
+fn drop_overridden_special(compiled: &Compiled, sink: &mut Vec<Verdict>, start: usize) {
+    let enforced_override = sink.get(start..).unwrap_or_default().iter().any(|v| {
+        v.effect == Effect::Allow
+            && v.rule.is_some_and(|t| {
+                compiled.filter(t).is_some_and(|f| f.override_special)
+                    && compiled.rule(t).is_some_and(|r| !r.shadow)
+            })
+    });
+    if !enforced_override {
+        return;
+    }
+    let mut i = start;
+    while i < sink.len() {
+        let special = sink
+            .get(i)
+            .and_then(|v| v.rule)
+            .and_then(|t| compiled.filter(t))
+            .is_some_and(|f| f.special);
+        if special {
+            sink.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// SQL carried in a body (a JSON body's `query`/`sql`/`statement` fields,
@@ -360,7 +295,7 @@ fn body_sql<'c>(
     compiled: &'c Compiled,
     message: &Message<'_>,
     sink: &mut Vec<Verdict>,
-    about: (Option<usize>, Option<usize>),
+    about: About,
     who: &mut Who<'c>,
 ) {
     let Some(body) = message.body.filter(|b| !b.trim().is_empty()) else {
@@ -381,10 +316,10 @@ fn body_sql<'c>(
                 .iter()
                 .filter(|r| r.class == crate::tool::route::Class::Sql)
             {
-                super::arguments::sql_verdicts(compiled, who, r.text, about, sink);
+                super::sql::sql_verdicts(compiled, who, r.text, about, sink);
             }
         }
     } else if crate::tool::route::class_of_text(trimmed) == Some(crate::tool::route::Class::Sql) {
-        super::arguments::sql_verdicts(compiled, who, body, about, sink);
+        super::sql::sql_verdicts(compiled, who, body, about, sink);
     }
 }

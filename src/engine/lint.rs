@@ -9,7 +9,7 @@
 //! the rules, at lint time only.
 
 use crate::command::tables::tables;
-use crate::policy::{Diagnostic, ErrorKind, FieldPath, NamePattern, Policy};
+use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy};
 
 /// Every warning for `policy`, in rule order.
 pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
@@ -19,19 +19,16 @@ pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, rule) in policy.commands.iter().enumerate() {
         let path = FieldPath::root().key("commands").index(i);
-        let subcommand = match rule.subcommands.as_slice() {
+        let argv = &rule.argv;
+        let subcommand = match argv.subcommands.as_slice() {
             [only] => only.first().map(String::as_str),
             _ => None,
         };
-        let programs = rule.programs.iter().filter_map(|p| match p {
-            NamePattern::Exact(name) => Some(name.as_str()),
-            NamePattern::Glob(_) => None,
-        });
-        for program in programs {
+        for program in argv.exact_programs() {
             let fields = [
-                ("flags_all", &rule.flags_all),
-                ("flags_any", &rule.flags_any),
-                ("not_flags", &rule.not_flags),
+                ("flags_all", &argv.flags_all),
+                ("flags_any", &argv.flags_any),
+                ("not_flags", &argv.not_flags),
             ];
             for (field, flags) in fields {
                 for (j, flag) in flags.iter().enumerate() {

@@ -22,8 +22,10 @@
 use aho_corasick::AhoCorasick;
 
 use crate::command::http::client_names;
+use crate::command::ArgvRule;
 use crate::command::{code_runners, RESERVED_WORDS, SYNTAX_TRIGGERS};
-use crate::policy::{CommandRule, NamePattern, Policy};
+use crate::pattern::NamePattern;
+use crate::policy::Policy;
 
 /// Lines this long or longer are always analyzed in full.
 pub(crate) const MAX_PREFILTER_BYTES: usize = 2048;
@@ -64,7 +66,7 @@ fn ends_word(after: Option<&u8>) -> bool {
 }
 
 /// True when `rule` can only match commands that name one of its literals.
-fn rule_is_anchored(rule: &CommandRule) -> bool {
+fn rule_is_anchored(rule: &ArgvRule) -> bool {
     if rule.programs.is_empty() {
         // Program-less rules apply to any program, unless they need a
         // write redirection or a construct (both need trigger bytes) or a pipe
@@ -88,7 +90,7 @@ fn rule_is_anchored(rule: &CommandRule) -> bool {
 impl CommandPrefilter {
     pub(crate) fn new(policy: &Policy) -> Self {
         let disabled = CommandPrefilter::default();
-        if !policy.commands.iter().all(rule_is_anchored) {
+        if !policy.commands.iter().all(|r| rule_is_anchored(&r.argv)) {
             return disabled;
         }
         // HTTP clients are always analyzed: egress rules decide their requests.
@@ -117,7 +119,7 @@ impl CommandPrefilter {
                     .map(|p| (p, Literal::Name)),
             );
         }
-        for rule in &policy.commands {
+        for rule in policy.commands.iter().map(|r| &r.argv) {
             for program in &rule.programs {
                 literals.push(match program {
                     NamePattern::Exact(name) => (name.clone(), Literal::Name),

@@ -1,6 +1,6 @@
-//! Where RBAC meets requests: compiling the policy's roles, bindings,
-//! environments, permissions and rule scopes, and, per request, who is
-//! asking and which environment the request is in.
+//! Where RBAC meets requests: per request, who is asking and which
+//! environment the request is in (the compiled form comes from
+//! `rbac_compile`).
 //!
 //! The environment is derived from what the request touches — the
 //! canonical host or address of an HTTP request (or of one a command
@@ -19,46 +19,37 @@
 //! lookups for the targets, and a few word operations per candidate rule.
 //! No allocation unless a principal carries more than six role sources.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
-use serde_json::Value;
 use smallvec::SmallVec;
 
-use super::compile::CompiledRule;
 use crate::effect::Effect;
-use crate::egress::{parse_url, Destination};
-use crate::policy::{Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy};
+use crate::egress::word::Named;
+use crate::egress::Destination;
 use crate::rbac::cedar::CedarPolicies;
-use crate::rbac::permissions::Entry;
 use crate::rbac::{
-    Bindings, EnvironmentSet, Permissions, RoleBits, RoleError, RoleGraph, RoleView, NO_ENVIRONMENT,
+    Bindings, EnvironmentSet, Permissions, RoleBits, RoleGraph, RoleView, NO_ENVIRONMENT,
 };
 use crate::request::Principal;
-
-/// Deepest JSON nesting walked in tool arguments.
-pub(crate) const MAX_ARGUMENT_DEPTH: usize = 32;
-/// Most strings looked at in one tool call's arguments.
-pub(crate) const MAX_ARGUMENT_STRINGS: usize = 1024;
 
 /// Where a rule applies.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scope {
-    roles: Option<RoleBits>,
-    environments: Option<u64>,
+    pub(super) roles: Option<RoleBits>,
+    pub(super) environments: Option<u64>,
 }
 
 /// The compiled RBAC part of a policy.
 #[derive(Debug, Default)]
 pub(crate) struct Rbac {
     pub(crate) graph: RoleGraph,
-    role_names: Vec<Arc<str>>,
-    bindings: Bindings,
+    pub(super) role_names: Vec<Arc<str>>,
+    pub(super) bindings: Bindings,
     pub(crate) environments: EnvironmentSet,
-    env_names: Vec<Arc<str>>,
+    pub(super) env_names: Vec<Arc<str>>,
     pub(crate) permissions: Permissions,
     /// By global rule index; `None`: applies everywhere.
-    scopes: Vec<Option<Scope>>,
+    pub(super) scopes: Vec<Option<Scope>>,
     /// By global rule index: the action categories a match means.
     pub(crate) rule_actions: Vec<Box<[Arc<str>]>>,
     pub(crate) cedar: Option<CedarPolicies>,
@@ -94,256 +85,6 @@ impl<'a> Who<'a> {
             }
         }
     }
-}
-
-fn unknown(
-    path: FieldPath,
-    what: &'static str,
-    name: &str,
-    defined: Vec<&str>,
-    rule: Option<&str>,
-) -> Diagnostic {
-    let defined = if defined.is_empty() {
-        "none".to_owned()
-    } else {
-        defined.join(", ")
-    };
-    let mut d = Diagnostic::new(
-        path,
-        ErrorKind::UnknownName {
-            what,
-            name: name.to_owned(),
-            defined,
-        },
-    );
-    d.rule = rule.map(str::to_owned);
-    d
-}
-
-/// Compiles the RBAC part; `first_cedar_tag` is the global index the first
-/// Cedar policy gets; returns the compiled part and the Cedar rules to add.
-pub(crate) fn compile(
-    policy: &Policy,
-    first_cedar_tag: u32,
-) -> Result<(Rbac, Vec<CompiledRule>), Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let graph = match RoleGraph::build(
-        policy
-            .roles
-            .iter()
-            .map(|r| (r.id.as_str(), r.inherits.as_slice())),
-    ) {
-        Ok(graph) => graph,
-        Err(RoleError::Unknown { role, at, name }) => {
-            let path = FieldPath::root()
-                .key("roles")
-                .index(role)
-                .key("inherits")
-                .index(at);
-            let defined = policy.roles.iter().map(|r| r.id.as_str()).collect();
-            return Err(vec![unknown(path, "role", &name, defined, None)]);
-        }
-        Err(RoleError::Cycle(circle)) => {
-            let first = circle.first().cloned().unwrap_or_default();
-            let at = policy.roles.iter().position(|r| r.id == first).unwrap_or(0);
-            let path = FieldPath::root().key("roles").index(at).key("inherits");
-            return Err(vec![Diagnostic::new(
-                path,
-                ErrorKind::RoleCycle(circle.join(" → ")),
-            )]);
-        }
-    };
-    let role_names: Vec<&str> = policy.roles.iter().map(|r| r.id.as_str()).collect();
-    let env_defined: Vec<&str> = policy.environments.iter().map(|e| e.id.as_str()).collect();
-
-    let mut bindings = Bindings::new();
-    for (i, b) in policy.principals.iter().enumerate() {
-        match graph.closure_of(&b.roles) {
-            Ok(bits) => match b.prefix() {
-                Some(prefix) => bindings.prefix(prefix, &bits),
-                None => bindings.exact(&b.id, &bits),
-            },
-            Err((at, name)) => {
-                let path = FieldPath::root()
-                    .key("principals")
-                    .index(i)
-                    .key("roles")
-                    .index(at);
-                errors.push(unknown(path, "role", &name, role_names.clone(), None));
-            }
-        }
-    }
-
-    let mut envs = EnvironmentSet::builder();
-    for (i, e) in policy.environments.iter().enumerate() {
-        let Some(k) = envs.environment(&e.id) else {
-            errors.push(Diagnostic::new(
-                FieldPath::root().key("environments").index(i),
-                ErrorKind::Limit(format!(
-                    "more than {} environments",
-                    crate::rbac::MAX_ENVIRONMENTS
-                )),
-            ));
-            break;
-        };
-        for h in &e.hosts {
-            match h {
-                HostPattern::Exact(d) => envs.exact_host(k, d),
-                HostPattern::Subdomains(d) => envs.subdomains(k, d),
-                HostPattern::ApexAndSubdomains(d) => envs.apex_and_subdomains(k, d),
-            }
-        }
-        for net in &e.cidrs {
-            envs.network(k, *net);
-        }
-        for p in &e.paths {
-            envs.path(k, p);
-        }
-        for t in &e.tools {
-            match t {
-                NamePattern::Exact(n) => envs.tool(k, n, false),
-                NamePattern::Glob(g) => envs.tool(k, g, true),
-            }
-        }
-    }
-    let environments = match envs.build() {
-        Ok(set) => set,
-        Err(e) => {
-            errors.push(Diagnostic::new(
-                FieldPath::root().key("environments"),
-                ErrorKind::InvalidPattern {
-                    pattern: "(all environment tool globs)".into(),
-                    reason: e.message,
-                },
-            ));
-            EnvironmentSet::default()
-        }
-    };
-
-    let mut scopes = Vec::new();
-    let mut rule_actions = Vec::new();
-    let mut permissions = Permissions::builder();
-    let sections = policy.rules_by_section();
-    // Rule indices here must be the compiler's: every section, in its order.
-    debug_assert_eq!(sections.len(), first_cedar_tag as usize);
-    // Permissions come last.
-    let first_permission = sections.len() - policy.permissions.len();
-    for (tag, (section, i, meta)) in sections.into_iter().enumerate() {
-        let path = FieldPath::root().key(section).index(i);
-        let rule = Some(meta.id.as_str());
-        let roles = if meta.roles.is_empty() {
-            None
-        } else {
-            match graph.set_of(&meta.roles) {
-                // A rule for `developer` applies to whoever holds a role
-                // inheriting it: the principal's closure is tested against the
-                // rule's roles.
-                Ok(bits) => Some(bits),
-                Err((at, name)) => {
-                    errors.push(unknown(
-                        path.key("roles").index(at),
-                        "role",
-                        &name,
-                        role_names.clone(),
-                        rule,
-                    ));
-                    None
-                }
-            }
-        };
-        let mut mask = 0u64;
-        for (at, name) in meta.environments.iter().enumerate() {
-            match environments.index(name) {
-                Some(k) => mask |= 1 << k,
-                None => errors.push(unknown(
-                    path.key("environments").index(at),
-                    "environment",
-                    name,
-                    env_defined.clone(),
-                    rule,
-                )),
-            }
-        }
-        let environments_scope = (!meta.environments.is_empty()).then_some(mask);
-        if tag >= first_permission {
-            // A permission: its scope is its entry, not a filter on matches.
-            let entry = Entry {
-                tag: u32::try_from(tag).unwrap_or(u32::MAX),
-                effect: meta.effect,
-                roles: roles.clone(),
-                environments: environments_scope.unwrap_or(u64::MAX),
-                shadow: meta.shadow,
-            };
-            for action in &meta.actions {
-                permissions.add(action, entry.clone());
-            }
-            scopes.push(None);
-            rule_actions.push(Box::default());
-            continue;
-        }
-        scopes.push(
-            (roles.is_some() || environments_scope.is_some()).then_some(Scope {
-                roles,
-                environments: environments_scope,
-            }),
-        );
-        rule_actions.push(meta.actions.iter().map(|a| Arc::from(a.as_str())).collect());
-    }
-
-    let mut cedar_rules = Vec::new();
-    let cedar = match &policy.cedar {
-        None => None,
-        Some(section) => match CedarPolicies::new(&section.policies, section.schema.as_deref()) {
-            Ok(p) => {
-                for r in p.rules() {
-                    let verb = if r.forbid { "forbids" } else { "permits" };
-                    cedar_rules.push(CompiledRule {
-                        id: r.id.as_str().into(),
-                        effect: if r.forbid {
-                            Effect::Deny
-                        } else {
-                            Effect::Allow
-                        },
-                        shadow: false,
-                        reason: r.reason.as_deref().map_or_else(
-                            || format!("Cedar policy `{}` {verb} this", r.id).into(),
-                            Arc::from,
-                        ),
-                        source: Some(Arc::from("cedar")),
-                    });
-                }
-                Some(p)
-            }
-            Err(e) => {
-                errors.push(Diagnostic::new(
-                    FieldPath::root().key("cedar"),
-                    ErrorKind::Cedar(e),
-                ));
-                None
-            }
-        },
-    };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok((
-        Rbac {
-            role_names: (0..graph.len())
-                .filter_map(|i| graph.name(i))
-                .map(Arc::from)
-                .collect(),
-            graph,
-            bindings,
-            env_names: env_defined.iter().map(|n| Arc::from(*n)).collect(),
-            environments,
-            permissions: permissions.build(),
-            scopes,
-            rule_actions,
-            cedar,
-            cedar_first_tag: first_cedar_tag,
-        },
-        cedar_rules,
-    ))
 }
 
 impl Rbac {
@@ -452,74 +193,18 @@ impl Rbac {
         }
     }
 
-    /// The environments of a word from a command or an argument: a URL, a
-    /// host (`db.prod.example.com`, `user@host`, `host:port`, `--host=h`),
-    /// an address, or a path.
+    /// The environments of a word from a command or an argument: whatever
+    /// place the egress analyzer reads it as naming (a URL, a host, an
+    /// address, a path).
     pub(crate) fn of_word(&self, word: &str) -> u64 {
-        let envs = &self.environments;
-        let word = word.trim();
-        if word.is_empty() || word.len() > 2048 {
-            return 0;
-        }
-        if let Some((k, v)) = word.split_once('=') {
-            if k.starts_with('-') {
-                return self.of_word(v);
+        match crate::egress::word::named(word) {
+            Some(Named::Destination(destination, carried)) => {
+                self.of_destination(&destination, carried)
             }
+            Some(Named::Path(path)) => self
+                .environments
+                .of_path(&crate::command::paths::normalize_path(path)),
+            None => 0,
         }
-        if word.contains("://") {
-            return match parse_url(word) {
-                Ok(t) => self.of_destination(&t.destination, t.carried),
-                Err(_) => 0,
-            };
-        }
-        if word.starts_with('/') || word.starts_with("~/") {
-            return envs.of_path(&crate::command::paths::normalize_path(word));
-        }
-        let host = word.rsplit_once('@').map_or(word, |(_, h)| h);
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return envs.of_ip(ip);
-        }
-        let host = host.split([':', '/']).next().unwrap_or_default();
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return envs.of_ip(ip);
-        }
-        let plausible = host.contains('.')
-            && !host.starts_with(['.', '-'])
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if !plausible {
-            return 0;
-        }
-        let host = host.trim_end_matches('.');
-        if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            envs.of_host(&host.to_ascii_lowercase())
-        } else {
-            envs.of_host(host)
-        }
-    }
-
-    /// The environments a tool call touches: its name, and the strings in its
-    /// arguments (walked to [`MAX_ARGUMENT_DEPTH`], at most
-    /// [`MAX_ARGUMENT_STRINGS`] strings).
-    pub(crate) fn of_tool(&self, name: &str, arguments: &Value) -> u64 {
-        let mut mask = self.environments.of_tool(name);
-        let mut budget = MAX_ARGUMENT_STRINGS;
-        let mut stack: Vec<(&Value, usize)> = vec![(arguments, 0)];
-        while let Some((value, depth)) = stack.pop() {
-            if depth > MAX_ARGUMENT_DEPTH || budget == 0 {
-                break;
-            }
-            match value {
-                Value::String(s) => {
-                    budget -= 1;
-                    mask |= self.of_word(s);
-                }
-                Value::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
-                Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
-                _ => {}
-            }
-        }
-        mask
     }
 }

@@ -76,7 +76,8 @@ impl Agent {
 
 /// How one tool's input becomes requests.
 #[derive(Debug, Clone, Deserialize)]
-struct Mapping {
+#[serde(deny_unknown_fields)]
+pub(crate) struct Mapping {
     kind: MappingKind,
     field: String,
 }
@@ -90,11 +91,19 @@ enum MappingKind {
     Patch,
 }
 
-type Mappings = std::collections::HashMap<String, std::collections::HashMap<String, Mapping>>;
+pub(crate) type Mappings =
+    std::collections::HashMap<String, std::collections::HashMap<String, Mapping>>;
 
+/// Reads `agents.toml` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Mappings, String> {
+    crate::data::toml("agents.toml", include_str!("agents.toml"))
+}
+
+/// The mappings, read on first use; none when the table does not load (the
+/// unit test of [`crate::data`] loads it).
 fn mappings() -> &'static Mappings {
     static MAPPINGS: OnceLock<Mappings> = OnceLock::new();
-    MAPPINGS.get_or_init(|| toml::from_str(include_str!("agents.toml")).unwrap_or_default())
+    MAPPINGS.get_or_init(|| load().unwrap_or_default())
 }
 
 /// Why a payload could not be read.

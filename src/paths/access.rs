@@ -16,31 +16,30 @@ use super::Access;
 use crate::command::paths::{join, normalize_path};
 use crate::command::SimpleCommand;
 
-struct Table {
+/// `access.toml`: which programs read, copy, move, write or delete their path arguments.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Table {
     read: Vec<String>,
     read_after_first: Vec<String>,
     copy: Vec<String>,
+    #[serde(rename = "move")]
     moves: Vec<String>,
     write: Vec<String>,
     delete: Vec<String>,
     tool_write_words: Vec<String>,
 }
 
+/// Reads `access.toml` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Table, String> {
+    crate::data::toml("access.toml", include_str!("access.toml"))
+}
+
+/// The table, read on first use; empty when it does not load (the unit
+/// test of [`crate::data`] loads it).
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let lists = crate::data::Lists::parse(include_str!("access.toml"));
-        let list = |k: &str| lists.get(k);
-        Table {
-            read: list("read"),
-            read_after_first: list("read_after_first"),
-            copy: list("copy"),
-            moves: list("move"),
-            write: list("write"),
-            delete: list("delete"),
-            tool_write_words: list("tool_write_words"),
-        }
-    })
+    TABLE.get_or_init(|| load().unwrap_or_default())
 }
 
 /// Every program whose path arguments this table reads (for the command

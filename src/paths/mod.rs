@@ -10,8 +10,7 @@
 
 pub mod access;
 
-use crate::command::paths::glob_to_path_regex;
-use crate::pattern::{RegexSet, RegexSetError};
+use crate::pattern::{glob_to_path_regex, RegexSet, RegexSetError};
 
 /// How a path is touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,12 +1,28 @@
-//! Globs over names (`mcp__github__*`, `Bash`, `file_?`), as regular expressions.
+//! Every glob dialect of the crate, each translated to an anchored regular
+//! expression.
 //!
 //! A glob is translated once, at compile time, into an anchored regular
 //! expression so that every glob of a policy section joins the one
 //! [`RegexSet`](super::RegexSet) automaton instead of being scanned in a loop.
-//! `*` is any run of characters (possibly empty), `?` exactly one character;
-//! everything else is literal.
+//! There are three dialects, because names, URL paths and file paths split
+//! differently; in all three, every other character is literal (`.`, `[`,
+//! `{` included) and the whole text must match:
+//!
+//! | dialect | function | `*` | `**` | `?` |
+//! |---|---|---|---|---|
+//! | names (tool, program, server, SQL, GraphQL field) | [`glob_to_regex`] | any run, possibly empty | two `*`: the same as `*` | one character |
+//! | URL paths (egress `paths`) | [`path_glob_to_regex`] | any run without `/` | any run, `/` included | one character other than `/` |
+//! | file paths (path rules, command path arguments) | [`glob_to_path_regex`] | any run without `/` | any run, `/` included; a trailing `/**` also matches the directory itself | one character other than `/` |
+//!
+//! The file-path dialect also reads the glob in the spelling paths are
+//! given in: a leading `$HOME` is `~` and a trailing `/` is dropped. A
+//! leading `**` in either path dialect leaves the regex unanchored at the
+//! start rather than spelling out `\A.*` (the same matches for a search, a
+//! smaller automaton). Cost: one pass over the glob; nothing at match time
+//! beyond the automaton.
 
-/// The anchored regular expression equivalent to `glob`.
+/// The anchored regular expression for a name glob: `*` is any run of
+/// characters (possibly empty), `?` exactly one character.
 pub fn glob_to_regex(glob: &str) -> String {
     let mut out = String::with_capacity(glob.len() + 8);
     out.push_str(r"\A(?s:");
@@ -60,10 +76,67 @@ pub fn path_glob_to_regex(glob: &str) -> String {
     drop_leading_any(out)
 }
 
+/// The anchored regular expression for a file-path glob: `*` and `?` stop
+/// at `/`, `**` crosses it, and a trailing `/**` also matches the directory
+/// itself. The glob is first put in the spelling of normalized paths
+/// (`$HOME` is `~`, no trailing slash).
+pub fn glob_to_path_regex(glob: &str) -> String {
+    let glob = normalize_glob(glob);
+    let (body, subtree) = match glob.strip_suffix("/**") {
+        Some(body) if !body.is_empty() => (body.to_owned(), true),
+        _ => (glob.clone(), false),
+    };
+    let mut out = String::from(r"\A");
+    let mut chars = body.chars().peekable();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        regex_syntax::escape_into(literal, out);
+        literal.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                flush(&mut literal, &mut out);
+                out.push_str("(?s:.*)");
+            }
+            '*' => {
+                flush(&mut literal, &mut out);
+                out.push_str("[^/]*");
+            }
+            '?' => {
+                flush(&mut literal, &mut out);
+                out.push_str("[^/]");
+            }
+            other => literal.push(other),
+        }
+    }
+    flush(&mut literal, &mut out);
+    if subtree {
+        out.push_str("(?s:/.*)?");
+    }
+    out.push_str(r"\z");
+    drop_leading_any(out)
+}
+
+/// A file-path glob in the same spelling as normalized paths: `$HOME` is
+/// `~`, no trailing slash.
+fn normalize_glob(glob: &str) -> String {
+    let glob = match glob.strip_prefix("$HOME") {
+        Some(rest) => format!("~{rest}"),
+        None => glob.to_owned(),
+    };
+    if glob.len() > 1 {
+        glob.trim_end_matches('/').to_owned()
+    } else {
+        glob
+    }
+}
+
 /// An anchored glob regex whose leading `**` is spelled `\A(?s:.*…` or
 /// `\A(?s:.*)…`, without that prefix: an unanchored search already allows
 /// anything before, and the automaton is smaller.
-pub(crate) fn drop_leading_any(regex: String) -> String {
+fn drop_leading_any(regex: String) -> String {
     if let Some(rest) = regex.strip_prefix(r"\A(?s:.*)") {
         return rest.to_owned();
     }
@@ -109,5 +182,22 @@ mod tests {
         assert!(m("/v1/**", "/v1/a/b/c"));
         assert!(!m("/v1/**", "/v2/a"));
         assert!(m("/a.b", "/a.b") && !m("/a.b", "/axb"));
+    }
+
+    #[test]
+    fn file_path_globs_cover_the_directory_of_a_trailing_double_star() {
+        let m = |glob: &str, path: &str| {
+            RegexSet::new(&[glob_to_path_regex(glob)])
+                .unwrap()
+                .is_match(path)
+        };
+        assert!(m("~/.ssh/**", "~/.ssh"));
+        assert!(m("~/.ssh/**", "~/.ssh/id_rsa"));
+        assert!(!m("~/.ssh/**", "~/.sshx"));
+        assert!(m("$HOME/.aws/", "~/.aws"));
+        assert!(m("/etc/*", "/etc/passwd") && !m("/etc/*", "/etc/ssl/certs"));
+        assert!(m("**/.env", "./.env") && m("**/.env", "/srv/app/.env"));
+        assert!(m("/tmp/file?", "/tmp/file1") && !m("/tmp/file?", "/tmp/file/"));
+        assert!(m("/", "/") && !m("/", "/etc"));
     }
 }

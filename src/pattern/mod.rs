@@ -5,9 +5,12 @@
 //! and return pattern indices. The engine maps indices to rules.
 
 mod glob;
+mod name_pattern;
+mod names;
 mod regex_set;
 
-pub(crate) use glob::drop_leading_any;
-pub use glob::{glob_to_regex, path_glob_to_regex};
+pub use glob::{glob_to_path_regex, glob_to_regex, path_glob_to_regex};
+pub use name_pattern::NamePattern;
+pub use names::{NameSet, NameSetBuilder};
 pub(crate) use regex_set::deferred;
 pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};

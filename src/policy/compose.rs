@@ -124,9 +124,9 @@ fn load_base(
     at: &FieldPath,
 ) -> Result<Policy, PolicyError> {
     if base == "default" {
-        return crate::defaults::policy();
+        return super::builtin::policy();
     }
-    if let Some(part) = crate::defaults::part(base) {
+    if let Some(part) = super::builtin::part(base) {
         return part;
     }
     let Some(format) = Format::from_path(Path::new(base)) else {

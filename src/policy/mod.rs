@@ -7,6 +7,8 @@
 //! field path and rule id), and the locator maps those paths back to lines and
 //! columns. Nothing here runs at decision time.
 
+pub(crate) mod builtin;
+pub mod cedar_export;
 mod compose;
 mod error;
 mod model;
@@ -15,20 +17,31 @@ mod reader;
 mod source;
 mod write;
 
+pub use cedar_export::CedarExport;
 pub use compose::MAX_EXTENDS_DEPTH;
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
     ArgumentMatch, AuditOverflow, Binding, CedarSection, CommandRule, Comparison, Defaults,
     EgressRule, Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
-    Inspection, JsonMatch, NamePattern, PathRule, Permission, Policy, Role, RuleMeta, SqlRule,
-    ToolRule, ValueTest,
+    Inspection, JsonMatch, PathRule, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule,
+    ValueTest,
 };
+// The matchers' own rule types, which the model holds; re-exported so that
+// users of the model need not know where each lives.
+pub use crate::command::ArgvRule;
+pub use crate::pattern::NamePattern;
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};
 
 use source::Locator;
 
 impl Policy {
+    /// The RBAC part of the policy as an equivalent Cedar policy set and
+    /// entities (`portcullis export cedar`; see [`cedar_export`]).
+    pub fn to_cedar(&self) -> CedarExport {
+        cedar_export::export(self)
+    }
+
     /// Reads and validates a JSON policy.
     pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
         Policy::parse(text, Format::Json)

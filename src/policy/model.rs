@@ -8,7 +8,9 @@
 
 use ipnet::IpNet;
 
+use crate::command::ArgvRule;
 use crate::effect::Effect;
+use crate::pattern::NamePattern;
 
 /// A validated policy, format v1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +257,7 @@ impl HostPattern {
 }
 
 /// An egress rule: it matches when every field it sets matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EgressRule {
     /// Id, effect, reason, shadow.
     pub meta: RuleMeta,
@@ -325,41 +327,15 @@ pub struct GraphqlMatch {
 }
 
 /// A shell command rule: it matches a simple command (after normalization)
-/// when every field it sets matches.
+/// when every field of its [`ArgvRule`] that is set matches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CommandRule {
     /// Id, effect, reason, shadow, examples.
     pub meta: RuleMeta,
-    /// Program basenames or globs (`rm`, `mkfs.*`); the program must be one (empty: any).
-    pub programs: Vec<NamePattern>,
-    /// Alternatives, each a list of word globs the subcommand must start with
-    /// (`["compose", "down"]`, `["*", "delete-*"]`).
-    pub subcommands: Vec<Vec<String>>,
-    /// Every one of these flags (canonical names) must be present.
-    pub flags_all: Vec<String>,
-    /// At least one of these flags must be present.
-    pub flags_any: Vec<String>,
-    /// None of these flags may be present.
-    pub not_flags: Vec<String>,
-    /// Path globs; at least one positional argument must match one.
-    pub args_any: Vec<String>,
-    /// Path globs; the command must redirect its output to a match.
-    pub writes_any: Vec<String>,
-    /// The command's input must be piped from one of these programs.
-    pub piped_from: Vec<String>,
-    /// A construct recognized by structure (`fork-bomb`).
-    pub construct: Option<String>,
-    /// A regular expression searched in the normalized command text.
-    pub pattern: Option<String>,
-}
-
-/// A tool name pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum NamePattern {
-    /// Exactly this name (case-sensitive).
-    Exact(String),
-    /// A glob: `*` is any run of characters, `?` any one character.
-    Glob(String),
+    /// What the command must be: programs, subcommands, flags, arguments,
+    /// redirections, pipes, constructs, a pattern. The command matcher's own
+    /// type, so a new field is declared once.
+    pub argv: ArgvRule,
 }
 
 /// A tool call rule: it matches when every field it sets matches.

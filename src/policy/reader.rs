@@ -4,8 +4,11 @@
 //! one reason: a policy author wants *all* the mistakes at once, each with its
 //! class, its field path and its rule id, and serde stops at the first. Each
 //! section and each rule is read independently; a bad rule is reported and
-//! skipped, and the reader carries on. Cost: one pass over the tree, linear in
-//! the policy size, at compile time only.
+//! skipped, and the reader carries on. Each section's field names are written
+//! once, in a table that both checks the keys and lists them in the messages
+//! (the rule tables, with the code that reads each field, are in
+//! [`rules`]). Cost: one pass over the tree, linear in the policy size, at
+//! compile time only.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,14 +18,15 @@ use serde_json::{Map, Value};
 
 use super::error::{Diagnostic, ErrorKind};
 mod rbac;
+mod rules;
 
 use super::model::{
-    ArgumentMatch, AuditOverflow, CommandRule, Comparison, Defaults, EgressRule, Examples,
-    Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch, NamePattern, PathRule,
-    Policy, RuleMeta, SqlRule, ToolRule, ValueTest,
+    ArgumentMatch, AuditOverflow, Comparison, Defaults, Examples, Explicit, GraphqlMatch,
+    HeaderMatch, HostPattern, Inspection, JsonMatch, Policy, RuleMeta, ValueTest,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
+use crate::pattern::NamePattern;
 
 const TOP_FIELDS: &[&str] = &[
     "version",
@@ -43,8 +47,10 @@ const TOP_FIELDS: &[&str] = &[
     "permissions",
     "cedar",
 ];
-const DEFAULTS_FIELDS: &[&str] = &["egress", "command", "tool", "command_egress"];
-const INSPECTION_FIELDS: &[&str] = &["max_body_bytes", "oversize"];
+/// The fields of `defaults`, in the order of [`Explicit::defaults`].
+const DEFAULTS_FIELDS: [&str; 4] = ["egress", "command", "tool", "command_egress"];
+/// The fields of `inspection`, in the order of [`Explicit::inspection`].
+const INSPECTION_FIELDS: [&str; 2] = ["max_body_bytes", "oversize"];
 const META_FIELDS: &[&str] = &[
     "id",
     "effect",
@@ -56,46 +62,14 @@ const META_FIELDS: &[&str] = &[
     "actions",
 ];
 const EXAMPLES_FIELDS: &[&str] = &["match", "no_match"];
-const EGRESS_MATCHERS: &[&str] = &[
-    "hosts", "cidrs", "ports", "methods", "schemes", "paths", "headers", "json", "graphql",
-];
-const EGRESS_OPTIONS: &[&str] = &["special", "override_special"];
 const HEADER_FIELDS: &[&str] = &["name", "pattern"];
 const JSON_FIELDS: &[&str] = &["pointer", "pattern"];
 const GRAPHQL_FIELDS: &[&str] = &["operations", "fields"];
 const GRAPHQL_OPERATIONS: &[&str] = &["query", "mutation", "subscription"];
 /// Largest `inspection.max_body_bytes` (16 MiB).
 const MAX_INSPECTED_BODY: u64 = 16 << 20;
-const COMMAND_MATCHERS: &[&str] = &[
-    "program",
-    "subcommand",
-    "flags_all",
-    "flags_any",
-    "not_flags",
-    "args_any",
-    "writes_any",
-    "piped_from",
-    "construct",
-    "pattern",
-];
-const SQL_MATCHERS: &[&str] = &["kinds", "object_types", "objects"];
-const PATH_MATCHERS: &[&str] = &["paths"];
-const PATH_OPTIONS: &[&str] = &["not_paths", "access"];
-const TOOL_MATCHERS: &[&str] = &[
-    "tool",
-    "server",
-    "arguments",
-    "annotations",
-    "destructive_name",
-];
 const ARGUMENT_TESTS: &[&str] = &[
     "exists", "equals", "one_of", "glob", "regex", "gt", "gte", "lt", "lte",
-];
-const ANNOTATIONS: &[&str] = &[
-    "readOnlyHint",
-    "destructiveHint",
-    "idempotentHint",
-    "openWorldHint",
 ];
 
 /// Longest rule id, in bytes.
@@ -270,12 +244,23 @@ impl Reader {
         key: &str,
         path: &FieldPath,
         single_ok: bool,
+        read: impl FnMut(&mut Self, &'v Value, FieldPath) -> Option<T>,
+    ) -> Vec<T> {
+        match map.get(key) {
+            Some(value) => self.items(value, &path.key(key), single_ok, read),
+            None => Vec::new(),
+        }
+    }
+
+    /// Reads each element of a present list (at `path`) with `read`, keeping the good ones.
+    fn items<'v, T>(
+        &mut self,
+        value: &'v Value,
+        path: &FieldPath,
+        single_ok: bool,
         mut read: impl FnMut(&mut Self, &'v Value, FieldPath) -> Option<T>,
     ) -> Vec<T> {
-        let Some(value) = map.get(key) else {
-            return Vec::new();
-        };
-        self.list(value, &path.key(key), single_ok)
+        self.list(value, path, single_ok)
             .into_iter()
             .filter_map(|(item_path, item)| read(self, item, item_path))
             .collect()
@@ -347,9 +332,8 @@ impl Reader {
         let extends = names(self, "extends");
         let disable = names(self, "disable");
         let explicit = Explicit {
-            defaults: ["egress", "command", "tool", "command_egress"]
-                .map(|k| map.get("defaults").and_then(|d| d.get(k)).is_some()),
-            inspection: ["max_body_bytes", "oversize"]
+            defaults: DEFAULTS_FIELDS.map(|k| map.get("defaults").and_then(|d| d.get(k)).is_some()),
+            inspection: INSPECTION_FIELDS
                 .map(|k| map.get("inspection").and_then(|d| d.get(k)).is_some()),
             audit_overflow: map.contains_key("audit_overflow"),
         };
@@ -382,7 +366,7 @@ impl Reader {
 
     fn defaults(&mut self, value: &Value, path: &FieldPath) -> Defaults {
         let mut defaults = Defaults::default();
-        let Some(map) = self.object(value, path, DEFAULTS_FIELDS) else {
+        let Some(map) = self.object(value, path, &DEFAULTS_FIELDS) else {
             return defaults;
         };
         let slots = [
@@ -416,7 +400,7 @@ impl Reader {
 
     fn inspection(&mut self, value: &Value, path: &FieldPath) -> Inspection {
         let mut inspection = Inspection::default();
-        let Some(map) = self.object(value, path, INSPECTION_FIELDS) else {
+        let Some(map) = self.object(value, path, &INSPECTION_FIELDS) else {
             return inspection;
         };
         if let Some(value) = map.get("max_body_bytes") {
@@ -473,45 +457,6 @@ impl Reader {
                 }
             }
         }
-    }
-
-    /// Reads a rule object: the common fields, then `matchers` through `body`.
-    /// Diagnostics raised inside the rule are tagged with its id.
-    fn rule<T>(
-        &mut self,
-        value: &Value,
-        path: &FieldPath,
-        matchers: &'static [&'static str],
-        options: &'static [&'static str],
-        matcher_list: &'static str,
-        body: impl FnOnce(&mut Self, &Map<String, Value>) -> Option<T>,
-    ) -> Option<(RuleMeta, T)> {
-        let start = self.diags.len();
-        let allowed: Vec<&str> = META_FIELDS
-            .iter()
-            .chain(matchers)
-            .chain(options)
-            .copied()
-            .collect();
-        let map = self.object(value, path, &allowed)?;
-        let meta = self.meta(map, path);
-        // A rule with a misspelled matcher already has an unknown-field error;
-        // "no matcher" would only repeat it.
-        // `not_flags` alone would match nearly every command: it does not count.
-        let misspelled = map.keys().any(|k| !allowed.contains(&k.as_str()));
-        let has_matcher = matchers
-            .iter()
-            .any(|m| *m != "not_flags" && map.contains_key(*m));
-        if !misspelled && !has_matcher {
-            self.error(path.clone(), ErrorKind::EmptyRule(matcher_list));
-        }
-        let body = body(self, map);
-        if let Some(id) = map.get("id").and_then(Value::as_str) {
-            for d in self.diags.iter_mut().skip(start) {
-                d.rule = Some(id.to_owned());
-            }
-        }
-        Some((meta?, body?))
     }
 
     fn meta(&mut self, map: &Map<String, Value>, path: &FieldPath) -> Option<RuleMeta> {
@@ -582,74 +527,6 @@ impl Reader {
             matching: read(self, "match"),
             not_matching: read(self, "no_match"),
         })
-    }
-
-    fn egress_rule(&mut self, value: &Value, path: FieldPath) -> Option<EgressRule> {
-        let matchers = "hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql";
-        let (meta, rule) = self.rule(
-            value,
-            &path,
-            EGRESS_MATCHERS,
-            EGRESS_OPTIONS,
-            matchers,
-            |r, map| {
-                let before = r.diags.len();
-                let rule = EgressRule {
-                    meta: RuleMeta::default(),
-                    hosts: r.each(map, "hosts", &path, false, |r, v, p| r.host(v, p)),
-                    cidrs: r.each(map, "cidrs", &path, false, |r, v, p| r.cidr(v, p)),
-                    ports: r.each(map, "ports", &path, false, |r, v, p| r.port(v, p)),
-                    methods: r.each(map, "methods", &path, false, |r, v, p| r.method(v, p)),
-                    schemes: r.each(map, "schemes", &path, false, |r, v, p| r.scheme(v, p)),
-                    paths: r.each(map, "paths", &path, false, |r, v, p| r.path_glob(v, p)),
-                    headers: r.each(map, "headers", &path, false, |r, v, p| r.header(v, p)),
-                    json: r.each(map, "json", &path, false, |r, v, p| r.json_match(v, p)),
-                    graphql: match map.get("graphql") {
-                        Some(v) => r.graphql(v, &path.key("graphql")),
-                        None => None,
-                    },
-                    special: r.flag_field(map, "special", &path),
-                    override_special: r.flag_field(map, "override_special", &path),
-                };
-                (r.diags.len() == before).then_some(rule)
-            },
-        )?;
-        let wrong = |field: &str, want: Effect| {
-            Diagnostic::new(
-                path.key(field),
-                ErrorKind::Inconsistent(format!(
-                    "`{field}` is only for rules with effect `{want}`, and this rule's is `{}`",
-                    meta.effect
-                )),
-            )
-        };
-        let mut problems = Vec::new();
-        if rule.special && meta.effect != Effect::Deny {
-            problems.push(wrong("special", Effect::Deny));
-        }
-        if rule.override_special && meta.effect != Effect::Allow {
-            problems.push(wrong("override_special", Effect::Allow));
-        }
-        if !problems.is_empty() {
-            for mut d in problems {
-                d.rule = Some(meta.id.clone());
-                self.diags.push(d);
-            }
-            return None;
-        }
-        Some(EgressRule { meta, ..rule })
-    }
-
-    /// An optional boolean field (absent: false).
-    fn flag_field(&mut self, map: &Map<String, Value>, key: &str, path: &FieldPath) -> bool {
-        match map.get(key) {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                self.wrong_type(path.key(key), "a boolean", other);
-                false
-            }
-        }
     }
 
     /// A path glob: starts with `/`, no whitespace or control characters.
@@ -757,39 +634,6 @@ impl Reader {
         (self.diags.len() == before).then_some(GraphqlMatch { operations, fields })
     }
 
-    fn command_rule(&mut self, value: &Value, path: FieldPath) -> Option<CommandRule> {
-        let matchers = "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern";
-        let (meta, rule) = self.rule(value, &path, COMMAND_MATCHERS, &[], matchers, |r, map| {
-            let before = r.diags.len();
-            let words =
-                |r: &mut Self, key: &str| r.each(map, key, &path, true, |r, v, p| r.word(v, p));
-            let rule = CommandRule {
-                meta: RuleMeta::default(),
-                programs: r.each(map, "program", &path, true, |r, v, p| r.name_pattern(v, p)),
-                subcommands: r.each(map, "subcommand", &path, true, |r, v, p| {
-                    r.word(v, p)
-                        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-                }),
-                flags_all: r.each(map, "flags_all", &path, true, |r, v, p| r.flag(v, p)),
-                flags_any: r.each(map, "flags_any", &path, true, |r, v, p| r.flag(v, p)),
-                not_flags: r.each(map, "not_flags", &path, true, |r, v, p| r.flag(v, p)),
-                args_any: words(r, "args_any"),
-                writes_any: words(r, "writes_any"),
-                piped_from: words(r, "piped_from"),
-                construct: match map.get("construct") {
-                    Some(v) => r.construct(v, path.key("construct")),
-                    None => None,
-                },
-                pattern: match map.get("pattern") {
-                    Some(value) => r.regex(value, path.key("pattern")),
-                    None => None,
-                },
-            };
-            (r.diags.len() == before).then_some(rule)
-        })?;
-        Some(CommandRule { meta, ..rule })
-    }
-
     /// A non-empty string without whitespace at its ends.
     fn word(&mut self, value: &Value, path: FieldPath) -> Option<String> {
         let raw = self.string(value, &path)?;
@@ -814,135 +658,6 @@ impl Reader {
             self.error(path, ErrorKind::InvalidFlag(raw.to_owned()));
             None
         }
-    }
-
-    fn construct(&mut self, value: &Value, path: FieldPath) -> Option<String> {
-        let raw = self.string(value, &path)?;
-        if crate::command::Construct::from_name(raw).is_some() {
-            Some(raw.to_owned())
-        } else {
-            self.error(path, ErrorKind::UnknownConstruct(raw.to_owned()));
-            None
-        }
-    }
-
-    fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
-        let matchers = "tool, server, arguments, annotations, destructive_name";
-        let (meta, rule) = self.rule(value, &path, TOOL_MATCHERS, &[], matchers, |r, map| {
-            let before = r.diags.len();
-            let tools = r.each(map, "tool", &path, true, |r, v, p| r.name_pattern(v, p));
-            let servers = r.each(map, "server", &path, true, |r, v, p| r.name_pattern(v, p));
-            let arguments = r.each(map, "arguments", &path, false, |r, v, p| r.argument(v, p));
-            let mut annotations = Vec::new();
-            if let Some(value) = map.get("annotations") {
-                let at = path.key("annotations");
-                if let Some(obj) = r.object(value, &at, ANNOTATIONS) {
-                    for (k, v) in obj {
-                        match v {
-                            Value::Bool(b) if ANNOTATIONS.contains(&k.as_str()) => {
-                                annotations.push((k.clone(), *b))
-                            }
-                            Value::Bool(_) => {}
-                            other => r.wrong_type(at.key(k), "a boolean", other),
-                        }
-                    }
-                }
-            }
-            let destructive_name = match map.get("destructive_name") {
-                None => false,
-                Some(Value::Bool(true)) => true,
-                Some(other) => {
-                    r.wrong_type(
-                        path.key("destructive_name"),
-                        "true (omit the field otherwise)",
-                        other,
-                    );
-                    false
-                }
-            };
-            (r.diags.len() == before).then_some(ToolRule {
-                meta: RuleMeta::default(),
-                tools,
-                servers,
-                arguments,
-                annotations,
-                destructive_name,
-            })
-        })?;
-        Some(ToolRule { meta, ..rule })
-    }
-
-    fn sql_rule(&mut self, value: &Value, path: FieldPath) -> Option<SqlRule> {
-        let (meta, rule) = self.rule(
-            value,
-            &path,
-            SQL_MATCHERS,
-            &[],
-            "kinds, object_types, objects",
-            |r, map| {
-                let before = r.diags.len();
-                let kinds = r.each(map, "kinds", &path, true, |r, v, p| {
-                    let k = r.string(v, &p)?;
-                    if crate::sql::Kind::from_name(k).is_some() {
-                        return Some(k.to_owned());
-                    }
-                    let known: Vec<&str> =
-                        crate::sql::Kind::ALL.iter().map(|k| k.as_str()).collect();
-                    r.invalid_pattern(
-                        p,
-                        k,
-                        format!(
-                            "not a statement kind; expected one of: {}",
-                            known.join(", ")
-                        ),
-                    );
-                    None
-                });
-                let object_types = r.each(map, "object_types", &path, true, |r, v, p| {
-                    r.string(v, &p).map(|s| s.to_ascii_lowercase())
-                });
-                let objects = r.each(map, "objects", &path, true, |r, v, p| {
-                    r.string(v, &p).map(|s| s.to_ascii_lowercase())
-                });
-                (r.diags.len() == before).then_some(SqlRule {
-                    meta: RuleMeta::default(),
-                    kinds,
-                    object_types,
-                    objects,
-                })
-            },
-        )?;
-        Some(SqlRule { meta, ..rule })
-    }
-
-    fn path_rule(&mut self, value: &Value, path: FieldPath) -> Option<PathRule> {
-        let (meta, rule) = self.rule(
-            value,
-            &path,
-            PATH_MATCHERS,
-            PATH_OPTIONS,
-            "paths",
-            |r, map| {
-                let before = r.diags.len();
-                let paths = r.each(map, "paths", &path, true, |r, v, p| r.file_glob(v, p));
-                let not_paths = r.each(map, "not_paths", &path, true, |r, v, p| r.file_glob(v, p));
-                let access = r.each(map, "access", &path, true, |r, v, p| {
-                    let a = r.string(v, &p)?;
-                    if crate::paths::Access::from_name(a).is_some() {
-                        return Some(a.to_owned());
-                    }
-                    r.invalid_pattern(p, a, "expected `read`, `write` or `delete`");
-                    None
-                });
-                (r.diags.len() == before).then_some(PathRule {
-                    meta: RuleMeta::default(),
-                    paths,
-                    not_paths,
-                    access,
-                })
-            },
-        )?;
-        Some(PathRule { meta, ..rule })
     }
 
     /// `{ "pointer": "/x", <one test> }`.
@@ -1106,11 +821,7 @@ impl Reader {
             self.invalid_pattern(path, raw, reason);
             return None;
         }
-        if raw.contains(['*', '?']) {
-            Some(NamePattern::Glob(raw.to_owned()))
-        } else {
-            Some(NamePattern::Exact(raw.to_owned()))
-        }
+        Some(NamePattern::parse(raw))
     }
 }
 

@@ -9,8 +9,10 @@
 use serde_json::{json, Map, Value};
 
 use super::model::{
-    ArgumentMatch, Comparison, EgressRule, HostPattern, NamePattern, Policy, RuleMeta, ValueTest,
+    ArgumentMatch, Comparison, EgressRule, HostPattern, Policy, RuleMeta, ValueTest,
 };
+use crate::command::ArgvRule;
+use crate::pattern::NamePattern;
 
 fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
     out.insert("id".into(), json!(m.id));
@@ -159,11 +161,26 @@ fn put<T: serde::Serialize>(out: &mut Map<String, Value>, key: &str, list: &[T])
 }
 
 fn names(list: &[NamePattern]) -> Vec<&str> {
-    list.iter()
-        .map(|n| match n {
-            NamePattern::Exact(s) | NamePattern::Glob(s) => s.as_str(),
-        })
-        .collect()
+    list.iter().map(NamePattern::as_str).collect()
+}
+
+/// A command rule's matching fields.
+fn argv(r: &ArgvRule, o: &mut Map<String, Value>) {
+    put(o, "program", &names(&r.programs));
+    let subcommands: Vec<String> = r.subcommands.iter().map(|s| s.join(" ")).collect();
+    put(o, "subcommand", &subcommands);
+    put(o, "flags_all", &r.flags_all);
+    put(o, "flags_any", &r.flags_any);
+    put(o, "not_flags", &r.not_flags);
+    put(o, "args_any", &r.args_any);
+    put(o, "writes_any", &r.writes_any);
+    put(o, "piped_from", &r.piped_from);
+    if let Some(c) = r.construct {
+        o.insert("construct".into(), json!(c.as_str()));
+    }
+    if let Some(p) = &r.pattern {
+        o.insert("pattern".into(), json!(p));
+    }
 }
 
 fn egress(r: &EgressRule) -> Value {
@@ -221,21 +238,7 @@ impl Policy {
             .map(|r| {
                 let mut o = Map::new();
                 meta(&r.meta, &mut o);
-                put(&mut o, "program", &names(&r.programs));
-                let subcommands: Vec<String> = r.subcommands.iter().map(|s| s.join(" ")).collect();
-                put(&mut o, "subcommand", &subcommands);
-                put(&mut o, "flags_all", &r.flags_all);
-                put(&mut o, "flags_any", &r.flags_any);
-                put(&mut o, "not_flags", &r.not_flags);
-                put(&mut o, "args_any", &r.args_any);
-                put(&mut o, "writes_any", &r.writes_any);
-                put(&mut o, "piped_from", &r.piped_from);
-                if let Some(c) = &r.construct {
-                    o.insert("construct".into(), json!(c));
-                }
-                if let Some(p) = &r.pattern {
-                    o.insert("pattern".into(), json!(p));
-                }
+                argv(&r.argv, &mut o);
                 Value::Object(o)
             })
             .collect();

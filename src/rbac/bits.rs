@@ -33,6 +33,7 @@ impl RoleBits {
         }
     }
 
+    #[cfg(test)]
     /// True when role `i` is in the set.
     pub fn contains(&self, i: usize) -> bool {
         self.words

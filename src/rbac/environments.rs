@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use crate::egress::{HostSet, NetworkSet};
 use crate::pattern::RegexSetError;
-use crate::tool::{NameSet, NameSetBuilder};
+use crate::pattern::{NameSet, NameSetBuilder};
 
 /// Most environments a policy may define (one bit each in a `u64`, the top
 /// bit being "none").
@@ -122,6 +122,7 @@ impl EnvironmentSet {
         EnvironmentSetBuilder::default()
     }
 
+    #[cfg(test)]
     /// The number of environments.
     pub fn len(&self) -> usize {
         self.names.len()
@@ -142,6 +143,7 @@ impl EnvironmentSet {
         self.index.get(name).copied()
     }
 
+    #[cfg(test)]
     /// Environment `i`'s name.
     pub fn name(&self, i: usize) -> Option<&str> {
         self.names.get(i).map(|n| &**n)
@@ -183,6 +185,7 @@ impl EnvironmentSet {
         mask
     }
 
+    #[cfg(test)]
     /// The names of the environments in `mask`, in definition order.
     pub fn names_in(&self, mask: u64) -> impl Iterator<Item = &str> {
         self.names

@@ -9,14 +9,13 @@
 //! touches ([`environments`]), and permissions are per-action tables of role
 //! sets ([`permissions`]). Nothing here knows a policy document or a raw
 //! request: the engine feeds names and canonical targets in. [`cedar`] runs
-//! a policy's Cedar extension; [`export`] writes the RBAC part of a policy
+//! a policy's Cedar extension; `policy::cedar_export` writes the RBAC part of a policy
 //! as an equivalent Cedar policy set, the oracle the tests compare against.
 
 pub mod actions;
 pub mod bits;
 pub mod cedar;
 pub mod environments;
-pub mod export;
 pub mod permissions;
 pub mod principals;
 pub mod roles;

@@ -214,6 +214,7 @@ impl Permissions {
         authorize_entries(family, roles, mask)
     }
 
+    #[cfg(test)]
     /// Calls `found` with every permission (shadow ones included) that
     /// applies to `action` for `roles` in `mask`.
     pub fn for_each_applying(

@@ -66,6 +66,7 @@ impl Bindings {
         }
     }
 
+    #[cfg(test)]
     /// True when there are no bindings.
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty() && self.prefixes.is_empty()

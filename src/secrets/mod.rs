@@ -43,7 +43,7 @@ impl Detector {
     }
 }
 
-struct Scanner {
+pub(crate) struct Scanner {
     /// Case-sensitive prefixes.
     exact: AhoCorasick,
     /// For each exact prefix: its detector.
@@ -54,69 +54,80 @@ struct Scanner {
     detectors: Vec<Detector>,
 }
 
+/// `detectors.toml`, as serde reads it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    detector: Vec<DetectorSpec>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetectorSpec {
+    kind: String,
+    prefixes: Vec<String>,
+    pattern: String,
+    #[serde(default)]
+    case_insensitive: bool,
+}
+
+/// Reads `detectors.toml` (through [`crate::data`]) and builds the prefix automata.
+pub(crate) fn load() -> Result<Scanner, String> {
+    let table: Table = crate::data::toml("detectors.toml", include_str!("detectors.toml"))?;
+    let (mut exact, mut exact_owners) = (Vec::new(), Vec::new());
+    let (mut folded, mut folded_owners) = (Vec::new(), Vec::new());
+    let mut detectors = Vec::new();
+    for d in table.detector {
+        for p in d.prefixes {
+            if d.case_insensitive {
+                folded.push(p);
+                folded_owners.push(detectors.len());
+            } else {
+                exact.push(p);
+                exact_owners.push(detectors.len());
+            }
+        }
+        detectors.push(Detector {
+            kind: d.kind,
+            source: d.pattern,
+            pattern: OnceLock::new(),
+        });
+    }
+    // Longest prefixes first: with leftmost-first matching, `sk-ant-`
+    // wins over `sk-` at the same position, and the search can use
+    // the automaton's vectorized prefilter (overlapping search cannot).
+    let sort = |patterns: &mut Vec<String>, owners: &mut Vec<usize>| {
+        let mut pairs: Vec<(String, usize)> = patterns.drain(..).zip(owners.drain(..)).collect();
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        for (p, o) in pairs {
+            patterns.push(p);
+            owners.push(o);
+        }
+    };
+    sort(&mut exact, &mut exact_owners);
+    sort(&mut folded, &mut folded_owners);
+    let build = |patterns: &[String], fold: bool| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .ascii_case_insensitive(fold)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(patterns)
+            .map_err(|e| format!("detectors.toml: prefixes: {e}"))
+    };
+    Ok(Scanner {
+        exact: build(&exact, false)?,
+        exact_owners,
+        folded: build(&folded, true)?,
+        folded_owners,
+        detectors,
+    })
+}
+
+/// The scanner, built on first use; `None` when the table does not load
+/// (the unit test of [`crate::data`] loads it).
 fn scanner() -> Option<&'static Scanner> {
     static SCANNER: OnceLock<Option<Scanner>> = OnceLock::new();
-    SCANNER
-        .get_or_init(|| {
-            let table: toml::Table = include_str!("detectors.toml").parse().ok()?;
-            let list = table.get("detector")?.as_array()?;
-            let (mut exact, mut exact_owners) = (Vec::new(), Vec::new());
-            let (mut folded, mut folded_owners) = (Vec::new(), Vec::new());
-            let mut detectors = Vec::new();
-            for d in list {
-                let kind = d.get("kind")?.as_str()?.to_owned();
-                let source = d.get("pattern")?.as_str()?.to_owned();
-                let insensitive = d
-                    .get("case_insensitive")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-                for p in d.get("prefixes")?.as_array()? {
-                    let p = p.as_str()?.to_owned();
-                    if insensitive {
-                        folded.push(p);
-                        folded_owners.push(detectors.len());
-                    } else {
-                        exact.push(p);
-                        exact_owners.push(detectors.len());
-                    }
-                }
-                detectors.push(Detector {
-                    kind,
-                    source,
-                    pattern: OnceLock::new(),
-                });
-            }
-            // Longest prefixes first: with leftmost-first matching, `sk-ant-`
-            // wins over `sk-` at the same position, and the search can use
-            // the automaton's vectorized prefilter (overlapping search cannot).
-            let sort = |patterns: &mut Vec<String>, owners: &mut Vec<usize>| {
-                let mut pairs: Vec<(String, usize)> =
-                    patterns.drain(..).zip(owners.drain(..)).collect();
-                pairs.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
-                for (p, o) in pairs {
-                    patterns.push(p);
-                    owners.push(o);
-                }
-            };
-            sort(&mut exact, &mut exact_owners);
-            sort(&mut folded, &mut folded_owners);
-            let build = |patterns: &[String], fold: bool| {
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .ascii_case_insensitive(fold)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(patterns)
-                    .ok()
-            };
-            Some(Scanner {
-                exact: build(&exact, false)?,
-                exact_owners,
-                folded: build(&folded, true)?,
-                folded_owners,
-                detectors,
-            })
-        })
-        .as_ref()
+    SCANNER.get_or_init(|| load().ok()).as_ref()
 }
 
 /// Every secret in `text`, in order, without overlaps. A secret starts at

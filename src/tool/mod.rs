@@ -1,13 +1,11 @@
-//! Tool calls: matching an agent's tool call by its name ([`NameSet`]), what
+//! Tool calls: matching an agent's tool call by its name ([`NameSet`](crate::pattern::NameSet)), what
 //! the name says the tool does ([`destructive_verb`]), tests on its
 //! arguments ([`arguments`]), and which analyzer reads each of its string
 //! arguments ([`route`]). The engine joins them with the rules.
 
 pub mod arguments;
-mod names;
 pub mod route;
-mod verbs;
+pub(crate) mod verbs;
 
 pub use arguments::ArgumentTest;
-pub use names::{NameSet, NameSetBuilder};
 pub use verbs::{destructive_verb, words};

@@ -73,29 +73,49 @@ pub struct Routes<'a> {
 }
 
 /// The routed keys, lowercase, and the longest of them.
-struct Keys {
+pub(crate) struct Keys {
     classes: rustc_hash::FxHashMap<String, Class>,
     longest: usize,
 }
 
+/// `routes.toml`: the argument keys of each class.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTable {
+    shell: Vec<String>,
+    url: Vec<String>,
+    sql: Vec<String>,
+    path: Vec<String>,
+}
+
+/// Reads `routes.toml` (through [`crate::data`]) into the routed keys.
+pub(crate) fn load() -> Result<Keys, String> {
+    let routes: RouteTable = crate::data::toml("routes.toml", include_str!("routes.toml"))?;
+    let mut classes = rustc_hash::FxHashMap::default();
+    // Earlier lists win a key listed twice.
+    for (list, class) in [
+        (routes.shell, Class::Shell),
+        (routes.url, Class::Url),
+        (routes.sql, Class::Sql),
+        (routes.path, Class::Path),
+    ] {
+        for key in list {
+            classes.entry(key.to_ascii_lowercase()).or_insert(class);
+        }
+    }
+    let longest = classes.keys().map(String::len).max().unwrap_or(0);
+    Ok(Keys { classes, longest })
+}
+
+/// The keys, read on first use; none when the table does not load (the
+/// unit test of [`crate::data`] loads it).
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let lists = crate::data::Lists::parse(include_str!("routes.toml"));
-        let mut classes = rustc_hash::FxHashMap::default();
-        // Earlier lists win a key listed twice.
-        for (list, class) in [
-            ("shell", Class::Shell),
-            ("url", Class::Url),
-            ("sql", Class::Sql),
-            ("path", Class::Path),
-        ] {
-            for key in lists.get(list) {
-                classes.entry(key.to_ascii_lowercase()).or_insert(class);
-            }
-        }
-        let longest = classes.keys().map(String::len).max().unwrap_or(0);
-        Keys { classes, longest }
+        load().unwrap_or_else(|_| Keys {
+            classes: rustc_hash::FxHashMap::default(),
+            longest: 0,
+        })
     })
 }
 
@@ -241,6 +261,13 @@ fn pointer(path: &[Step<'_>]) -> String {
 /// Routes the strings of `arguments`. Pointers are built only for the
 /// strings routed.
 pub fn route(arguments: &Value) -> Routes<'_> {
+    route_each(arguments, |_| {})
+}
+
+/// [`route`], also handing `each` every string the walk looks at (routed or
+/// not, within the same bounds), so one walk serves every reader of the
+/// arguments (the engine derives environments from them).
+pub fn route_each<'a>(arguments: &'a Value, mut each: impl FnMut(&'a str)) -> Routes<'a> {
     let mut out = Routes::default();
     let mut strings = 0usize;
     let mut path: Vec<Step<'_>> = Vec::new();
@@ -263,6 +290,7 @@ pub fn route(arguments: &Value) -> Routes<'_> {
                     out.truncated = true;
                     break;
                 }
+                each(s);
                 let (class, by_key) = match key_class {
                     Some(c) => (Some(c), true),
                     None => (class_of_text(s), false),

@@ -11,15 +11,16 @@
 
 const VERBS: &str = include_str!("destructive_verbs.txt");
 
+/// Reads `destructive_verbs.txt` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Vec<&'static str>, String> {
+    crate::data::lines("destructive_verbs.txt", VERBS)
+}
+
+/// The verbs, read on first use; none when the list does not load (the
+/// unit test of [`crate::data`] loads it).
 fn verbs() -> &'static [&'static str] {
     static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        VERBS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .collect()
-    })
+    LIST.get_or_init(|| load().unwrap_or_default())
 }
 
 fn is_verb(word: &str) -> bool {

@@ -77,13 +77,11 @@ pub fn run(engine: &Engine, args: CheckArgs) -> Result<u8, String> {
                 };
                 map.insert(name.trim().to_owned(), value.trim().to_owned());
             }
-            engine.check_http_request(&HttpRequest {
-                method: Some(method),
-                url,
-                headers: map,
-                body: data,
-                sni,
-            })
+            let mut request = HttpRequest::new(url).with_method(method);
+            request.headers = map;
+            request.body = data;
+            request.sni = sni;
+            engine.check_http_request(&request)
         }
         What::Tool { call } => {
             let call: ToolCall =

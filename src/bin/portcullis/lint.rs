@@ -12,15 +12,22 @@ pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
     let (name, result) = match path {
         Some(path) => {
             let (text, format) = load::read(path, format)?;
-            (
-                path.to_path_buf(),
-                Engine::lint_text_in(&text, format, path.parent()),
-            )
+            (path.to_path_buf(), {
+                let mut builder = Engine::builder().text(&text, format).lint(true);
+                if let Some(dir) = path.parent() {
+                    builder = builder.base_dir(dir);
+                }
+                builder.build_with_warnings()
+            })
         }
         None => {
             let name = Path::new("(default policy)").to_path_buf();
-            let result = portcullis::defaults::policy()
-                .and_then(|policy| Ok((Engine::default_policy()?, Engine::lint(&policy))));
+            let result = Engine::builder()
+                .built_in()
+                .check_examples(false)
+                .defer_automata(true)
+                .lint(true)
+                .build_with_warnings();
             (name, result)
         }
     };

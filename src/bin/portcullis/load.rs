@@ -24,8 +24,12 @@ pub fn engine(path: Option<&Path>, format: Option<Format>) -> Result<Engine, Str
             .map_err(|e| describe(Path::new("(default policy)"), e.diagnostics(), "")),
         Some(path) => {
             let (text, format) = read(path, format)?;
-            Engine::lint_text_in(&text, format, path.parent())
-                .map(|(engine, _)| engine)
+            let mut builder = Engine::builder().text(&text, format);
+            if let Some(dir) = path.parent() {
+                builder = builder.base_dir(dir);
+            }
+            builder
+                .build()
                 .map_err(|e| describe(path, e.diagnostics(), ""))
         }
     }

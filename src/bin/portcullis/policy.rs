@@ -16,7 +16,10 @@ fn resolved(path: Option<&Path>, format: Option<Format>) -> Result<Policy, Strin
                 .and_then(|p| p.resolve(path.parent()))
                 .map_err(|e| load::describe(path, e.diagnostics(), ""))?;
             // Compiling checks references (roles, environments) the export relies on.
-            Engine::new(&policy).map_err(|e| load::describe(path, e.diagnostics(), ""))?;
+            Engine::builder()
+                .policy(&policy)
+                .build()
+                .map_err(|e| load::describe(path, e.diagnostics(), ""))?;
             Ok(policy)
         }
         None => portcullis::defaults::policy().map_err(|e| e.to_string()),
@@ -31,7 +34,7 @@ pub fn export_cedar(
     entities: Option<&Path>,
 ) -> Result<u8, String> {
     let policy = resolved(path, format)?;
-    let out = portcullis::rbac::export::export(&policy);
+    let out = policy.to_cedar();
     if let Some(file) = entities {
         let text = serde_json::to_string_pretty(&out.entities).map_err(|e| e.to_string())?;
         std::fs::write(file, text + "\n").map_err(|e| format!("{}: {e}", file.display()))?;
@@ -64,8 +67,10 @@ pub fn show(path: Option<&Path>, format: Option<Format>, resolved: bool) -> Resu
     };
     let mut value = policy.to_value();
     if resolved {
-        let engine =
-            Engine::new(&policy).map_err(|e| load::describe(&name, e.diagnostics(), ""))?;
+        let engine = Engine::builder()
+            .policy(&policy)
+            .build()
+            .map_err(|e| load::describe(&name, e.diagnostics(), ""))?;
         value["hash"] = serde_json::json!(engine.policy_hash());
     }
     let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;

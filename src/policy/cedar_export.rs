@@ -1,6 +1,6 @@
 //! The RBAC part of a policy as an equivalent Cedar policy set.
 //!
-//! `portcullis export cedar` writes it, and the differential tests use it as
+//! `portcullis export cedar` writes it ([`Policy::to_cedar`]), and the differential tests use it as
 //! an oracle: for any request in one environment, Cedar's `is_authorized`
 //! on the exported set and entities must allow exactly when Portcullis's
 //! compiled permissions allow the action. The translation:
@@ -26,9 +26,9 @@
 
 use serde_json::{json, Value};
 
-use super::cedar::NAMESPACE;
+use super::Policy;
 use crate::effect::Effect;
-use crate::policy::Policy;
+use crate::rbac::cedar::NAMESPACE;
 
 /// The exported policy set and entities.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,5 @@
-//! Tool name matching: exact names by hash, globs by one automaton.
+//! Name matching (tool names, program names, MCP servers, environment
+//! tools): exact names by hash, globs by one automaton.
 //!
 //! Exact names (`Bash`, `mcp__github__delete_repository`) go into a hash map;
 //! globs that are a literal prefix and one trailing `*` (`mcp__github__*`,
@@ -7,11 +8,12 @@
 //! hash probe, the prefix tests, and at most one automaton search over the
 //! name, whatever the number of glob rules;
 //! names are short, so the search is short too. Matching is case-sensitive:
-//! tool names are identifiers chosen by their server.
+//! tool names are identifiers chosen by their server. It lives in `pattern`
+//! because tools, commands and RBAC environments all match names with it.
 
 use rustc_hash::FxHashMap;
 
-use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+use super::{glob_to_regex, RegexSet, RegexSetError};
 
 /// Most `prefix*` globs tested one by one before they go to the automaton.
 pub const MAX_PREFIX_TESTS: usize = 16;
