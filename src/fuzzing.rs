@@ -5,8 +5,9 @@
 //! also check a property, panicking (which the fuzzer reports) when it does
 //! not hold: the same input decides the same way twice, the literal
 //! prefilter never changes a command decision, the canonical-URL fast path
-//! agrees with the full parse, canonicalization is idempotent. Not part of
-//! the API.
+//! agrees with the full parse, canonicalization is idempotent, a NUL byte
+//! inserted into a command or a routed tool argument never loosens its
+//! decision. Not part of the API.
 
 // A fuzz target reports a broken property by panicking: that is its whole job.
 #![allow(clippy::panic, clippy::expect_used)]
@@ -52,7 +53,10 @@ pub fn policy(data: &[u8], format: Format) {
 }
 
 /// A command line on the default policy: the prefilter never changes the
-/// decision, and deciding twice gives the same decision.
+/// decision, deciding twice gives the same decision, and the line with a
+/// NUL inserted (at a few positions derived from it) is denied, whatever it
+/// was before: a C string ends at the NUL, so what runs is not what was
+/// checked.
 pub fn command(data: &[u8]) {
     let (Ok(line), Some(engine)) = (std::str::from_utf8(data), default_engine()) else {
         return;
@@ -68,6 +72,43 @@ pub fn command(data: &[u8]) {
         engine.check_command(line),
         "not deterministic: {line:?}"
     );
+    for at in nul_positions(line) {
+        let hidden = with_nul(line, at);
+        let d = engine.check_command(&hidden);
+        assert_eq!(
+            d.effect,
+            crate::Effect::Deny,
+            "a NUL at byte {at} turned {} into {}: {hidden:?}",
+            fast.effect,
+            d.effect
+        );
+    }
+}
+
+/// A few char boundaries of `text` to insert a NUL at: its start, its end,
+/// its middle and two derived from its bytes (cheap, and different for
+/// every input, so the fuzzer reaches every position).
+fn nul_positions(text: &str) -> Vec<usize> {
+    let len = text.len();
+    let seed = text.bytes().fold(0usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    let span = len.saturating_add(1);
+    let mut at = vec![0, len, len / 2, seed % span, (seed / 7) % span];
+    for p in &mut at {
+        while !text.is_char_boundary(*p) {
+            *p = p.saturating_sub(1);
+        }
+    }
+    at.sort_unstable();
+    at.dedup();
+    at
+}
+
+/// `text` with a NUL inserted at byte `at` (a char boundary).
+fn with_nul(text: &str, at: usize) -> String {
+    let (head, tail) = text.split_at_checked(at).unwrap_or((text, ""));
+    format!("{head}\0{tail}")
 }
 
 /// A URL: the fast path agrees with the full parse, and canonical facts
@@ -180,7 +221,8 @@ pub fn sql(data: &[u8]) {
 
 /// Tool arguments (JSON): the walk stays within its bounds, every routed
 /// string's pointer leads back to that very string, and the default policy
-/// decides the call deterministically, naming an argument that exists.
+/// decides the call deterministically, naming an argument that exists; a
+/// NUL inserted into a routed string never loosens the decision.
 pub fn tool_arguments(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
@@ -215,6 +257,76 @@ pub fn tool_arguments(data: &[u8]) {
             "{:?}",
             argument.pointer
         );
+    }
+    tool_nul_never_loosens(engine, &value, &routes);
+}
+
+/// `value` with the string at `pointer` replaced by `text`.
+fn replaced(value: &serde_json::Value, pointer: &str, text: String) -> serde_json::Value {
+    let mut out = value.clone();
+    if let Some(slot) = out.pointer_mut(pointer) {
+        *slot = serde_json::Value::String(text);
+    }
+    out
+}
+
+/// A NUL inserted into a routed string argument never loosens the call: a
+/// shell, SQL or URL argument holding one denies the call, and a path
+/// holding one is decided at least as strictly as the path cut there (the
+/// path `open()` would open). Only strings the mutated call still routes
+/// the same way are tried (a NUL can stop content from reading as a URL or
+/// SQL, and then C would see only the harmless text before it).
+fn tool_nul_never_loosens(
+    engine: &Engine,
+    value: &serde_json::Value,
+    routes: &crate::tool::route::Routes<'_>,
+) {
+    use crate::tool::route::Class;
+    const TOOL: &str = "mcp__fuzz__run";
+    let Some(first) = routes.routes.first() else {
+        return;
+    };
+    let picked = nul_positions(first.text)
+        .last()
+        .copied()
+        .unwrap_or_default()
+        % routes.routes.len();
+    for r in [Some(first), routes.routes.get(picked)]
+        .into_iter()
+        .flatten()
+    {
+        for at in nul_positions(r.text) {
+            let mutated = replaced(value, &r.pointer, with_nul(r.text, at));
+            let rerouted = crate::tool::route::route(&mutated);
+            if !rerouted
+                .routes
+                .iter()
+                .any(|x| x.pointer == r.pointer && x.class == r.class)
+            {
+                continue;
+            }
+            let d = engine.check_tool(TOOL, &mutated);
+            match r.class {
+                Class::Shell | Class::Sql | Class::Url => assert_eq!(
+                    d.effect,
+                    crate::Effect::Deny,
+                    "a NUL at byte {at} of {} argument {:?} did not deny: {mutated}",
+                    r.class.as_str(),
+                    r.pointer
+                ),
+                Class::Path => {
+                    let head = r.text.get(..at).unwrap_or_default().to_owned();
+                    let cut = engine.check_tool(TOOL, &replaced(value, &r.pointer, head));
+                    assert!(
+                        d.effect >= cut.effect,
+                        "a NUL at byte {at} of path {:?} decided {} where the cut path is {}: {mutated}",
+                        r.pointer,
+                        d.effect,
+                        cut.effect
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //! from its last record, and refuses a file whose last record is broken
 //! (it says which file), so a crash mid-write is noticed rather than
 //! papered over. Each flush also replaces the trail's anchor `FILE.head`
-//! (see [`chain`](super::chain)). One writer at a time: a file sink holds an
+//! (see [`chain`]). One writer at a time: a file sink holds an
 //! exclusive lock on `FILE.lock` from open to drop, so processes sharing a
 //! trail (coding-agent hooks running in parallel) take turns instead of
 //! forking the chain; a second writer's `open` waits for the first to close. [`CallbackSink`] hands each line to a closure. Cost: a

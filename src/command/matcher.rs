@@ -29,7 +29,7 @@ use super::rule::ArgvRule;
 use super::simple::SimpleCommand;
 use super::tables::Tables;
 use super::word::Word;
-use crate::pattern::{glob_to_path_regex, Matches, NameSet, RegexSet, RegexSetError};
+use crate::pattern::{glob_to_path_regex, Build, Matches, NameSet, RegexSet, RegexSetError};
 
 /// A rule that matched a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +131,7 @@ impl CommandMatcher {
     /// flags to canonical names with the program table.
     pub fn new<'r>(
         rules: impl IntoIterator<Item = (u32, &'r ArgvRule)>,
+        build: Build,
     ) -> Result<Self, MatcherError> {
         let tables = super::tables::tables().map_err(|e| MatcherError {
             tag: 0,
@@ -189,12 +190,12 @@ impl CommandMatcher {
                 pattern_tags.push(tag);
                 patterns.len() - 1
             });
-            let args = path_regex(&rule.args_any).map_err(|message| MatcherError {
+            let args = path_regex(&rule.args_any, build).map_err(|message| MatcherError {
                 tag,
                 field: "args_any",
                 message,
             })?;
-            let writes = path_regex(&rule.writes_any).map_err(|message| MatcherError {
+            let writes = path_regex(&rule.writes_any, build).map_err(|message| MatcherError {
                 tag,
                 field: "writes_any",
                 message,
@@ -224,13 +225,13 @@ impl CommandMatcher {
                 pattern,
             });
         }
-        m.program_globs = globs.build().map_err(|e| MatcherError {
+        m.program_globs = globs.build_with(build).map_err(|e| MatcherError {
             tag: 0,
             field: "program",
             message: e.message,
         })?;
         m.patterns =
-            RegexSet::new(&patterns).map_err(|e| set_error(&pattern_tags, "pattern", e))?;
+            RegexSet::with_build(&patterns, build).map_err(|e| set_error(&pattern_tags, "pattern", e))?;
         Ok(m)
     }
 
@@ -386,12 +387,14 @@ impl CommandMatcher {
 }
 
 /// One automaton of anchored regexes for a list of path globs; `None` for an empty list.
-fn path_regex(globs: &[String]) -> Result<Option<RegexSet>, String> {
+fn path_regex(globs: &[String], build: Build) -> Result<Option<RegexSet>, String> {
     if globs.is_empty() {
         return Ok(None);
     }
     let regexes: Vec<String> = globs.iter().map(|g| glob_to_path_regex(g)).collect();
-    RegexSet::new(&regexes).map(Some).map_err(|e| e.message)
+    RegexSet::with_build(&regexes, build)
+        .map(Some)
+        .map_err(|e| e.message)
 }
 
 /// The path views of known words, and whether any word could be anything:

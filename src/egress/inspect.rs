@@ -11,10 +11,12 @@
 use serde_json::Value;
 
 use super::graphql::{Operation, OperationKind};
-use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+use crate::pattern::{glob_to_regex, Build, RegexSet, RegexSetError};
 
-fn regex(pattern: Option<&str>) -> Result<Option<RegexSet>, RegexSetError> {
-    pattern.map(|p| RegexSet::new(&[p])).transpose()
+fn regex(pattern: Option<&str>, build: Build) -> Result<Option<RegexSet>, RegexSetError> {
+    pattern
+        .map(|p| RegexSet::with_build(&[p], build))
+        .transpose()
 }
 
 /// A header is present and, with a pattern, its value contains a match.
@@ -26,10 +28,10 @@ pub struct HeaderTest {
 
 impl HeaderTest {
     /// Compiles a test of header `name` (any case).
-    pub fn new(name: &str, pattern: Option<&str>) -> Result<Self, RegexSetError> {
+    pub fn new(name: &str, pattern: Option<&str>, build: Build) -> Result<Self, RegexSetError> {
         Ok(HeaderTest {
             name: name.to_ascii_lowercase().into(),
-            pattern: regex(pattern)?,
+            pattern: regex(pattern, build)?,
         })
     }
 
@@ -51,10 +53,10 @@ pub struct JsonTest {
 
 impl JsonTest {
     /// Compiles a test of the value at `pointer`.
-    pub fn new(pointer: &str, pattern: Option<&str>) -> Result<Self, RegexSetError> {
+    pub fn new(pointer: &str, pattern: Option<&str>, build: Build) -> Result<Self, RegexSetError> {
         Ok(JsonTest {
             pointer: pointer.into(),
-            pattern: regex(pattern)?,
+            pattern: regex(pattern, build)?,
         })
     }
 
@@ -84,7 +86,11 @@ pub struct GraphqlTest {
 
 impl GraphqlTest {
     /// Compiles a test. `kinds` empty: any operation; `field_globs` empty: any fields.
-    pub fn new(kinds: Vec<OperationKind>, field_globs: &[String]) -> Result<Self, RegexSetError> {
+    pub fn new(
+        kinds: Vec<OperationKind>,
+        field_globs: &[String],
+        build: Build,
+    ) -> Result<Self, RegexSetError> {
         let fields = if field_globs.is_empty() {
             None
         } else {
@@ -92,7 +98,7 @@ impl GraphqlTest {
                 .iter()
                 .map(|g| format!("(?i:{})", glob_to_regex(g)))
                 .collect();
-            Some(RegexSet::new(&patterns)?)
+            Some(RegexSet::with_build(&patterns, build)?)
         };
         Ok(GraphqlTest { kinds, fields })
     }
@@ -115,7 +121,7 @@ mod tests {
 
     #[test]
     fn graphql_test_matches_kind_and_field_glob_any_case() {
-        let test = GraphqlTest::new(vec![OperationKind::Mutation], &["*delete*".into()]).unwrap();
+        let test = GraphqlTest::new(vec![OperationKind::Mutation], &["*delete*".into()], Build::Now).unwrap();
         let op = |kind, field: &str| Operation {
             kind,
             fields: vec![field.into()],
@@ -129,14 +135,14 @@ mod tests {
     fn json_and_header_tests() {
         let body: Value =
             serde_json::from_str(r#"{"options": {"force": true}, "q": "DROP TABLE x"}"#).unwrap();
-        assert!(JsonTest::new("/options/force", Some("^true$"))
+        assert!(JsonTest::new("/options/force", Some("^true$"), Build::Now)
             .unwrap()
             .matches(&body));
-        assert!(JsonTest::new("/q", Some("(?i)drop\\s+table"))
+        assert!(JsonTest::new("/q", Some("(?i)drop\\s+table"), Build::Now)
             .unwrap()
             .matches(&body));
-        assert!(!JsonTest::new("/missing", None).unwrap().matches(&body));
-        let h = HeaderTest::new("X-Api-Key", None).unwrap();
+        assert!(!JsonTest::new("/missing", None, Build::Now).unwrap().matches(&body));
+        let h = HeaderTest::new("X-Api-Key", None, Build::Now).unwrap();
         assert!(h.matches([("x-api-key", "k")]));
         assert!(!h.matches([("x-other", "k")]));
     }

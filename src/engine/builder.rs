@@ -176,7 +176,7 @@ impl<'a> EngineBuilder<'a> {
         };
         let engine = if self.defer_automata {
             let examples = self.check_examples.then(|| policy.clone());
-            let engine = crate::pattern::deferred(|| compile::compile_deferred(policy))
+            let engine = compile::compile_deferred(policy)
                 .map_err(|(e, policy)| attribute_to_sources(e, &policy))?;
             if let Some(policy) = examples {
                 check_examples(&engine, &policy).map_err(|e| attribute_to_sources(e, &policy))?;

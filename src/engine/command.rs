@@ -9,7 +9,9 @@
 //! rules on each request a command makes (judged like a proxied request,
 //! with the `command_egress` default), and exfiltration when a request that
 //! is not allowed leaves the line. Anything the analyzer could not
-//! understand makes the decision at least `ask`. The same path serves a
+//! understand makes the decision at least `ask`; a line holding a NUL byte
+//! is denied before anything else (a C string ends there, so the command a
+//! C caller runs is not the one checked). The same path serves a
 //! shell argument of a tool call ([`Engine::shell_argument_verdicts`]).
 //! Cost: the prefilter's one automaton pass; for analyzed lines, the parse,
 //! one lookup per simple command and what the matched rules test.
@@ -60,6 +62,11 @@ impl<'t> CommandFacts<'t> {
         text: &'t str,
         prefilter: bool,
     ) -> Result<Self, (Effect, String)> {
+        // Before the prefilter and the size bound: a NUL is refused on any
+        // line, however long and whatever rules the policy has.
+        if let Some(at) = text.find('\0') {
+            return Err((Effect::Deny, nul_reason("the command", at)));
+        }
         // Long lines always need analysis, so the size bound is applied there.
         // With environments that name targets, the arguments must be read.
         if prefilter
@@ -300,6 +307,16 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
     fn echoes_input(&self) -> bool {
         matches!(self.facts.line, Line::Analyzed { .. })
     }
+}
+
+/// Why text holding a NUL byte at byte offset `at` is refused: whoever
+/// hands it on as a C string (`system()`, `execve`, `sh -c` from C, a
+/// database driver) cuts it there, so what runs is not what was checked.
+/// The text itself is not quoted (it may hold a secret).
+pub(super) fn nul_reason(what: &str, at: usize) -> String {
+    format!(
+        "{what} contains a NUL byte at byte offset {at}: a C string ends at its first NUL, so what would run is not the text that was checked; refused"
+    )
 }
 
 fn unanalyzed(problem: &str) -> String {

@@ -20,17 +20,16 @@ use crate::effect::Effect;
 use crate::egress::graphql::OperationKind;
 use crate::egress::inspect::{GraphqlTest, HeaderTest, JsonTest};
 use crate::egress::{HostSet, NetworkSet};
-use crate::paths::{Access, PathMatcher};
+use crate::paths::PathMatcher;
 use crate::pattern::NameSet;
-use crate::pattern::{path_glob_to_regex, RegexSet};
-use crate::policy::{AuditOverflow, Comparison, EgressRule, ToolRule, ValueTest};
+use crate::pattern::{path_glob_to_regex, Build, RegexSet};
+use crate::policy::{AuditOverflow, EgressRule};
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
     RuleMeta,
 };
 use crate::sql::SqlMatcher;
-use crate::tool::arguments::Compare;
-use crate::tool::ArgumentTest;
+use crate::tool::{ArgumentTest, CallRule};
 
 /// What an egress rule checks once its destination matched.
 #[derive(Debug, Default)]
@@ -138,7 +137,8 @@ impl ToolIndex {
 /// Compiles a tool rule's server, argument and annotation tests; `Err`
 /// names the field whose pattern does not compile.
 fn tool_filter(
-    rule: &ToolRule,
+    rule: &CallRule,
+    build: Build,
 ) -> Result<ToolFilter, (&'static str, crate::pattern::RegexSetError)> {
     let servers = if rule.servers.is_empty() {
         None
@@ -150,31 +150,14 @@ fn tool_filter(
                 NamePattern::Glob(g) => set.glob(g, 0),
             }
         }
-        Some(set.build().map_err(|e| ("server", e))?)
+        Some(set.build_with(build).map_err(|e| ("server", e))?)
     };
     let arguments = rule
         .arguments
         .iter()
-        .map(|a| {
-            let p = a.pointer.as_str();
-            Ok(match &a.test {
-                ValueTest::Exists(b) => ArgumentTest::exists(p, *b),
-                ValueTest::Equals(v) => ArgumentTest::one_of(p, vec![v.clone()]),
-                ValueTest::OneOf(v) => ArgumentTest::one_of(p, v.clone()),
-                ValueTest::Glob(g) => ArgumentTest::glob(p, g).map_err(|e| ("arguments", e))?,
-                ValueTest::Regex(r) => ArgumentTest::regex(p, r).map_err(|e| ("arguments", e))?,
-                ValueTest::Compare(op, n) => {
-                    let op = match op {
-                        Comparison::Gt => Compare::Gt,
-                        Comparison::Gte => Compare::Gte,
-                        Comparison::Lt => Compare::Lt,
-                        Comparison::Lte => Compare::Lte,
-                    };
-                    ArgumentTest::number(p, op, *n)
-                }
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|a| ArgumentTest::new(a, build))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ("arguments", e))?;
     Ok(ToolFilter {
         servers,
         arguments: arguments.into(),
@@ -284,13 +267,14 @@ fn index(i: usize) -> Result<u32, PolicyError> {
 
 /// Compiles a validated policy.
 pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
-    compiled(policy, true).map(Engine::from_compiled)
+    compiled(policy, true, Build::Now).map(Engine::from_compiled)
 }
 
-/// As [`compile`], with the policy hash computed on first use (from the
-/// policy, which the engine keeps for that); an error gives the policy back.
+/// As [`compile`], with every automaton built on its first use and the
+/// policy hash computed on first use (from the policy, which the engine
+/// keeps for that); an error gives the policy back.
 pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, (PolicyError, Box<Policy>)> {
-    match compiled(&policy, false) {
+    match compiled(&policy, false, Build::OnFirstUse) {
         Ok(mut c) => {
             c.hash_source = Some(Box::new(policy));
             Ok(Engine::from_compiled(c))
@@ -299,21 +283,21 @@ pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, (PolicyError, B
     }
 }
 
-fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
+fn compiled(policy: &Policy, hash_now: bool, build: Build) -> Result<Compiled, PolicyError> {
     // Rules get their global indices in this order: egress, commands, tools,
     // SQL, paths, permissions, Cedar policies.
     let mut rules = Vec::new();
-    let egress = egress_index(policy, &mut rules)?;
-    let commands = command_matcher(policy, &mut rules)?;
-    let (tool_names, tools) = tool_index(policy, &mut rules)?;
-    let sql_rules = sql_matchers(policy, &mut rules)?;
-    let path_rules = path_matcher(policy, &mut rules)?;
+    let egress = egress_index(policy, &mut rules, build)?;
+    let commands = command_matcher(policy, &mut rules, build)?;
+    let (tool_names, tools) = tool_index(policy, &mut rules, build)?;
+    let sql_rules = sql_matchers(policy, &mut rules, build)?;
+    let path_rules = path_matcher(policy, &mut rules, build)?;
     for rule in &policy.permissions {
         index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Section::Permission));
     }
-    let (rbac, cedar_rules) =
-        super::rbac_compile::compile(policy, index(rules.len())?).map_err(PolicyError::new)?;
+    let (rbac, cedar_rules) = super::rbac_compile::compile(policy, index(rules.len())?, build)
+        .map_err(PolicyError::new)?;
     rules.extend(cedar_rules);
     index(rules.len())?;
 
@@ -351,6 +335,7 @@ fn compiled(policy: &Policy, hash_now: bool) -> Result<Compiled, PolicyError> {
 fn egress_index(
     policy: &Policy,
     rules: &mut Vec<CompiledRule>,
+    build: Build,
 ) -> Result<EgressIndex, PolicyError> {
     let mut egress = EgressIndex {
         hosts: HostSet::new(),
@@ -389,8 +374,12 @@ fn egress_index(
                 path_globs.len() - 1
             })
             .collect();
-        let (headers, json, graphql) =
-            body_tests(rule, FieldPath::root().key("egress").index(i), &mut errors);
+        let (headers, json, graphql) = body_tests(
+            rule,
+            FieldPath::root().key("egress").index(i),
+            build,
+            &mut errors,
+        );
         egress.filters.push(EgressFilter {
             ports: rule.ports.clone().into(),
             methods: rule.methods.iter().map(|m| m.as_str().into()).collect(),
@@ -407,7 +396,7 @@ fn egress_index(
         return Err(PolicyError::new(errors));
     }
     egress.networks.build();
-    egress.paths = RegexSet::new(&path_globs).map_err(|e| {
+    egress.paths = RegexSet::with_build(&path_globs, build).map_err(|e| {
         PolicyError::new(vec![Diagnostic::new(
             FieldPath::root().key("egress"),
             ErrorKind::InvalidPattern {
@@ -425,6 +414,7 @@ fn egress_index(
 fn body_tests(
     rule: &EgressRule,
     path: FieldPath,
+    build: Build,
     errors: &mut Vec<Diagnostic>,
 ) -> (Box<[HeaderTest]>, Box<[JsonTest]>, Option<GraphqlTest>) {
     let mut bad = |field: FieldPath, pattern: &Option<String>, e: crate::pattern::RegexSetError| {
@@ -443,7 +433,7 @@ fn body_tests(
         .iter()
         .enumerate()
         .filter_map(|(j, h)| {
-            HeaderTest::new(&h.name, h.pattern.as_deref())
+            HeaderTest::new(&h.name, h.pattern.as_deref(), build)
                 .map_err(|e| bad(path.key("headers").index(j).key("pattern"), &h.pattern, e))
                 .ok()
         })
@@ -453,7 +443,7 @@ fn body_tests(
         .iter()
         .enumerate()
         .filter_map(|(j, m)| {
-            JsonTest::new(&m.pointer, m.pattern.as_deref())
+            JsonTest::new(&m.pointer, m.pattern.as_deref(), build)
                 .map_err(|e| bad(path.key("json").index(j).key("pattern"), &m.pattern, e))
                 .ok()
         })
@@ -469,7 +459,7 @@ fn body_tests(
                 _ => None,
             })
             .collect();
-        GraphqlTest::new(kinds, &g.fields)
+        GraphqlTest::new(kinds, &g.fields, build)
             .map_err(|e| bad(path.key("graphql").key("fields"), &None, e))
             .ok()
     });
@@ -480,6 +470,7 @@ fn body_tests(
 fn command_matcher(
     policy: &Policy,
     rules: &mut Vec<CompiledRule>,
+    build: Build,
 ) -> Result<CommandMatcher, PolicyError> {
     let mut argv_rules = Vec::new();
     for rule in &policy.commands {
@@ -488,7 +479,7 @@ fn command_matcher(
         argv_rules.push((tag, &rule.argv));
     }
     let egress_count = policy.egress.len();
-    CommandMatcher::new(argv_rules).map_err(|e| {
+    CommandMatcher::new(argv_rules, build).map_err(|e| {
         let i = (e.tag as usize).saturating_sub(egress_count);
         let path = FieldPath::root().key("commands").index(i).key(e.field);
         let rule = policy.commands.get(i);
@@ -512,6 +503,7 @@ fn command_matcher(
 fn tool_index(
     policy: &Policy,
     rules: &mut Vec<CompiledRule>,
+    build: Build,
 ) -> Result<(NameSet, ToolIndex), PolicyError> {
     let mut names = NameSet::builder();
     let tools_start = index(rules.len())?;
@@ -521,16 +513,16 @@ fn tool_index(
     for (i, rule) in policy.tools.iter().enumerate() {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Section::Tool));
-        for name in &rule.tools {
+        for name in &rule.call.tools {
             match name {
                 NamePattern::Exact(name) => names.exact(name, tag),
                 NamePattern::Glob(glob) => names.glob(glob, tag),
             }
         }
-        if rule.tools.is_empty() {
+        if rule.call.tools.is_empty() {
             tools_anywhere.push(tag);
         }
-        match tool_filter(rule) {
+        match tool_filter(&rule.call, build) {
             Ok(filter) => tool_filters.push(filter),
             Err((field, e)) => {
                 let mut d = Diagnostic::new(
@@ -549,7 +541,7 @@ fn tool_index(
     if !errors.is_empty() {
         return Err(PolicyError::new(errors));
     }
-    let tool_names = names.build().map_err(|e| {
+    let tool_names = names.build_with(build).map_err(|e| {
         let reason = e.message.clone();
         PolicyError::new(vec![Diagnostic::new(
             FieldPath::root().key("tools"),
@@ -574,23 +566,23 @@ fn tool_index(
 fn sql_matchers(
     policy: &Policy,
     rules: &mut Vec<CompiledRule>,
+    build: Build,
 ) -> Result<Vec<(u32, SqlMatcher)>, PolicyError> {
     let mut sql_rules = Vec::new();
     for (i, rule) in policy.sql.iter().enumerate() {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Section::Sql));
-        let matcher =
-            SqlMatcher::new(&rule.kinds, &rule.object_types, &rule.objects).map_err(|e| {
-                let mut d = Diagnostic::new(
-                    FieldPath::root().key("sql").index(i).key("objects"),
-                    ErrorKind::InvalidPattern {
-                        pattern: rule.objects.join(", "),
-                        reason: e.message,
-                    },
-                );
-                d.rule = Some(rule.meta.id.clone());
-                PolicyError::new(vec![d])
-            })?;
+        let matcher = SqlMatcher::new(&rule.statement, build).map_err(|e| {
+            let mut d = Diagnostic::new(
+                FieldPath::root().key("sql").index(i).key("objects"),
+                ErrorKind::InvalidPattern {
+                    pattern: rule.statement.objects.join(", "),
+                    reason: e.message,
+                },
+            );
+            d.rule = Some(rule.meta.id.clone());
+            PolicyError::new(vec![d])
+        })?;
         sql_rules.push((tag, matcher));
     }
     Ok(sql_rules)
@@ -600,19 +592,15 @@ fn sql_matchers(
 fn path_matcher(
     policy: &Policy,
     rules: &mut Vec<CompiledRule>,
+    build: Build,
 ) -> Result<PathMatcher, PolicyError> {
     let mut path_rules = PathMatcher::builder();
     for rule in &policy.paths {
         let tag = index(rules.len())?;
         rules.push(compiled_rule(&rule.meta, Section::Path));
-        let access: Vec<Access> = rule
-            .access
-            .iter()
-            .filter_map(|a| Access::from_name(a))
-            .collect();
-        path_rules.rule(tag, &access, &rule.paths, &rule.not_paths);
+        path_rules.rule(tag, &rule.access);
     }
-    path_rules.build().map_err(|e| {
+    path_rules.build_with(build).map_err(|e| {
         PolicyError::new(vec![Diagnostic::new(
             FieldPath::root().key("paths"),
             ErrorKind::InvalidPattern {

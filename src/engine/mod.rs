@@ -7,6 +7,12 @@
 //! over those facts, and combines what matched into a [`Decision`]. Input that
 //! cannot be analyzed is never allowed: an unreadable URL is denied, a command
 //! beyond the size bound is sent to a human (`ask`).
+//!
+//! Every kind of request goes through the one decision pass ([`pass`]); a
+//! kind supplies only its analysis and matching ([`command`], [`request`],
+//! [`tool`], [`action`]). Compiling is [`builder`] (where the policy comes
+//! from, what is checked) and [`compile`] (rules into matchers, one function
+//! per section). ARCHITECTURE.md has the map of the rest.
 
 mod action;
 mod audit;
@@ -170,6 +176,7 @@ impl Engine {
 
     /// [`Engine::check_command`] without the literal prefilter: every line is
     /// parsed. Decides exactly alike; exposed for tests and benchmarks.
+    #[cfg(feature = "internals")]
     #[doc(hidden)]
     pub fn check_command_analyzed(&self, command: &str) -> Decision {
         self.decide_command(command, None, false)

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::rbac::{Rbac, Scope};
 use super::rule::CompiledRule;
 use crate::effect::Effect;
+use crate::pattern::Build;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, HostPattern, NamePattern, Policy};
 use crate::rbac::cedar::CedarPolicies;
 use crate::rbac::permissions::Entry;
@@ -46,13 +47,14 @@ fn unknown(
 pub(crate) fn compile(
     policy: &Policy,
     first_cedar_tag: u32,
+    build: Build,
 ) -> Result<(Rbac, Vec<CompiledRule>), Vec<Diagnostic>> {
     let graph = role_graph(policy)?;
     let mut errors = Vec::new();
     let role_names: Vec<&str> = policy.roles.iter().map(|r| r.id.as_str()).collect();
     let env_defined: Vec<&str> = policy.environments.iter().map(|e| e.id.as_str()).collect();
     let bindings = bindings(policy, &graph, &role_names, &mut errors);
-    let environments = environments(policy, &mut errors);
+    let environments = environments(policy, build, &mut errors);
     let (scopes, rule_actions, permissions) = scopes(
         policy,
         first_cedar_tag,
@@ -145,7 +147,7 @@ fn bindings(
 
 /// Environments and the targets (hosts, networks, paths, tools) that put a
 /// request in them.
-fn environments(policy: &Policy, errors: &mut Vec<Diagnostic>) -> EnvironmentSet {
+fn environments(policy: &Policy, build: Build, errors: &mut Vec<Diagnostic>) -> EnvironmentSet {
     let mut envs = EnvironmentSet::builder();
     for (i, e) in policy.environments.iter().enumerate() {
         let Some(k) = envs.environment(&e.id) else {
@@ -178,7 +180,7 @@ fn environments(policy: &Policy, errors: &mut Vec<Diagnostic>) -> EnvironmentSet
             }
         }
     }
-    match envs.build() {
+    match envs.build_with(build) {
         Ok(set) => set,
         Err(e) => {
             errors.push(Diagnostic::new(

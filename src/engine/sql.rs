@@ -4,7 +4,9 @@
 //! a heredoc), a tool call's `query` argument, or a request body; each is
 //! classified statement by statement (`sql::classify`) and matched by the
 //! policy's `sql` rules, so a `DROP TABLE` is judged alike on every channel.
-//! Unterminated literals make the text uncertain: at least `ask`. Cost: one
+//! Unterminated literals make the text uncertain: at least `ask`; SQL
+//! holding a NUL byte is denied (a C string ends there, so a driver would
+//! run less than was checked). Cost: one
 //! classification of the text, and one test per SQL rule per statement.
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use crate::effect::Effect;
 
 /// Adds the verdicts of the SQL rules on every statement of `sql`; each is
 /// about `about`. Unterminated literals make the text
-/// uncertain: at least `ask`.
+/// uncertain: at least `ask`; a NUL byte anywhere in it denies it.
 pub(super) fn sql_verdicts<'c>(
     compiled: &'c Compiled,
     who: &mut Who<'c>,
@@ -24,6 +26,18 @@ pub(super) fn sql_verdicts<'c>(
     about: About,
     verdicts: &mut Vec<Verdict>,
 ) {
+    // Whatever the SQL rules, SQL holding a NUL byte is refused: a driver
+    // handed it as a C string runs only what comes before.
+    if let Some(at) = sql.find('\0') {
+        verdicts.push(
+            Verdict::other(
+                Effect::Deny,
+                super::command::nul_reason("the SQL", at).into(),
+            )
+            .about(about),
+        );
+        return;
+    }
     if compiled.sql_rules.is_empty() {
         return;
     }

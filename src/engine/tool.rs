@@ -7,7 +7,8 @@
 //! else: a shell argument goes through the command pass
 //! ([`Engine::shell_argument_verdicts`]), a URL is an HTTP `GET` made on the
 //! agent's behalf (the `command_egress` default applies), SQL meets the SQL
-//! rules, a path the path rules for the tool's access. A URL argument that
+//! rules, a path the path rules for the tool's access (cut at its first NUL
+//! byte, as `open()` would cut it). A URL argument that
 //! is not allowed must not carry a secret from anywhere in the arguments.
 //! Every verdict remembers its argument, so the decision names the JSON
 //! pointer that decided; a tool call is as severe as its most severe
@@ -180,7 +181,10 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
                 Class::Sql => super::sql::sql_verdicts(compiled, who, r.text, About::Request, out),
                 Class::Path => {
                     let access = crate::paths::access::of_tool(self.tool);
-                    let path = crate::paths::access::normalize(r.text, None);
+                    // `open()` takes a C string: the path it opens ends at
+                    // the first NUL, so that is the path decided.
+                    let text = r.text.split_once('\0').map_or(r.text, |(head, _)| head);
+                    let path = crate::paths::access::normalize(text, None);
                     super::paths::path_verdicts(compiled, who, &path, access, About::Request, out);
                 }
             }

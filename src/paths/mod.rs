@@ -6,11 +6,15 @@
 //! rule's path globs in one automaton, with path semantics: `*` within a
 //! segment, `**` across, `~` the home directory; a relative path is tested
 //! as `./path`, so `**/.env` matches `.env`). Cost per path: one automaton
-//! search, then the exceptions of the rules that hit.
+//! search, then the exceptions of the rules that hit. [`rule`]
+//! ([`AccessRule`]) is a path rule's matching fields as data.
 
 pub mod access;
+pub mod rule;
 
-use crate::pattern::{glob_to_path_regex, RegexSet, RegexSetError};
+pub use rule::AccessRule;
+
+use crate::pattern::{glob_to_path_regex, Build, RegexSet, RegexSetError};
 
 /// How a path is touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,28 +72,37 @@ pub struct PathMatcherBuilder {
 }
 
 impl PathMatcherBuilder {
-    /// Adds a rule: `tag`, the accesses it covers (empty: all), its globs
-    /// and its exception globs.
-    pub fn rule(&mut self, tag: u32, access: &[Access], globs: &[String], except: &[String]) {
-        let mask = if access.is_empty() {
+    /// Adds a rule: `tag` and its accesses (empty: all), globs and
+    /// exception globs.
+    pub fn rule(&mut self, tag: u32, rule: &AccessRule) {
+        let mask = if rule.kinds.is_empty() {
             7
         } else {
-            access.iter().fold(0, |m, a| m | a.bit())
+            rule.kinds.iter().fold(0, |m, a| m | a.bit())
         };
         let k = self.rules.len();
-        for g in globs {
+        for g in &rule.paths {
             self.globs.push(glob_to_path_regex(g));
             self.owners.push(k);
         }
         self.rules.push((
             tag,
             mask,
-            except.iter().map(|g| glob_to_path_regex(g)).collect(),
+            rule.not_paths
+                .iter()
+                .map(|g| glob_to_path_regex(g))
+                .collect(),
         ));
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Compiles the automata.
     pub fn build(self) -> Result<PathMatcher, RegexSetError> {
+        self.build_with(Build::Now)
+    }
+
+    /// [`PathMatcherBuilder::build`], building the automata when `build` says.
+    pub fn build_with(self, build: Build) -> Result<PathMatcher, RegexSetError> {
         let rules = self
             .rules
             .into_iter()
@@ -97,13 +110,13 @@ impl PathMatcherBuilder {
                 let except = if except.is_empty() {
                     None
                 } else {
-                    Some(RegexSet::new(&except)?)
+                    Some(RegexSet::with_build(&except, build)?)
                 };
                 Ok((tag, mask, except))
             })
             .collect::<Result<Vec<_>, RegexSetError>>()?;
         Ok(PathMatcher {
-            globs: RegexSet::new(&self.globs)?,
+            globs: RegexSet::with_build(&self.globs, build)?,
             owners: self.owners,
             rules,
         })
@@ -160,11 +173,20 @@ mod tests {
         let mut b = PathMatcher::builder();
         b.rule(
             1,
-            &[Access::Read],
-            &["**/.env".into(), "**/.env.*".into()],
-            &["**/.env.example".into(), "**/.env.sample".into()],
+            &AccessRule {
+                kinds: vec![Access::Read],
+                paths: vec!["**/.env".into(), "**/.env.*".into()],
+                not_paths: vec!["**/.env.example".into(), "**/.env.sample".into()],
+            },
         );
-        b.rule(2, &[Access::Write], &["**/.git/hooks/**".into()], &[]);
+        b.rule(
+            2,
+            &AccessRule {
+                kinds: vec![Access::Write],
+                paths: vec!["**/.git/hooks/**".into()],
+                not_paths: Vec::new(),
+            },
+        );
         let m = b.build().unwrap();
         let hits = |p: &str, a: Access| {
             let mut v = Vec::new();

@@ -12,5 +12,4 @@ mod regex_set;
 pub use glob::{glob_to_path_regex, glob_to_regex, path_glob_to_regex};
 pub use name_pattern::NamePattern;
 pub use names::{NameSet, NameSetBuilder};
-pub(crate) use regex_set::deferred;
-pub use regex_set::{check_regex, Matches, RegexSet, RegexSetError};
+pub use regex_set::{check_regex, Build, Matches, RegexSet, RegexSetError};

@@ -13,7 +13,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{glob_to_regex, RegexSet, RegexSetError};
+use super::{glob_to_regex, Build, RegexSet, RegexSetError};
 
 /// Most `prefix*` globs tested one by one before they go to the automaton.
 pub const MAX_PREFIX_TESTS: usize = 16;
@@ -56,9 +56,15 @@ impl NameSetBuilder {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Compiles the globs into one automaton. A few prefix globs are tested
     /// directly; past `MAX_PREFIX_TESTS` (16) they join the automaton too.
-    pub fn build(mut self) -> Result<NameSet, RegexSetError> {
+    pub fn build(self) -> Result<NameSet, RegexSetError> {
+        self.build_with(Build::Now)
+    }
+
+    /// [`NameSetBuilder::build`], building the automaton when `build` says.
+    pub fn build_with(mut self, build: Build) -> Result<NameSet, RegexSetError> {
         if self.prefixes.len() > MAX_PREFIX_TESTS {
             for (prefix, tag) in std::mem::take(&mut self.prefixes) {
                 self.globs.push(glob_to_regex(&format!("{prefix}*")));
@@ -68,7 +74,7 @@ impl NameSetBuilder {
         Ok(NameSet {
             exact: self.exact,
             prefixes: self.prefixes,
-            globs: RegexSet::new(&self.globs)?,
+            globs: RegexSet::with_build(&self.globs, build)?,
             glob_tags: self.glob_tags,
         })
     }

@@ -10,29 +10,30 @@
 //! explicit NFA and cache size limits; a set that exceeds them is an error at
 //! compile time, never a slow search later.
 //!
-//! One exception to building at once: inside [`deferred`] (used only for the
-//! embedded default policy, whose every set the test suite builds eagerly),
-//! a set keeps its patterns and builds its automaton on first use, so a
+//! One exception to building at once: with [`Build::OnFirstUse`] (which the
+//! engine builder passes down for `defer_automata`, used for the embedded
+//! default policy, whose every set the test suite builds eagerly), a set
+//! keeps its patterns and builds its automaton on first use, so a
 //! short-lived process such as a coding-agent hook pays only for the sets
 //! its one decision touches. The same patterns and configuration build the
 //! same automaton, so the eager test proves the deferred build succeeds.
 
-use std::cell::Cell;
 use std::sync::OnceLock;
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::{Input, MatchKind, PatternSet};
 
-thread_local! {
-    static DEFER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with every [`RegexSet`] it creates built on first use.
-pub(crate) fn deferred<R>(f: impl FnOnce() -> R) -> R {
-    let before = DEFER.replace(true);
-    let out = f();
-    DEFER.set(before);
-    out
+/// When a set's automaton is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Build {
+    /// At once: a pattern that cannot be built is an error now.
+    #[default]
+    Now,
+    /// On the set's first search; the patterns are only kept until then. A
+    /// set that then fails to build matches nothing, so this is for patterns
+    /// known to build (the embedded default policy's, built eagerly by the
+    /// test suite).
+    OnFirstUse,
 }
 
 /// Limit on the compiled NFA of one set (per policy section), in bytes.
@@ -89,7 +90,7 @@ enum Inner {
     #[default]
     Empty,
     Built(Regex),
-    /// Patterns whose automaton is built on first use (see [`deferred`]).
+    /// Patterns whose automaton is built on first use ([`Build::OnFirstUse`]).
     Later(std::sync::Arc<Later>),
 }
 
@@ -100,7 +101,7 @@ struct Later {
     built: OnceLock<Option<Regex>>,
 }
 
-fn build<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
+fn automaton<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
     let config = meta::Config::new()
         .match_kind(MatchKind::All)
         .nfa_size_limit(Some(NFA_SIZE_LIMIT))
@@ -116,18 +117,27 @@ fn build<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
 
 impl RegexSet {
     /// Compiles `patterns` into one automaton. An empty list gives a set that never matches.
+    #[cfg(any(test, feature = "internals"))]
     pub fn new<P: AsRef<str>>(patterns: &[P]) -> Result<RegexSet, RegexSetError> {
+        RegexSet::with_build(patterns, Build::Now)
+    }
+
+    /// [`RegexSet::new`], building the automaton when `build` says.
+    pub fn with_build<P: AsRef<str>>(
+        patterns: &[P],
+        build: Build,
+    ) -> Result<RegexSet, RegexSetError> {
         if patterns.is_empty() {
             return Ok(RegexSet::default());
         }
-        if DEFER.get() {
+        if build == Build::OnFirstUse {
             let later = Later {
                 patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
                 built: OnceLock::new(),
             };
             return Ok(RegexSet(Inner::Later(std::sync::Arc::new(later))));
         }
-        Ok(RegexSet(Inner::Built(build(patterns)?)))
+        Ok(RegexSet(Inner::Built(automaton(patterns)?)))
     }
 
     /// The automaton, built now if it was deferred.
@@ -137,7 +147,7 @@ impl RegexSet {
             Inner::Built(r) => Some(r),
             Inner::Later(later) => later
                 .built
-                .get_or_init(|| build(&later.patterns).ok())
+                .get_or_init(|| automaton(&later.patterns).ok())
                 .as_ref(),
         }
     }
@@ -221,13 +231,13 @@ mod tests {
     #[test]
     fn a_deferred_set_matches_as_an_eager_one() {
         let patterns = ["rm", r"\brm\s+-rf\b", "^git push", "mkfs"];
-        let later = deferred(|| RegexSet::new(&patterns)).unwrap();
+        let later = RegexSet::with_build(&patterns, Build::OnFirstUse).unwrap();
         assert!(matches!(later.0, Inner::Later(_)) && later.len() == 4);
         assert_eq!(matches(&later, "rm -rf /"), vec![0, 1]);
         assert!(later.is_match("mkfs.ext4") && !later.is_match("ls"));
         assert!(
             matches!(RegexSet::new(&patterns).unwrap().0, Inner::Built(_)),
-            "outside `deferred`, eager"
+            "`new` builds at once"
         );
     }
 

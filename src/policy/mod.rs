@@ -21,15 +21,17 @@ pub use cedar_export::CedarExport;
 pub use compose::MAX_EXTENDS_DEPTH;
 pub use error::{Diagnostic, ErrorKind, Location, PolicyError};
 pub use model::{
-    ArgumentMatch, AuditOverflow, Binding, CedarSection, CommandRule, Comparison, Defaults,
-    EgressRule, Environment, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
-    Inspection, JsonMatch, PathRule, Permission, Policy, Role, RuleMeta, SqlRule, ToolRule,
-    ValueTest,
+    AuditOverflow, Binding, CedarSection, CommandRule, Defaults, EgressRule, Environment, Examples,
+    Explicit, GraphqlMatch, HeaderMatch, HostPattern, Inspection, JsonMatch, PathRule, Permission,
+    Policy, Role, RuleMeta, SqlRule, ToolRule,
 };
 // The matchers' own rule types, which the model holds; re-exported so that
 // users of the model need not know where each lives.
 pub use crate::command::ArgvRule;
+pub use crate::paths::{Access, AccessRule};
 pub use crate::pattern::NamePattern;
+pub use crate::sql::{Kind as SqlKind, StatementRule};
+pub use crate::tool::{ArgumentMatch, CallRule, Comparison, ValueTest};
 pub use path::{FieldPath, Segment};
 pub use source::{Format, MAX_POLICY_BYTES};
 

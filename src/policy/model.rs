@@ -4,13 +4,17 @@
 //! checked and put in canonical form (hosts lowercased and IDNA-encoded,
 //! CIDRs truncated to their network, methods uppercased, schemes lowercased).
 //! The engine compiles them into matchers; nothing here is used at decision
-//! time.
+//! time. Each rule holds its matcher's own plain-data rule ([`ArgvRule`],
+//! [`CallRule`], [`StatementRule`], [`AccessRule`]) around its [`RuleMeta`].
 
 use ipnet::IpNet;
 
 use crate::command::ArgvRule;
 use crate::effect::Effect;
+use crate::paths::AccessRule;
 use crate::pattern::NamePattern;
+use crate::sql::StatementRule;
+use crate::tool::CallRule;
 
 /// A validated policy, format v1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,39 +342,27 @@ pub struct CommandRule {
     pub argv: ArgvRule,
 }
 
-/// A tool call rule: it matches when every field it sets matches.
+/// A tool call rule: it matches a call when every field of its
+/// [`CallRule`] that is set matches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ToolRule {
     /// Id, effect, reason, shadow.
     pub meta: RuleMeta,
-    /// Tool names or globs; the call's name (as given, or as
-    /// `mcp__<server>__<tool>` when its server is known) must match one
-    /// (empty: any).
-    pub tools: Vec<NamePattern>,
-    /// MCP server names or globs (empty: any). The server is the request's
-    /// `server`, or the one in an `mcp__server__tool` / `server/tool` name.
-    pub servers: Vec<NamePattern>,
-    /// Argument tests; every one must hold.
-    pub arguments: Vec<ArgumentMatch>,
-    /// MCP annotations the server declared (`destructiveHint: true`); every
-    /// one must be declared with that value.
-    pub annotations: Vec<(String, bool)>,
-    /// The tool's name has a destructive verb (`delete_volume`).
-    pub destructive_name: bool,
+    /// What the call must be: tool and server names, argument tests,
+    /// annotations, a destructive name. The tool module's own type, so a new
+    /// field is declared once.
+    pub call: CallRule,
 }
 
-/// A SQL rule: it matches a statement when every field it sets matches.
+/// A SQL rule: it matches a statement when every field of its
+/// [`StatementRule`] that is set matches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SqlRule {
     /// Id, effect, reason, shadow, scope.
     pub meta: RuleMeta,
-    /// Statement kinds (`drop`, `truncate`, `delete-all`, …; empty: any).
-    pub kinds: Vec<String>,
-    /// For `drop`: object types (`table`, `database`, …; empty: any).
-    pub object_types: Vec<String>,
-    /// Object name globs (`users`, `prod.*`), compared lowercase; one of the
-    /// statement's objects must match one (empty: any).
-    pub objects: Vec<String>,
+    /// What the statement must be: kinds, object types, object names. The
+    /// SQL matcher's own type, so a new field is declared once.
+    pub statement: StatementRule,
 }
 
 /// A path rule: it matches a path touched with one of its accesses that
@@ -379,53 +371,9 @@ pub struct SqlRule {
 pub struct PathRule {
     /// Id, effect, reason, shadow, scope.
     pub meta: RuleMeta,
-    /// Path globs (`**/.ssh/id_*`, `~/.aws/credentials`).
-    pub paths: Vec<String>,
-    /// Exceptions (`**/.env.example`).
-    pub not_paths: Vec<String>,
-    /// `read`, `write`, `delete` (empty: all).
-    pub access: Vec<String>,
-}
-
-/// A test on the value at a JSON pointer of a tool call's arguments.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArgumentMatch {
-    /// RFC 6901 pointer (`/query`, `/options/force`).
-    pub pointer: String,
-    /// What the value must be.
-    pub test: ValueTest,
-}
-
-impl Eq for ArgumentMatch {}
-
-/// A value test.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ValueTest {
-    /// The value exists (`true`) or does not (`false`).
-    Exists(bool),
-    /// The value equals this JSON value.
-    Equals(serde_json::Value),
-    /// The value equals one of these.
-    OneOf(Vec<serde_json::Value>),
-    /// A string matching this glob (`*` any run, `?` one character).
-    Glob(String),
-    /// A string containing a match of this regular expression.
-    Regex(String),
-    /// A number compared with this one.
-    Compare(Comparison, f64),
-}
-
-/// A numeric comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// `>`
-    Gt,
-    /// `>=`
-    Gte,
-    /// `<`
-    Lt,
-    /// `<=`
-    Lte,
+    /// Which accesses to which paths: access kinds, globs, exceptions. The
+    /// path matcher's own type, so a new field is declared once.
+    pub access: AccessRule,
 }
 
 /// A role: a name for a set of permissions, inheriting other roles'.

@@ -21,12 +21,13 @@ mod rbac;
 mod rules;
 
 use super::model::{
-    ArgumentMatch, AuditOverflow, Comparison, Defaults, Examples, Explicit, GraphqlMatch,
-    HeaderMatch, HostPattern, Inspection, JsonMatch, Policy, RuleMeta, ValueTest,
+    AuditOverflow, Defaults, Examples, Explicit, GraphqlMatch, HeaderMatch, HostPattern,
+    Inspection, JsonMatch, Policy, RuleMeta,
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
 use crate::pattern::NamePattern;
+use crate::tool::{ArgumentMatch, Comparison, ValueTest};
 
 const TOP_FIELDS: &[&str] = &[
     "version",

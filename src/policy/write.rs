@@ -8,11 +8,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::model::{
-    ArgumentMatch, Comparison, EgressRule, HostPattern, Policy, RuleMeta, ValueTest,
-};
+use super::model::{EgressRule, HostPattern, Policy, RuleMeta};
 use crate::command::ArgvRule;
+use crate::paths::AccessRule;
 use crate::pattern::NamePattern;
+use crate::sql::StatementRule;
+use crate::tool::{ArgumentMatch, CallRule, Comparison, ValueTest};
 
 fn meta(m: &RuleMeta, out: &mut Map<String, Value>) {
     out.insert("id".into(), json!(m.id));
@@ -183,6 +184,41 @@ fn argv(r: &ArgvRule, o: &mut Map<String, Value>) {
     }
 }
 
+/// A tool rule's matching fields.
+fn call(r: &CallRule, o: &mut Map<String, Value>) {
+    put(o, "tool", &names(&r.tools));
+    put(o, "server", &names(&r.servers));
+    let arguments: Vec<Value> = r.arguments.iter().map(argument).collect();
+    put(o, "arguments", &arguments);
+    if !r.annotations.is_empty() {
+        let a: Map<String, Value> = r
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        o.insert("annotations".into(), Value::Object(a));
+    }
+    if r.destructive_name {
+        o.insert("destructive_name".into(), json!(true));
+    }
+}
+
+/// A SQL rule's matching fields.
+fn statement(r: &StatementRule, o: &mut Map<String, Value>) {
+    let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
+    put(o, "kinds", &kinds);
+    put(o, "object_types", &r.object_types);
+    put(o, "objects", &r.objects);
+}
+
+/// A path rule's matching fields.
+fn access(r: &AccessRule, o: &mut Map<String, Value>) {
+    put(o, "paths", &r.paths);
+    put(o, "not_paths", &r.not_paths);
+    let kinds: Vec<&str> = r.kinds.iter().map(|a| a.as_str()).collect();
+    put(o, "access", &kinds);
+}
+
 fn egress(r: &EgressRule) -> Value {
     let mut o = Map::new();
     meta(&r.meta, &mut o);
@@ -248,21 +284,7 @@ impl Policy {
             .map(|r| {
                 let mut o = Map::new();
                 meta(&r.meta, &mut o);
-                put(&mut o, "tool", &names(&r.tools));
-                put(&mut o, "server", &names(&r.servers));
-                let arguments: Vec<Value> = r.arguments.iter().map(argument).collect();
-                put(&mut o, "arguments", &arguments);
-                if !r.annotations.is_empty() {
-                    let a: Map<String, Value> = r
-                        .annotations
-                        .iter()
-                        .map(|(k, v)| (k.clone(), json!(v)))
-                        .collect();
-                    o.insert("annotations".into(), Value::Object(a));
-                }
-                if r.destructive_name {
-                    o.insert("destructive_name".into(), json!(true));
-                }
+                call(&r.call, &mut o);
                 Value::Object(o)
             })
             .collect();
@@ -289,9 +311,7 @@ impl Policy {
             .map(|r| {
                 let mut o = Map::new();
                 meta(&r.meta, &mut o);
-                put(&mut o, "kinds", &r.kinds);
-                put(&mut o, "object_types", &r.object_types);
-                put(&mut o, "objects", &r.objects);
+                statement(&r.statement, &mut o);
                 Value::Object(o)
             })
             .collect();
@@ -302,9 +322,7 @@ impl Policy {
             .map(|r| {
                 let mut o = Map::new();
                 meta(&r.meta, &mut o);
-                put(&mut o, "paths", &r.paths);
-                put(&mut o, "not_paths", &r.not_paths);
-                put(&mut o, "access", &r.access);
+                access(&r.access, &mut o);
                 Value::Object(o)
             })
             .collect();

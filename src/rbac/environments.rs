@@ -18,7 +18,7 @@ use ipnet::IpNet;
 use rustc_hash::FxHashMap;
 
 use crate::egress::{HostSet, NetworkSet};
-use crate::pattern::RegexSetError;
+use crate::pattern::{Build, RegexSetError};
 use crate::pattern::{NameSet, NameSetBuilder};
 
 /// Most environments a policy may define (one bit each in a `u64`, the top
@@ -104,10 +104,16 @@ impl EnvironmentSetBuilder {
         self.set.has_targets = true;
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Compiles the tool globs.
-    pub fn build(mut self) -> Result<EnvironmentSet, RegexSetError> {
+    pub fn build(self) -> Result<EnvironmentSet, RegexSetError> {
+        self.build_with(Build::Now)
+    }
+
+    /// [`EnvironmentSetBuilder::build`], building the automaton when `build` says.
+    pub fn build_with(mut self, build: Build) -> Result<EnvironmentSet, RegexSetError> {
         self.set.networks.build();
-        self.set.tools = self.tools.build()?;
+        self.set.tools = self.tools.build_with(build)?;
         Ok(self.set)
     }
 }

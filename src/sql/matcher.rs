@@ -6,7 +6,8 @@
 //! list compare, and an automaton search per object named.
 
 use super::classify::{Kind, Statement};
-use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
+use super::rule::StatementRule;
+use crate::pattern::{glob_to_regex, Build, RegexSet, RegexSetError};
 
 /// One compiled SQL rule.
 #[derive(Debug, Clone)]
@@ -18,31 +19,31 @@ pub struct SqlMatcher {
 }
 
 impl SqlMatcher {
-    /// A matcher for `kinds` (names; unknown ones are ignored — the reader
-    /// refuses them), `object_types` and object globs.
-    pub fn new(
-        kinds: &[String],
-        object_types: &[String],
-        objects: &[String],
-    ) -> Result<Self, RegexSetError> {
+    /// A matcher for `rule`'s kinds, `DROP` object types and object globs.
+    pub fn new(rule: &StatementRule, build: Build) -> Result<Self, RegexSetError> {
         let mut mask = 0u16;
-        for k in kinds {
-            if let Some(i) = Kind::ALL.iter().position(|x| x.as_str() == k) {
+        for k in &rule.kinds {
+            if let Some(i) = Kind::ALL.iter().position(|x| x == k) {
                 mask |= 1 << i;
             }
         }
-        let objects = if objects.is_empty() {
+        let objects = if rule.objects.is_empty() {
             None
         } else {
-            let globs: Vec<String> = objects
+            let globs: Vec<String> = rule
+                .objects
                 .iter()
                 .map(|g| glob_to_regex(&g.to_ascii_lowercase()))
                 .collect();
-            Some(RegexSet::new(&globs)?)
+            Some(RegexSet::with_build(&globs, build)?)
         };
         Ok(SqlMatcher {
             kinds: mask,
-            object_types: object_types.iter().map(|t| t.as_str().into()).collect(),
+            object_types: rule
+                .object_types
+                .iter()
+                .map(|t| t.as_str().into())
+                .collect(),
             objects,
         })
     }
@@ -75,12 +76,27 @@ mod tests {
 
     #[test]
     fn kinds_types_and_objects() {
-        let m = SqlMatcher::new(&["drop".into()], &["database".into()], &["prod*".into()]).unwrap();
+        let m = SqlMatcher::new(
+            &StatementRule {
+                kinds: vec![Kind::Drop],
+                object_types: vec!["database".into()],
+                objects: vec!["prod*".into()],
+            },
+            Build::Now,
+        )
+        .unwrap();
         let s = |sql: &str| classify(sql).statements.remove(0);
         assert!(m.matches(&s("DROP DATABASE production")));
         assert!(!m.matches(&s("DROP TABLE production")));
         assert!(!m.matches(&s("DROP DATABASE staging")));
-        let any = SqlMatcher::new(&["delete-all".into(), "truncate".into()], &[], &[]).unwrap();
+        let any = SqlMatcher::new(
+            &StatementRule {
+                kinds: vec![Kind::DeleteAll, Kind::Truncate],
+                ..StatementRule::default()
+            },
+            Build::Now,
+        )
+        .unwrap();
         assert!(any.matches(&s("delete from t")));
         assert!(!any.matches(&s("delete from t where id = 1")));
     }

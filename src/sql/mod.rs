@@ -7,11 +7,14 @@
 //! MySQL, SQLite); [`classify`](mod@classify) splits statements and names their kind
 //! (`drop`, `truncate`, `delete-all`, `update-all`, `alter-drop`, `grant`,
 //! `revoke`, `ddl`, `write`, `delete`, `update`, `read`, `other`) and the
-//! objects they touch. It knows nothing of policies.
+//! objects they touch. It knows nothing of policies. The matcher side:
+//! [`rule`] (`StatementRule`, the SQL rule as data) and [`matcher`].
 
 pub mod classify;
 pub mod lexer;
 pub mod matcher;
+pub mod rule;
 
 pub use classify::{classify, Classified, Kind, Statement, MAX_STATEMENTS};
 pub use matcher::SqlMatcher;
+pub use rule::StatementRule;

@@ -11,20 +11,8 @@
 
 use serde_json::Value;
 
-use crate::pattern::{glob_to_regex, RegexSet, RegexSetError};
-
-/// How a number is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
-    /// `>`
-    Gt,
-    /// `>=`
-    Gte,
-    /// `<`
-    Lt,
-    /// `<=`
-    Lte,
-}
+use super::rule::{ArgumentMatch, Comparison, ValueTest};
+use crate::pattern::{glob_to_regex, Build, RegexSet, RegexSetError};
 
 /// What the value must be.
 #[derive(Debug, Clone)]
@@ -37,7 +25,7 @@ pub enum Test {
     /// match (a compiled regex).
     Text(RegexSet),
     /// A number (or a numeric string) compared with this one.
-    Number(Compare, f64),
+    Number(Comparison, f64),
 }
 
 /// A compiled argument test.
@@ -48,6 +36,20 @@ pub struct ArgumentTest {
 }
 
 impl ArgumentTest {
+    /// The test a rule's [`ArgumentMatch`] describes, its pattern compiled
+    /// when `build` says.
+    pub fn new(rule: &ArgumentMatch, build: Build) -> Result<Self, RegexSetError> {
+        let p = rule.pointer.as_str();
+        Ok(match &rule.test {
+            ValueTest::Exists(b) => ArgumentTest::exists(p, *b),
+            ValueTest::Equals(v) => ArgumentTest::one_of(p, vec![v.clone()]),
+            ValueTest::OneOf(v) => ArgumentTest::one_of(p, v.clone()),
+            ValueTest::Glob(g) => ArgumentTest::glob(p, g, build)?,
+            ValueTest::Regex(r) => ArgumentTest::regex(p, r, build)?,
+            ValueTest::Compare(op, n) => ArgumentTest::number(p, *op, *n),
+        })
+    }
+
     /// Exists / does not exist.
     pub fn exists(pointer: &str, exists: bool) -> Self {
         ArgumentTest {
@@ -65,23 +67,23 @@ impl ArgumentTest {
     }
 
     /// A string matching the glob (`*`, `?`).
-    pub fn glob(pointer: &str, glob: &str) -> Result<Self, RegexSetError> {
+    pub fn glob(pointer: &str, glob: &str, build: Build) -> Result<Self, RegexSetError> {
         Ok(ArgumentTest {
             pointer: pointer.into(),
-            test: Test::Text(RegexSet::new(&[glob_to_regex(glob)])?),
+            test: Test::Text(RegexSet::with_build(&[glob_to_regex(glob)], build)?),
         })
     }
 
     /// A string containing a match of `regex`.
-    pub fn regex(pointer: &str, regex: &str) -> Result<Self, RegexSetError> {
+    pub fn regex(pointer: &str, regex: &str, build: Build) -> Result<Self, RegexSetError> {
         Ok(ArgumentTest {
             pointer: pointer.into(),
-            test: Test::Text(RegexSet::new(&[regex])?),
+            test: Test::Text(RegexSet::with_build(&[regex], build)?),
         })
     }
 
     /// A number compared with `n`.
-    pub fn number(pointer: &str, op: Compare, n: f64) -> Self {
+    pub fn number(pointer: &str, op: Comparison, n: f64) -> Self {
         ArgumentTest {
             pointer: pointer.into(),
             test: Test::Number(op, n),
@@ -103,12 +105,7 @@ impl ArgumentTest {
                     Value::String(s) => s.trim().parse::<f64>().ok(),
                     _ => None,
                 };
-                x.is_some_and(|x| match op {
-                    Compare::Gt => x > *n,
-                    Compare::Gte => x >= *n,
-                    Compare::Lt => x < *n,
-                    Compare::Lte => x <= *n,
-                })
+                x.is_some_and(|x| op.holds(x, *n))
             }
         }
     }
@@ -128,17 +125,17 @@ mod tests {
         assert!(
             ArgumentTest::one_of("/env", vec![json!("production"), json!("prod")]).matches(&args)
         );
-        assert!(ArgumentTest::glob("/path", "/srv/*")
+        assert!(ArgumentTest::glob("/path", "/srv/*", Build::Now)
             .unwrap()
             .matches(&args));
-        assert!(!ArgumentTest::glob("/path", "/srv/x*")
+        assert!(!ArgumentTest::glob("/path", "/srv/x*", Build::Now)
             .unwrap()
             .matches(&args));
-        assert!(ArgumentTest::regex("/query", r"(?i)\bdrop\b")
+        assert!(ArgumentTest::regex("/query", r"(?i)\bdrop\b", Build::Now)
             .unwrap()
             .matches(&args));
-        assert!(ArgumentTest::number("/count", Compare::Gt, 100.0).matches(&args));
-        assert!(!ArgumentTest::number("/count", Compare::Lte, 100.0).matches(&args));
-        assert!(!ArgumentTest::number("/env", Compare::Gt, 0.0).matches(&args));
+        assert!(ArgumentTest::number("/count", Comparison::Gt, 100.0).matches(&args));
+        assert!(!ArgumentTest::number("/count", Comparison::Lte, 100.0).matches(&args));
+        assert!(!ArgumentTest::number("/env", Comparison::Gt, 0.0).matches(&args));
     }
 }

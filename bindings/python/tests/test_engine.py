@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import portcullis
-from portcullis import Engine, PolicyError, PortcullisError
+from portcullis import Decision, Engine, PolicyError, PortcullisError
 
 DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "conformance"
 
@@ -58,6 +58,16 @@ def test_invalid_requests_and_inputs_raise(engine):
     assert "exclusive" in str(info.value) and info.value.status == 4
     with pytest.raises(TypeError):
         engine.check_command(b"ls")
+
+
+def test_a_nul_after_rm_rf_root_is_denied(engine):
+    # A C string ends at its first NUL: `rm -rf /\0` runs as `rm -rf /`.
+    d = Decision.from_json(engine.decide_json('{"command": "rm -rf /\\u0000"}'))
+    assert d.effect == "deny" and d.rule is None
+    assert "NUL byte at byte offset 8" in d.reason
+    assert engine.check_command("rm -rf /\x00").effect == "deny"
+    assert engine.check_command("ls\x00").effect == "deny"
+    assert engine.check_command("ls").effect == "allow"
 
 
 def test_toml_policies_and_swap():

@@ -5,8 +5,8 @@
 //! field" message lists them), which of them count as a matcher (the "rule
 //! has no matcher" message lists those), the order fields are read in, and
 //! the code that reads each value into the rule. A new field is one row here;
-//! the rule type it fills (for commands, the matcher's own
-//! [`ArgvRule`](crate::command::ArgvRule)) is written once, in its module.
+//! the rule type it fills (the matcher's own: [`ArgvRule`], [`CallRule`],
+//! [`StatementRule`], [`AccessRule`]) is written once, in its module.
 //! Cost: one pass over a rule's fields; each table's "no matcher" message is
 //! joined once per process.
 
@@ -17,9 +17,12 @@ use serde_json::Value;
 use super::{Reader, META_FIELDS};
 use crate::command::{ArgvRule, Construct};
 use crate::effect::Effect;
+use crate::paths::{Access, AccessRule};
 use crate::policy::error::{Diagnostic, ErrorKind};
 use crate::policy::model::{CommandRule, EgressRule, PathRule, RuleMeta, SqlRule, ToolRule};
 use crate::policy::path::FieldPath;
+use crate::sql::{Kind, StatementRule};
+use crate::tool::CallRule;
 
 /// One field of a rule kind.
 struct Field<T> {
@@ -149,7 +152,7 @@ static COMMAND_FIELDS: RuleFields<ArgvRule> = RuleFields::new(&[
     Field::matcher("pattern", |r, v, p, rule| rule.pattern = r.regex(v, p)),
 ]);
 
-static TOOL_FIELDS: RuleFields<ToolRule> = RuleFields::new(&[
+static TOOL_FIELDS: RuleFields<CallRule> = RuleFields::new(&[
     Field::matcher("tool", |r, v, p, rule| {
         rule.tools = r.items(v, &p, true, Reader::name_pattern);
     }),
@@ -168,7 +171,7 @@ static TOOL_FIELDS: RuleFields<ToolRule> = RuleFields::new(&[
     }),
 ]);
 
-static SQL_FIELDS: RuleFields<SqlRule> = RuleFields::new(&[
+static SQL_FIELDS: RuleFields<StatementRule> = RuleFields::new(&[
     Field::matcher("kinds", |r, v, p, rule| {
         rule.kinds = r.items(v, &p, true, Reader::sql_kind);
     }),
@@ -180,7 +183,7 @@ static SQL_FIELDS: RuleFields<SqlRule> = RuleFields::new(&[
     }),
 ]);
 
-static PATH_FIELDS: RuleFields<PathRule> = RuleFields::new(&[
+static PATH_FIELDS: RuleFields<AccessRule> = RuleFields::new(&[
     Field::matcher("paths", |r, v, p, rule| {
         rule.paths = r.items(v, &p, true, Reader::file_glob);
     }),
@@ -188,7 +191,7 @@ static PATH_FIELDS: RuleFields<PathRule> = RuleFields::new(&[
         rule.not_paths = r.items(v, &p, true, Reader::file_glob);
     }),
     Field::modifier("access", |r, v, p, rule| {
-        rule.access = r.items(v, &p, true, Reader::access);
+        rule.kinds = r.items(v, &p, true, Reader::access);
     }),
 ]);
 
@@ -278,18 +281,18 @@ impl Reader {
     }
 
     pub(super) fn tool_rule(&mut self, value: &Value, path: FieldPath) -> Option<ToolRule> {
-        let (meta, rule) = self.rule(value, &path, &TOOL_FIELDS)?;
-        Some(ToolRule { meta, ..rule })
+        let (meta, call) = self.rule(value, &path, &TOOL_FIELDS)?;
+        Some(ToolRule { meta, call })
     }
 
     pub(super) fn sql_rule(&mut self, value: &Value, path: FieldPath) -> Option<SqlRule> {
-        let (meta, rule) = self.rule(value, &path, &SQL_FIELDS)?;
-        Some(SqlRule { meta, ..rule })
+        let (meta, statement) = self.rule(value, &path, &SQL_FIELDS)?;
+        Some(SqlRule { meta, statement })
     }
 
     pub(super) fn path_rule(&mut self, value: &Value, path: FieldPath) -> Option<PathRule> {
-        let (meta, rule) = self.rule(value, &path, &PATH_FIELDS)?;
-        Some(PathRule { meta, ..rule })
+        let (meta, access) = self.rule(value, &path, &PATH_FIELDS)?;
+        Some(PathRule { meta, access })
     }
 
     /// A boolean (a wrong type is reported and reads as false).
@@ -331,12 +334,12 @@ impl Reader {
     }
 
     /// A SQL statement kind (`drop`, `delete-all`, …).
-    fn sql_kind(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+    fn sql_kind(&mut self, value: &Value, path: FieldPath) -> Option<Kind> {
         let k = self.string(value, &path)?;
-        if crate::sql::Kind::from_name(k).is_some() {
-            return Some(k.to_owned());
+        if let Some(kind) = Kind::from_name(k) {
+            return Some(kind);
         }
-        let known: Vec<&str> = crate::sql::Kind::ALL.iter().map(|k| k.as_str()).collect();
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         let reason = format!(
             "not a statement kind; expected one of: {}",
             known.join(", ")
@@ -351,10 +354,10 @@ impl Reader {
     }
 
     /// `read`, `write` or `delete`.
-    fn access(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+    fn access(&mut self, value: &Value, path: FieldPath) -> Option<Access> {
         let a = self.string(value, &path)?;
-        if crate::paths::Access::from_name(a).is_some() {
-            return Some(a.to_owned());
+        if let Some(access) = Access::from_name(a) {
+            return Some(access);
         }
         self.invalid_pattern(path, a, "expected `read`, `write` or `delete`");
         None
