@@ -135,7 +135,9 @@ pub(super) fn add_default(
     verdicts.push(Verdict::other(default.effect, Arc::clone(&default.reason)).about(about));
 }
 
-/// Builds the decision for `kind`; returns it with the deciding verdict.
+/// Builds the decision for `kind`, and puts the deciding verdict in
+/// `deciding` (an out-parameter rather than a tuple, so the large decision
+/// is built where the caller keeps it instead of being moved).
 /// `default`, when given, is the default of the request itself: it counts
 /// unless an enforced allow rule matched the request (verdicts about no
 /// HTTP request of a command). Defaults of the HTTP requests a command makes
@@ -146,7 +148,8 @@ pub(super) fn combine(
     kind: Kind,
     verdicts: &mut [Verdict],
     default: Option<Slot>,
-) -> (Decision, Option<Verdict>) {
+    deciding_out: &mut Option<Verdict>,
+) -> Decision {
     // Rules in policy order (most severe verdict of a rule first), then the others in order.
     verdicts.sort_by(|a, b| match (a.rule, b.rule) {
         (Some(x), Some(y)) => x.cmp(&y).then(b.effect.cmp(&a.effect)),
@@ -194,7 +197,7 @@ pub(super) fn combine(
     let Some(verdict) = default_verdict.or_else(|| deciding.cloned()) else {
         let mut decision = Decision::new(kind, Effect::Allow, Arc::from("nothing matched"));
         decision.matched = list;
-        return (decision, None);
+        return decision;
     };
     let source = verdict
         .rule
@@ -222,5 +225,6 @@ pub(super) fn combine(
     decision.rule = rule_id;
     decision.source = source;
     decision.matched = list;
-    (decision, Some(verdict))
+    *deciding_out = Some(verdict);
+    decision
 }

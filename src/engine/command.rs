@@ -57,16 +57,12 @@ enum Line {
 impl<'t> CommandFacts<'t> {
     /// Analyzes `text` (through the prefilter when `prefilter` is set).
     /// `Err` is a line that cannot be analyzed: the effect and why.
+    #[inline]
     pub(super) fn analyze(
         compiled: &Compiled,
         text: &'t str,
         prefilter: bool,
     ) -> Result<Self, (Effect, String)> {
-        // Before the prefilter and the size bound: a NUL is refused on any
-        // line, however long and whatever rules the policy has.
-        if let Some(at) = text.find('\0') {
-            return Err((Effect::Deny, nul_reason("the command", at)));
-        }
         // Long lines always need analysis, so the size bound is applied there.
         // With environments that name targets, the arguments must be read.
         if prefilter
@@ -77,6 +73,12 @@ impl<'t> CommandFacts<'t> {
                 text,
                 line: Line::Unguarded,
             });
+        }
+        // Before the size bound: a NUL is refused on any line, however long
+        // and whatever rules the policy has (the prefilter sends every line
+        // holding one here).
+        if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+            return Err((Effect::Deny, nul_reason("the command", at)));
         }
         if text.len() > MAX_COMMAND_BYTES {
             return Err((
@@ -332,7 +334,18 @@ impl Engine {
         prefilter: bool,
     ) -> Decision {
         match CommandFacts::analyze(&self.inner, command, prefilter) {
-            Ok(facts) => self.pass(principal, CommandSubject::new(&facts)),
+            // A line the prefilter lets through, under a policy without
+            // RBAC: no verdict can arise, so the pass reduces to the default.
+            Ok(facts) if matches!(facts.line, Line::Unguarded) && self.inner.rbac.is_inert() => {
+                super::combine::combine(
+                    &self.inner,
+                    Kind::Command,
+                    &mut [],
+                    Some(Slot::Command),
+                    &mut None,
+                )
+            }
+            Ok(facts) => self.pass(principal, &mut CommandSubject::new(&facts)),
             Err((effect, reason)) => super::pass::refused(Kind::Command, effect, reason),
         }
     }
@@ -357,13 +370,12 @@ impl Engine {
                 return;
             }
         };
-        let mut verdicts = match self.judge(principal, &mut CommandSubject::new(&facts)) {
-            Ok((_, verdicts)) => verdicts,
-            Err(reason) => {
-                out.push(Verdict::other(Effect::Deny, clean(reason).into()));
-                return;
-            }
-        };
+        let mut verdicts = Vec::new();
+        if let Err(reason) = self.judge(principal, &mut CommandSubject::new(&facts), &mut verdicts)
+        {
+            out.push(Verdict::other(Effect::Deny, clean(reason).into()));
+            return;
+        }
         let enforced = |v: &Verdict| match v.rule {
             Some(t) => compiled.rule(t).is_some_and(|r| !r.shadow),
             None => true,

@@ -185,7 +185,7 @@ impl Engine {
     /// Decides an HTTP request to `url` with `method` (no headers, no body).
     pub fn check_http(&self, method: &str, url: &str) -> Decision {
         match Message::read(method, url, Vec::new(), None, None) {
-            Ok(message) => self.pass(None, HttpSubject { message, url }),
+            Ok(message) => self.pass(None, &mut HttpSubject { message, url }),
             Err(reason) => refused(Kind::Http, Effect::Deny, reason),
         }
     }
@@ -214,7 +214,7 @@ impl Engine {
         ) {
             Ok(message) => self.pass(
                 principal,
-                HttpSubject {
+                &mut HttpSubject {
                     message,
                     url: &http.url,
                 },
@@ -224,7 +224,7 @@ impl Engine {
     }
 
     fn decide_tool(&self, call: Call<'_>, principal: Option<&Principal>) -> Decision {
-        self.pass(principal, ToolSubject::new(self, principal, call))
+        self.pass(principal, &mut ToolSubject::new(self, principal, call))
     }
 
     /// Decides a tool call named `name` with `arguments`: the tool rules
@@ -253,7 +253,7 @@ impl Engine {
     pub fn check_action(&self, action: &str, principal: Option<&Principal>) -> Decision {
         self.pass(
             principal,
-            ActionSubject {
+            &mut ActionSubject {
                 engine: self,
                 action,
             },

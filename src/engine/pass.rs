@@ -68,33 +68,39 @@ pub(super) trait Subject<'a> {
 
 impl Engine {
     /// Decides `subject` for `principal`.
+    #[inline]
     pub(super) fn pass<'a, S: Subject<'a>>(
         &'a self,
         principal: Option<&'a Principal>,
-        mut subject: S,
+        subject: &mut S,
     ) -> Decision {
         let compiled = &*self.inner;
-        let (who, mut verdicts) = match self.judge(principal, &mut subject) {
-            Ok(judged) => judged,
-            Err(reason) => return refused(S::KIND, Effect::Deny, reason),
-        };
-        let (mut decision, deciding) =
-            combine::combine(compiled, S::KIND, &mut verdicts, S::DEFAULT);
-        subject.facts(&mut decision, deciding.as_ref());
-        if subject.echoes_input() {
-            super::exfiltration::redact(&mut decision);
+        let mut verdicts = Vec::new();
+        match self.judge(principal, subject, &mut verdicts) {
+            Err(reason) => refused(S::KIND, Effect::Deny, reason),
+            Ok(who) => {
+                let mut deciding = None;
+                let mut decision =
+                    combine::combine(compiled, S::KIND, &mut verdicts, S::DEFAULT, &mut deciding);
+                subject.facts(&mut decision, deciding.as_ref());
+                if subject.echoes_input() {
+                    super::exfiltration::redact(&mut decision);
+                }
+                self.annotate(&mut decision, &who);
+                decision
+            }
         }
-        self.annotate(&mut decision, &who);
-        decision
     }
 
-    /// The pass up to its verdicts: who asks, and every verdict on
-    /// `subject`. `Err` is why the principal is refused.
+    /// The pass up to its verdicts: every verdict on `subject` into `out`,
+    /// and who asks. `Err` is why the principal is refused.
+    #[inline]
     pub(super) fn judge<'a, S: Subject<'a>>(
         &'a self,
         principal: Option<&'a Principal>,
         subject: &mut S,
-    ) -> Result<(Who<'a>, Vec<Verdict>), String> {
+        out: &mut Vec<Verdict>,
+    ) -> Result<Who<'a>, String> {
         let compiled = &*self.inner;
         let rbac: &'a Rbac = &compiled.rbac;
         let derived = if rbac.environments.has_targets() {
@@ -103,8 +109,7 @@ impl Engine {
             0
         };
         let mut who = rbac.who(principal, derived)?;
-        let mut verdicts = Vec::new();
-        subject.verdicts(compiled, &mut who, &mut verdicts);
+        subject.verdicts(compiled, &mut who, out);
         if S::RBAC_STEP && !rbac.is_inert() {
             subject.actions(&mut who);
             self.rbac_verdicts(
@@ -112,10 +117,10 @@ impl Engine {
                 S::CEDAR_ACTION,
                 &subject.resource(),
                 || subject.context(),
-                &mut verdicts,
+                out,
             );
         }
-        Ok((who, verdicts))
+        Ok(who)
     }
 }
 

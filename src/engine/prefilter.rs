@@ -141,6 +141,8 @@ impl CommandPrefilter {
                 .iter()
                 .map(|&b| (char::from(b).to_string(), Literal::Trigger)),
         );
+        // A NUL byte is refused by the analysis, so it must reach it.
+        literals.push(("\0".to_owned(), Literal::Trigger));
         let automaton = AhoCorasick::new(literals.iter().map(|(l, _)| l)).ok()?;
         Some(CommandPrefilter {
             literals: Some(automaton),

@@ -65,7 +65,7 @@ pub(crate) struct Who<'a> {
     /// Environment bits; 0: none.
     pub(crate) envs: u64,
     /// The request's action categories, without repeats.
-    pub(crate) actions: SmallVec<[&'a str; 8]>,
+    pub(crate) actions: SmallVec<[&'a str; 4]>,
 }
 
 impl<'a> Who<'a> {
@@ -99,6 +99,7 @@ impl Rbac {
 
     /// Who asks, in the environments `derived` (from the request's targets);
     /// `Err` when the principal claims an environment the policy does not define.
+    #[inline]
     pub(crate) fn who<'a>(
         &'a self,
         principal: Option<&'a Principal>,
