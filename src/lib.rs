@@ -31,8 +31,9 @@
 //! The engine (`engine`, behind [`Engine`] and [`EngineBuilder`]) is the
 //! only module that knows both, and runs one decision pass for every kind
 //! of request. Around it: [`audit`] (the hash-chained trail), [`hook`]
-//! (coding-agent hook protocols), the request and decision types, `data`
-//! (embedded tables) and `fuzzing` (fuzz-target bodies). The analyzers and
+//! (coding-agent hook protocols), `request` ([`Request`] and what it
+//! carries), `decision` ([`Decision`] and its facts), `effect` ([`Effect`]),
+//! `data` (embedded tables) and `fuzzing` (fuzz-target bodies). The analyzers and
 //! matchers are crate-private; the doc-hidden `internals` feature exposes
 //! them to this project's tests and benchmarks, with no stability promise.
 
