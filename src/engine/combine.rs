@@ -110,6 +110,19 @@ impl Verdict {
         self.about = about;
         self
     }
+
+    /// False for a shadow rule's verdict (reported, never enforced).
+    pub(super) fn enforced(&self, compiled: &Compiled) -> bool {
+        match self.rule {
+            Some(t) => compiled.rule(t).is_some_and(|r| !r.shadow),
+            None => true,
+        }
+    }
+
+    /// True for an enforced allow rule's verdict: what suppresses a default.
+    pub(super) fn is_enforced_allow(&self, compiled: &Compiled) -> bool {
+        self.effect == Effect::Allow && self.rule.is_some() && self.enforced(compiled)
+    }
 }
 
 /// Adds the default of `slot` as a verdict unless an enforced allow rule is
@@ -122,17 +135,34 @@ pub(super) fn add_default(
     from: usize,
     about: About,
 ) {
-    let allowed = verdicts.get(from..).unwrap_or_default().iter().any(|v| {
-        v.effect == Effect::Allow
-            && v.rule
-                .and_then(|t| compiled.rule(t))
-                .is_some_and(|r| !r.shadow)
-    });
+    let allowed = verdicts
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .any(|v| v.is_enforced_allow(compiled));
     if allowed {
         return;
     }
     let default = compiled.default(slot);
     verdicts.push(Verdict::other(default.effect, Arc::clone(&default.reason)).about(about));
+}
+
+/// The default of `slot` as a verdict, when it decides the request: no
+/// enforced allow rule matched the request itself (verdicts about an HTTP
+/// request it makes count only for that request's own default), and it is
+/// more severe than `deciding`, the most severe enforced verdict (if any).
+pub(super) fn request_default(
+    compiled: &Compiled,
+    verdicts: &[Verdict],
+    slot: Slot,
+    deciding: Option<Effect>,
+) -> Option<Verdict> {
+    let allowed = verdicts
+        .iter()
+        .any(|v| v.about.message().is_none() && v.is_enforced_allow(compiled));
+    let d = compiled.default(slot);
+    (!allowed && deciding.is_none_or(|e| d.effect > e))
+        .then(|| Verdict::other(d.effect, Arc::clone(&d.reason)))
 }
 
 /// Builds the decision for `kind`, and puts the deciding verdict in
@@ -182,18 +212,8 @@ pub(super) fn combine(
             deciding = Some(verdict);
         }
     }
-    let default_verdict = default.and_then(|slot| {
-        let allowed = verdicts.iter().any(|v| {
-            v.about.message().is_none()
-                && v.effect == Effect::Allow
-                && v.rule
-                    .and_then(|t| compiled.rule(t))
-                    .is_some_and(|r| !r.shadow)
-        });
-        let d = compiled.default(slot);
-        (!allowed && deciding.is_none_or(|v| d.effect > v.effect))
-            .then(|| Verdict::other(d.effect, Arc::clone(&d.reason)))
-    });
+    let default_verdict = default
+        .and_then(|slot| request_default(compiled, verdicts, slot, deciding.map(|v| v.effect)));
     let Some(verdict) = default_verdict.or_else(|| deciding.cloned()) else {
         let mut decision = Decision::new(kind, Effect::Allow, Arc::from("nothing matched"));
         decision.matched = list;

@@ -17,11 +17,10 @@
 //! one lookup per simple command and what the matched rules test.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::combine::{About, Verdict};
+use super::combine::{request_default, About, Verdict};
 use super::compile::{Compiled, Slot};
 use super::http::canonical;
 use super::pass::{clean, Subject};
@@ -179,7 +178,6 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
         };
         out.extend(verdicts);
         let rbac = &compiled.rbac;
-        let inert = rbac.is_inert();
         compiled.commands.for_each_match(&analysis.commands, |hit| {
             if let Some(rule) = compiled.rule(hit.tag) {
                 let effect = if hit.certain {
@@ -187,13 +185,9 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
                 } else {
                     rule.effect.min(Effect::Ask)
                 };
-                if !inert {
-                    who.note(rbac, hit.tag);
-                    if !rbac.applies(hit.tag, who, effect) {
-                        return;
-                    }
+                if rbac.admits(who, hit.tag, effect) {
+                    out.push(Verdict::rule(hit.tag, effect).about(About::Command(hit.command)));
                 }
-                out.push(Verdict::rule(hit.tag, effect).about(About::Command(hit.command)));
             }
         });
         if !compiled.path_rules.is_empty() {
@@ -256,18 +250,13 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
     }
 
     fn resource(&self) -> Cow<'_, str> {
-        match &self.facts.line {
-            Line::Unguarded => Cow::Borrowed(
-                self.facts
-                    .text
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default(),
-            ),
-            Line::Analyzed { .. } => {
-                Cow::Borrowed(self.programs().first().copied().unwrap_or_default())
+        let program = match &self.facts.line {
+            Line::Unguarded => self.facts.text.split_whitespace().next(),
+            Line::Analyzed { analysis, .. } => {
+                analysis.commands.iter().find_map(|c| c.program.as_deref())
             }
-        }
+        };
+        Cow::Borrowed(program.unwrap_or_default())
     }
 
     fn context(&self) -> Value {
@@ -376,26 +365,18 @@ impl Engine {
             out.push(Verdict::other(Effect::Deny, clean(reason).into()));
             return;
         }
-        let enforced = |v: &Verdict| match v.rule {
-            Some(t) => compiled.rule(t).is_some_and(|r| !r.shadow),
-            None => true,
-        };
+        // What the command's own decision would add: its default (never a
+        // bare allow, which adds nothing), then `ask` for what could not be
+        // analyzed.
         let mut effect = verdicts
             .iter()
-            .filter(|v| enforced(v))
+            .filter(|v| v.enforced(compiled))
             .map(|v| v.effect)
             .max()
             .unwrap_or(Effect::Allow);
-        let allowed = verdicts.iter().any(|v| {
-            v.about.message().is_none()
-                && v.effect == Effect::Allow
-                && v.rule.is_some()
-                && enforced(v)
-        });
-        let default = compiled.default(Slot::Command);
-        if !allowed && default.effect > effect {
+        if let Some(default) = request_default(compiled, &verdicts, Slot::Command, Some(effect)) {
             effect = default.effect;
-            verdicts.push(Verdict::other(default.effect, Arc::clone(&default.reason)));
+            verdicts.push(default);
         }
         if let Line::Analyzed { analysis, .. } = &facts.line {
             if let Some(problem) = analysis.problems.first() {

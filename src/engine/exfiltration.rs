@@ -21,12 +21,7 @@ pub(super) fn allowed<'v>(
     compiled: &Compiled,
     verdicts: impl IntoIterator<Item = &'v Verdict>,
 ) -> bool {
-    verdicts.into_iter().any(|v| {
-        v.effect == Effect::Allow
-            && v.rule
-                .and_then(|t| compiled.rule(t))
-                .is_some_and(|r| !r.shadow)
-    })
+    verdicts.into_iter().any(|v| v.is_enforced_allow(compiled))
 }
 
 /// The deny verdict for `texts` when they hold a secret, about `about`.

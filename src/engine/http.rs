@@ -113,7 +113,6 @@ pub(crate) fn verdicts<'c>(
 ) {
     let index = &compiled.egress;
     let rbac = &compiled.rbac;
-    let inert = rbac.is_inert();
     let start = sink.len();
     let mut paths = None;
     let mut body = None;
@@ -173,11 +172,8 @@ pub(crate) fn verdicts<'c>(
                 }
             }
         }
-        if !inert {
-            who.note(rbac, tag);
-            if !rbac.applies(tag, who, rule.effect) {
-                return;
-            }
+        if !rbac.admits(who, tag, rule.effect) {
+            return;
         }
         let mut verdict = Verdict::rule(tag, rule.effect);
         if let Some(why) = uncertain {
@@ -265,11 +261,10 @@ fn check_body(filter: &EgressFilter, body: &Body) -> BodyCheck {
 /// are dropped: the override is the policy's word for this destination.
 fn drop_overridden_special(compiled: &Compiled, sink: &mut Vec<Verdict>, start: usize) {
     let enforced_override = sink.get(start..).unwrap_or_default().iter().any(|v| {
-        v.effect == Effect::Allow
-            && v.rule.is_some_and(|t| {
-                compiled.filter(t).is_some_and(|f| f.override_special)
-                    && compiled.rule(t).is_some_and(|r| !r.shadow)
-            })
+        v.is_enforced_allow(compiled)
+            && v.rule
+                .and_then(|t| compiled.filter(t))
+                .is_some_and(|f| f.override_special)
     });
     if !enforced_override {
         return;

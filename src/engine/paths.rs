@@ -20,18 +20,14 @@ pub(super) fn path_verdicts<'c>(
     verdicts: &mut Vec<Verdict>,
 ) {
     let rbac = &compiled.rbac;
-    let inert = rbac.is_inert();
     let home = who.principal.and_then(|p| p.home.as_deref());
     let path = crate::paths::access::home_relative(path, home);
     compiled.path_rules.for_each_match(&path, access, |tag| {
         let Some(rule) = compiled.rule(tag) else {
             return;
         };
-        if !inert {
-            who.note(rbac, tag);
-            if !rbac.applies(tag, who, rule.effect) {
-                return;
-            }
+        if !rbac.admits(who, tag, rule.effect) {
+            return;
         }
         let mut v = Verdict::rule(tag, rule.effect);
         v.about = about;

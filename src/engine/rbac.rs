@@ -138,6 +138,18 @@ impl Rbac {
         Ok(who)
     }
 
+    /// True when a match of rule `tag` with `effect` counts for `who`: the
+    /// rule's action categories are noted first (what a request does does
+    /// not depend on who asks), then its scope is tested. Always true for a
+    /// policy without RBAC.
+    pub(crate) fn admits<'a>(&'a self, who: &mut Who<'a>, tag: u32, effect: Effect) -> bool {
+        if self.is_inert() {
+            return true;
+        }
+        who.note(self, tag);
+        self.applies(tag, who, effect)
+    }
+
     /// True when rule `tag` with `effect` applies to `who`.
     pub(crate) fn applies(&self, tag: u32, who: &Who<'_>, effect: Effect) -> bool {
         let Some(Some(scope)) = self.scopes.get(tag as usize) else {

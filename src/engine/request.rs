@@ -19,6 +19,7 @@ use super::pass::Subject;
 use super::rbac::Who;
 use crate::decision::{Canonical, Decision, Kind};
 use crate::egress::message::Message;
+use crate::egress::Destination;
 use crate::rbac::actions;
 
 /// A proxied HTTP request in the pass.
@@ -61,8 +62,10 @@ impl<'a, 'm: 'a> Subject<'a> for HttpSubject<'m> {
     }
 
     fn resource(&self) -> Cow<'_, str> {
-        let c = canonical(&self.message);
-        Cow::Owned(c.host.map(String::from).or(c.ip).unwrap_or_default())
+        match &self.message.target.destination {
+            Destination::Name(name) => Cow::Borrowed(name),
+            Destination::Ip(ip) => Cow::Owned(ip.to_string()),
+        }
     }
 
     fn context(&self) -> Value {

@@ -86,7 +86,6 @@ impl<'a> ToolSubject<'a> {
     /// The verdicts of the tool rules on the call itself.
     fn rule_verdicts(&self, compiled: &'a Compiled, who: &mut Who<'a>, out: &mut Vec<Verdict>) {
         let rbac = &compiled.rbac;
-        let inert = rbac.is_inert();
         let Call {
             name,
             arguments,
@@ -120,11 +119,8 @@ impl<'a> ToolSubject<'a> {
             if !ok {
                 return;
             }
-            if !inert {
-                who.note(rbac, tag);
-                if !rbac.applies(tag, who, rule.effect) {
-                    return;
-                }
+            if !rbac.admits(who, tag, rule.effect) {
+                return;
             }
             out.push(Verdict::rule(tag, rule.effect));
         };
