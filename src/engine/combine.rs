@@ -112,6 +112,7 @@ impl Verdict {
     }
 
     /// False for a shadow rule's verdict (reported, never enforced).
+    #[inline]
     pub(super) fn enforced(&self, compiled: &Compiled) -> bool {
         match self.rule {
             Some(t) => compiled.rule(t).is_some_and(|r| !r.shadow),
@@ -120,6 +121,7 @@ impl Verdict {
     }
 
     /// True for an enforced allow rule's verdict: what suppresses a default.
+    #[inline]
     pub(super) fn is_enforced_allow(&self, compiled: &Compiled) -> bool {
         self.effect == Effect::Allow && self.rule.is_some() && self.enforced(compiled)
     }
@@ -151,6 +153,7 @@ pub(super) fn add_default(
 /// enforced allow rule matched the request itself (verdicts about an HTTP
 /// request it makes count only for that request's own default), and it is
 /// more severe than `deciding`, the most severe enforced verdict (if any).
+#[inline]
 pub(super) fn request_default(
     compiled: &Compiled,
     verdicts: &[Verdict],
