@@ -49,3 +49,14 @@ bench-python: library
 benchmarks:
 	cargo bench --bench rbac --bench egress --bench peers --bench compile --bench allocations --bench commands --bench tools --bench hook
 	python3 benches/report.py > BENCHMARKS.md
+
+# Remakes src/defaults/snapshot.bin: the composed default policy, its tables
+# and the literal gates of its regex sets, decoded at start instead of read
+# from the parts (src/data/snapshot.rs). build.rs fails the build while the
+# snapshot is stale, i.e. after any change to src/defaults/, the embedded
+# tables or the policy reader (src/data/snapshot_inputs.rs lists them); run
+# this and commit the file. The environment variable lets the crate build
+# without the stale snapshot so the generator can run.
+.PHONY: snapshot
+snapshot:
+	PORTCULLIS_SNAPSHOT_REGENERATE=1 cargo run --example snapshot

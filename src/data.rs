@@ -20,12 +20,79 @@
 //! broken table fails the test suite rather than a decision. The policy
 //! files of `defaults/` are policies, not tables: the policy reader reads
 //! them. Cost: one parse per table per process, on first use.
+//!
+//! The default-policy snapshot ([`snapshot`], `src/defaults/snapshot.bin`)
+//! carries the larger tables as JSON, made from their TOML: [`toml()`]
+//! deserializes a table from there when the snapshot has an entry for its
+//! name whose fingerprint is that of the table's text (several times
+//! cheaper than parsing the TOML), and from the TOML otherwise. Both give
+//! the same value: the entry is the TOML's data model written as JSON, and
+//! a test compares the two for every table.
+
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 
+pub(crate) mod snapshot;
+// Shared with `build.rs`, which uses all of it; the crate only hashes.
+#[cfg(any(test, feature = "internals"))]
+#[allow(dead_code)]
+pub(crate) mod snapshot_inputs;
+
+pub(crate) use snapshot::fingerprint;
+
 /// Deserializes the embedded TOML table `text` (named `name` in errors) into `T`.
 pub(crate) fn toml<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
+    // The entry's JSON is checked as UTF-8 once, not string by string.
+    if let Some(json) = snapshot_table(name, text).and_then(|j| std::str::from_utf8(j).ok()) {
+        if let Ok(value) = serde_json::from_str(json) {
+            return Ok(value);
+        }
+    }
     ::toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+}
+
+/// One table of the snapshot's tables section: its name, the fingerprint
+/// of the TOML text it was made from, and that text's data as JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TableEntry<'a> {
+    name: &'a str,
+    text: u64,
+    #[serde(borrow)]
+    json: &'a [u8],
+}
+
+/// The snapshot's JSON for table `name`, if it was made from `text`.
+fn snapshot_table(name: &str, text: &str) -> Option<&'static [u8]> {
+    static TABLES: OnceLock<Vec<TableEntry<'static>>> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        snapshot::section(snapshot::Section::Tables)
+            .and_then(|bytes| postcard::from_bytes(bytes).ok())
+            .unwrap_or_default()
+    });
+    let entry = tables.iter().find(|t| t.name == name)?;
+    (entry.text == fingerprint(text.as_bytes())).then_some(entry.json)
+}
+
+/// The tables section of a snapshot: each `(name, TOML text)` as JSON.
+#[cfg(any(test, feature = "internals"))]
+pub(crate) fn encode_tables(tables: &[(&str, &str)]) -> Result<Vec<u8>, String> {
+    let mut json = Vec::new();
+    for (name, text) in tables {
+        let value: serde_json::Value =
+            ::toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+        json.push(serde_json::to_vec(&value).map_err(|e| format!("{name}: {e}"))?);
+    }
+    let entries: Vec<TableEntry<'_>> = tables
+        .iter()
+        .zip(&json)
+        .map(|((name, text), json)| TableEntry {
+            name,
+            text: fingerprint(text.as_bytes()),
+            json,
+        })
+        .collect();
+    postcard::to_allocvec(&entries).map_err(|e| format!("encoding the tables: {e}"))
 }
 
 /// The rows of the embedded tab-separated table `text` (named `name` in
@@ -86,6 +153,24 @@ mod tests {
         ];
         for (name, result) in results {
             assert_eq!(result, Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_snapshot_table_is_its_toml_as_json() {
+        // The tables `toml()` reads from the snapshot give what the TOML
+        // gives: the same data model, so any struct deserializes alike.
+        for (name, path) in snapshot_inputs::TABLES {
+            let text = std::fs::read_to_string(path).unwrap();
+            let json = snapshot_table(name, &text)
+                .unwrap_or_else(|| panic!("{name}: not in the snapshot (run `make snapshot`)"));
+            let from_json: serde_json::Value = serde_json::from_slice(json).unwrap();
+            let from_toml: serde_json::Value = ::toml::from_str(&text).unwrap();
+            assert_eq!(from_json, from_toml, "{name}");
+            assert!(
+                snapshot_table(name, &format!("{text}\n")).is_none(),
+                "{name}: an entry is used only for the text it was made from"
+            );
         }
     }
 

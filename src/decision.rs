@@ -95,6 +95,44 @@ pub struct Decision {
     /// For tool calls: the argument that decided, and what it was read as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub argument: Option<ArgumentFacts>,
+    /// What a coding agent's hook answered on this decision; set by the
+    /// hook ([`crate::hook::settle`]), absent everywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<HookAnswer>,
+}
+
+/// What a coding agent's hook made of a decision: a guard must not grant
+/// what it was only unable to fault. Ordered by severity (`Grant` least).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum HookAnswer {
+    /// The call is granted: the agent skips its own permission prompt. Only
+    /// for an explicit allow rule, and only when the policy's `hooks.grant`
+    /// (or `--grant`) opts in.
+    Grant,
+    /// No opinion: the agent's own permission flow decides, as if no hook
+    /// ran. Every `allow` by a kind's default, and an explicit `allow`
+    /// without the opt-in; an `ask` nobody can answer when the policy's
+    /// `hooks.unattended_ask` is `pass`.
+    PassThrough,
+    /// The agent asks the user.
+    Ask,
+    /// The call is blocked: a `deny`, or an `ask` where nobody can be asked
+    /// (unless `hooks.unattended_ask` is `pass`).
+    Deny,
+}
+
+impl HookAnswer {
+    /// The name in decisions and audit records (`pass-through`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookAnswer::Grant => "grant",
+            HookAnswer::PassThrough => "pass-through",
+            HookAnswer::Ask => "ask",
+            HookAnswer::Deny => "deny",
+        }
+    }
 }
 
 /// The tool-call argument a decision was made on.
@@ -178,6 +216,7 @@ impl Decision {
             environment: None,
             environments: Vec::new(),
             argument: None,
+            hook: None,
         }
     }
 

@@ -7,7 +7,8 @@
 //! prefilter never changes a command decision, the canonical-URL fast path
 //! agrees with the full parse, canonicalization is idempotent, a NUL byte
 //! inserted into a command or a routed tool argument never loosens its
-//! decision. Not part of the API.
+//! decision, a hook payload is read or refused and a denial is answered
+//! as a block in every agent's protocol. Not part of the API.
 
 // A fuzz target reports a broken property by panicking: that is its whole job.
 #![allow(clippy::panic, clippy::expect_used)]
@@ -471,6 +472,56 @@ pub fn policy_monotonic(data: &[u8]) {
                 "removing allow rule {i} turned a denial into {}: {case:?}",
                 again.effect
             );
+        }
+    }
+}
+
+/// A hook payload, read as every agent's: refused, or made into requests
+/// whose decisions settle under every setting into an answer that is JSON
+/// (when there is one), exits 0 or 2, and blocks exactly when it denies.
+pub fn hook_payload(data: &[u8]) {
+    use crate::hook::{self, Agent, Settings, UnattendedAsk};
+    let (Ok(text), Some(engine)) = (std::str::from_utf8(data), default_engine()) else {
+        return;
+    };
+    for agent in Agent::ALL {
+        let Ok(payload) = hook::requests(agent, text, Some("/home/fuzz")) else {
+            continue;
+        };
+        let decisions: Vec<_> = payload.requests.iter().map(|r| engine.decide(r)).collect();
+        for (grant, unattended, pass) in [
+            (false, false, false),
+            (true, true, true),
+            (true, false, false),
+        ] {
+            let settings = Settings {
+                grant,
+                unattended,
+                unattended_ask: if pass {
+                    UnattendedAsk::Pass
+                } else {
+                    UnattendedAsk::Deny
+                },
+            };
+            let mut settled = decisions.clone();
+            let at = hook::settle(agent, &payload.event, &mut settled, settings);
+            let Some(chosen) = at.and_then(|i| settled.get(i)).cloned() else {
+                assert!(payload.requests.is_empty(), "requests without an answer");
+                continue;
+            };
+            let answer = hook::answer(agent, &payload.event, &chosen);
+            assert!(answer.status == 0 || answer.status == hook::BLOCK_STATUS);
+            let out: Option<serde_json::Value> = answer
+                .stdout
+                .as_deref()
+                .map(|s| serde_json::from_str(s).expect("a hook answer is JSON"));
+            let denies = chosen.hook == Some(crate::HookAnswer::Deny);
+            let text = out.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            let blocks = answer.status == hook::BLOCK_STATUS
+                || text.contains(r#""deny""#)
+                || text.contains(r#""cancel":true"#);
+            assert_eq!(blocks, denies, "{agent:?}: {answer:?}");
+            assert!(settled.iter().all(|d| d.hook <= chosen.hook));
         }
     }
 }

@@ -92,7 +92,7 @@ internal_modules! {
 pub mod fuzzing;
 
 pub use decision::{
-    ArgumentFacts, Canonical, CommandDetail, Decision, Kind, Matched, PrincipalFacts,
+    ArgumentFacts, Canonical, CommandDetail, Decision, HookAnswer, Kind, Matched, PrincipalFacts,
 };
 pub use effect::Effect;
 pub use engine::{

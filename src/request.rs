@@ -327,7 +327,8 @@ impl Request {
         }))
     }
 
-    fn from_action(action: Action) -> Self {
+    /// A request for `action`.
+    pub(crate) fn from_action(action: Action) -> Self {
         Request {
             id: None,
             principal: None,

@@ -58,6 +58,11 @@ fn request_corpus() {
 }
 
 #[test]
+fn hook_payload_corpus() {
+    replay("hook_payload", fuzzing::hook_payload);
+}
+
+#[test]
 fn graphql_corpus() {
     replay("graphql", fuzzing::graphql);
 }

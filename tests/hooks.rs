@@ -1,24 +1,26 @@
-//! Coding-agent hooks: real payloads of Claude Code, Codex CLI and Gemini
-//! CLI (`tests/data/hooks/<agent>.jsonl`) decided as the default policy
-//! says, answered in each agent's protocol, through the library and through
-//! the `portcullis hook` process.
+//! Coding-agent hooks: payloads of every agent Portcullis speaks
+//! (`tests/data/hooks/<agent>.jsonl`, their shapes' sources in `SOURCES.md`)
+//! decided as the default policy says, settled into what the hook does —
+//! pass-through for every allow unless granting is opted into, ask only
+//! where the agent can ask, deny otherwise — and answered in each agent's
+//! protocol, through the library and through the `portcullis hook` process.
 
 mod common;
 
-use portcullis::hook::{self, Agent};
-use portcullis::{Effect, Engine};
+use portcullis::hook::{self, Agent, Settings};
+use portcullis::policy::UnattendedAsk;
+use portcullis::{Decision, Effect, Engine, HookAnswer};
 use serde_json::Value;
-
-const AGENTS: [Agent; 3] = [Agent::Claude, Agent::Codex, Agent::Gemini];
 
 struct Fixture {
     name: String,
     effect: Effect,
+    explicit: bool,
     payload: Value,
 }
 
-fn fixtures(agent: &str) -> Vec<Fixture> {
-    common::read(&format!("hooks/{agent}.jsonl"))
+fn fixtures(agent: Agent) -> Vec<Fixture> {
+    common::read(&format!("hooks/{}.jsonl", agent.as_str()))
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
@@ -26,93 +28,211 @@ fn fixtures(agent: &str) -> Vec<Fixture> {
             Fixture {
                 name: v["name"].as_str().unwrap().to_owned(),
                 effect: v["effect"].as_str().unwrap().parse().unwrap(),
+                explicit: v["explicit"].as_bool().unwrap_or(false),
                 payload: v["payload"].clone(),
             }
         })
         .collect()
 }
 
-/// What each agent's answer must say for `effect`.
-fn check_answer(agent: Agent, effect: Effect, answer: &hook::Answer, name: &str) {
-    assert_eq!(answer.status, 0, "{name}");
-    let out: Option<Value> = answer
-        .stdout
-        .as_deref()
-        .map(|s| serde_json::from_str(s).unwrap());
-    let decision = |v: &Option<Value>| {
-        v.as_ref().unwrap()["hookSpecificOutput"]["permissionDecision"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    match (agent, effect) {
-        (Agent::Claude, e) => {
-            assert_eq!(decision(&out), e.as_str(), "{name}");
-            let o = out.as_ref().unwrap();
-            assert_eq!(o["hookSpecificOutput"]["hookEventName"], "PreToolUse");
-            assert!(o["hookSpecificOutput"]["permissionDecisionReason"]
-                .as_str()
-                .is_some_and(|r| !r.is_empty()));
-        }
-        (Agent::Codex, Effect::Allow) => assert!(out.is_none(), "{name}: {out:?}"),
-        (Agent::Codex, Effect::Deny) => assert_eq!(decision(&out), "deny", "{name}"),
-        (Agent::Codex, Effect::Ask) => {
-            assert_eq!(decision(&out), "deny", "{name}");
-            let reason = out.as_ref().unwrap()["hookSpecificOutput"]["permissionDecisionReason"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            assert!(reason.contains("requires approval"), "{name}: {reason}");
-        }
-        (Agent::Gemini, Effect::Allow) => assert_eq!(out.unwrap()["decision"], "allow", "{name}"),
-        (Agent::Gemini, e) => {
-            let o = out.unwrap();
-            assert_eq!(o["decision"], "deny", "{name}");
-            let reason = o["reason"].as_str().unwrap();
-            assert_eq!(
-                reason.contains("requires approval"),
-                e == Effect::Ask,
-                "{name}: {reason}"
-            );
-        }
+/// What the hook must make of a fixture, by the rules of the issue — written
+/// out here independently of the library's `hook_answer`.
+fn expected(agent: Agent, event: &str, f: &Fixture, s: Settings) -> HookAnswer {
+    match f.effect {
+        Effect::Deny => HookAnswer::Deny,
+        Effect::Ask if agent.can_ask(event) && !s.unattended => HookAnswer::Ask,
+        Effect::Ask if s.unattended_ask == UnattendedAsk::Pass => HookAnswer::PassThrough,
+        Effect::Ask => HookAnswer::Deny,
+        Effect::Allow if f.explicit && s.grant => HookAnswer::Grant,
+        Effect::Allow => HookAnswer::PassThrough,
     }
 }
 
-fn decide(engine: &Engine, agent: Agent, payload: &Value) -> (portcullis::Decision, hook::Payload) {
-    let p = hook::requests(agent, &payload.to_string(), Some("/home/dev")).unwrap();
-    let decisions = p.requests.iter().map(|r| engine.decide(r)).collect();
-    (hook::most_severe(decisions).unwrap(), p)
+fn json(s: &Option<String>) -> Option<Value> {
+    s.as_deref().map(|s| serde_json::from_str(s).unwrap())
 }
 
-#[test]
-fn every_fixture_gets_its_effect_and_its_agents_answer() {
-    let engine = Engine::default_policy().unwrap();
-    let mut failures = Vec::new();
-    for agent in AGENTS {
-        let name = agent.as_str();
-        let fixtures = fixtures(name);
-        for effect in [Effect::Allow, Effect::Ask, Effect::Deny] {
+/// What `agent`'s answer to `event` must say for `want`.
+fn check_answer(agent: Agent, event: &str, want: HookAnswer, a: &hook::Answer, name: &str) {
+    let out = json(&a.stdout);
+    let ctx = format!("{} / {name}: {want:?} → {a:?}", agent.as_str());
+    let word = match want {
+        HookAnswer::Grant => "allow",
+        HookAnswer::Ask => "ask",
+        HookAnswer::Deny => "deny",
+        _ => "",
+    };
+    let blocked = want == HookAnswer::Deny;
+    match (agent, want) {
+        // Cline always answers; anything but a denial does not cancel.
+        (Agent::Cline, _) => {
+            let o = out.expect(&ctx);
+            assert_eq!(o["cancel"], blocked, "{ctx}");
+            assert_eq!(
+                o["errorMessage"].as_str().is_some_and(|m| !m.is_empty()),
+                blocked,
+                "{ctx}"
+            );
+            assert_eq!(a.status, 0, "{ctx}");
+        }
+        (Agent::Windsurf, _) => {
+            assert!(out.is_none(), "{ctx}");
+            assert_eq!(
+                a.status,
+                if blocked { hook::BLOCK_STATUS } else { 0 },
+                "{ctx}"
+            );
+            assert_eq!(a.stderr.is_some(), blocked, "{ctx}");
+        }
+        // No opinion: exit 0, nothing an agent reads as a decision.
+        (_, HookAnswer::PassThrough) | (Agent::Codex, HookAnswer::Grant) => {
+            assert!(out.is_none() && a.status == 0, "{ctx}");
+        }
+        (Agent::Claude | Agent::Codex, _) => {
+            let o = &out.expect(&ctx)["hookSpecificOutput"];
+            assert_eq!(o["hookEventName"], event, "{ctx}");
+            assert_eq!(o["permissionDecision"], word, "{ctx}");
             assert!(
-                fixtures.iter().any(|f| f.effect == effect),
-                "{name} has no {effect} fixture"
+                o["permissionDecisionReason"]
+                    .as_str()
+                    .is_some_and(|r| !r.is_empty()),
+                "{ctx}"
             );
         }
-        for f in fixtures {
-            let (d, payload) = decide(&engine, agent, &f.payload);
+        (Agent::Copilot, _) => {
+            let o = out.expect(&ctx);
+            assert_eq!(o["permissionDecision"], word, "{ctx}");
+            assert!(
+                o["permissionDecisionReason"]
+                    .as_str()
+                    .is_some_and(|r| !r.is_empty()),
+                "{ctx}"
+            );
+        }
+        (Agent::Gemini | Agent::OpenCode, _) => {
+            let o = out.expect(&ctx);
+            assert_eq!(o["decision"], word, "{ctx}");
+        }
+        (Agent::Cursor, _) => {
+            let o = out.expect(&ctx);
+            let key = if event == "preToolUse" {
+                "decision"
+            } else {
+                "permission"
+            };
+            assert_eq!(o[key], word, "{ctx}");
+        }
+        _ => panic!("no check for {ctx}"),
+    }
+    if want != HookAnswer::PassThrough && agent != Agent::Cline && agent != Agent::Windsurf {
+        assert_eq!(a.status, 0, "{ctx}");
+    }
+}
+
+fn decide(engine: &Engine, agent: Agent, payload: &Value) -> (Vec<Decision>, hook::Payload) {
+    let p = hook::requests(agent, &payload.to_string(), Some("/home/dev")).unwrap();
+    (p.requests.iter().map(|r| engine.decide(r)).collect(), p)
+}
+
+const SETTINGS: [Settings; 4] = [
+    Settings {
+        grant: false,
+        unattended: false,
+        unattended_ask: UnattendedAsk::Deny,
+    },
+    Settings {
+        grant: true,
+        unattended: false,
+        unattended_ask: UnattendedAsk::Deny,
+    },
+    Settings {
+        grant: false,
+        unattended: true,
+        unattended_ask: UnattendedAsk::Deny,
+    },
+    Settings {
+        grant: true,
+        unattended: true,
+        unattended_ask: UnattendedAsk::Pass,
+    },
+];
+
+#[test]
+fn every_fixture_gets_its_effect_and_under_every_setting_its_answer() {
+    let engine = Engine::default_policy().unwrap();
+    let mut failures = Vec::new();
+    for agent in Agent::ALL {
+        for f in fixtures(agent) {
+            let (mut decisions, payload) = decide(&engine, agent, &f.payload);
             let principal = payload.requests[0].principal.as_ref().unwrap();
             assert_eq!(principal.id, agent.principal_id());
-            assert!(principal.session.is_some());
-            if d.effect != f.effect {
+            assert!(principal.session.is_some(), "{}: no session", f.name);
+            let most = hook::most_severe(decisions.clone()).unwrap();
+            if most.effect != f.effect {
                 failures.push(format!(
-                    "{name} / {}: expected {}, got {} ({:?}: {})",
-                    f.name, f.effect, d.effect, d.rule, d.reason
+                    "{} / {}: expected {}, got {} ({:?}: {})",
+                    agent.as_str(),
+                    f.name,
+                    f.effect,
+                    most.effect,
+                    most.rule,
+                    most.reason
                 ));
                 continue;
             }
-            check_answer(agent, f.effect, &hook::answer(agent, &d), &f.name);
+            if f.effect == Effect::Allow && decisions.iter().all(|d| d.rule.is_some()) != f.explicit
+            {
+                failures.push(format!(
+                    "{} / {}: explicit is {}, but the rules are {:?}",
+                    agent.as_str(),
+                    f.name,
+                    f.explicit,
+                    decisions.iter().map(|d| d.rule.clone()).collect::<Vec<_>>()
+                ));
+                continue;
+            }
+            for s in SETTINGS {
+                let want = expected(agent, &payload.event, &f, s);
+                let at = hook::settle(agent, &payload.event, &mut decisions, s).unwrap();
+                assert_eq!(
+                    decisions[at].hook,
+                    Some(want),
+                    "{} / {} {s:?}",
+                    agent.as_str(),
+                    f.name
+                );
+                assert!(decisions.iter().all(|d| d.hook.is_some_and(|h| h <= want)));
+                let a = hook::answer(agent, &payload.event, &decisions[at]);
+                check_answer(agent, &payload.event, want, &a, &f.name);
+                if want == HookAnswer::Deny && f.effect == Effect::Ask {
+                    let text = format!("{a:?}");
+                    assert!(text.contains("requires approval"), "{}: {text}", f.name);
+                }
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_agent_has_an_allow_ask_deny_pass_through_and_grant_fixture() {
+    for agent in Agent::ALL {
+        let fs = fixtures(agent);
+        for effect in [Effect::Allow, Effect::Ask, Effect::Deny] {
+            assert!(
+                fs.iter().any(|f| f.effect == effect),
+                "{agent:?} has no {effect}"
+            );
+        }
+        assert!(
+            fs.iter().any(|f| f.effect == Effect::Allow && f.explicit),
+            "{agent:?}: no explicit allow"
+        );
+        assert!(
+            fs.iter().any(|f| f.effect == Effect::Allow && !f.explicit),
+            "{agent:?}: no default allow"
+        );
+    }
 }
 
 #[test]
@@ -121,11 +241,33 @@ fn bad_payloads_are_errors_and_other_events_are_not_decided() {
         "",
         "not json",
         "{}",
+        "[]",
         r#"{"hook_event_name": "PreToolUse"}"#,
         r#"{"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": "ls"}"#,
         r#"{"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"cmd": "ls"}}"#,
+        r#"{"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": 7}}"#,
     ] {
         assert!(hook::requests(Agent::Claude, bad, None).is_err(), "{bad}");
+    }
+    for (agent, bad) in [
+        (
+            Agent::Copilot,
+            r#"{"toolName": "bash", "toolArgs": "{not json"}"#,
+        ),
+        (Agent::Cursor, r#"{"hook_event_name": "beforeReadFile"}"#),
+        (
+            Agent::Cline,
+            r#"{"hookName": "PreToolUse", "preToolUse": {"toolName": "run_commands", "parameters": {"commands": "[]"}}}"#,
+        ),
+        (
+            Agent::Windsurf,
+            r#"{"agent_action_name": "pre_mcp_tool_use", "tool_info": {"mcp_tool_arguments": {}}}"#,
+        ),
+    ] {
+        assert!(
+            hook::requests(agent, bad, None).is_err(),
+            "{agent:?}: {bad}"
+        );
     }
     let post = r#"{"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}"#;
     assert!(hook::requests(Agent::Claude, post, None)
@@ -150,6 +292,14 @@ fn run_hook(agent: &str, stdin: &str, extra: &[&str]) -> (Option<i32>, String, S
     )
 }
 
+fn process_answer(code: Option<i32>, stdout: &str, stderr: &str) -> hook::Answer {
+    hook::Answer {
+        stdout: (!stdout.trim().is_empty()).then(|| stdout.trim().to_owned()),
+        stderr: (!stderr.trim().is_empty()).then(|| stderr.trim().to_owned()),
+        status: code.unwrap() as u8,
+    }
+}
+
 #[test]
 fn parallel_hook_processes_share_one_trail_without_forking_the_chain() {
     let scratch = common::Scratch::new("hook-parallel");
@@ -169,26 +319,52 @@ fn parallel_hook_processes_share_one_trail_without_forking_the_chain() {
     assert_eq!(common::verify_trail(&trail).unwrap().records, 18);
 }
 
+/// Each agent's fixtures through the process, with and without `--grant`
+/// and `--unattended`, recorded: the answer is the library's, and the audit
+/// record says what the hook made of the decision.
 #[test]
-fn the_hook_process_answers_each_effect_and_blocks_on_bad_input() {
+fn the_hook_process_answers_as_settled_and_records_the_answer() {
     let scratch = common::Scratch::new("hook-audit");
     let trail = scratch.join("audit.jsonl");
     let trail_arg = trail.display().to_string();
-    let mut recorded = 0;
-    for agent in AGENTS {
+    let mut recorded = Vec::new();
+    for agent in Agent::ALL {
         let name = agent.as_str();
-        let fixtures = fixtures(name);
-        for effect in [Effect::Allow, Effect::Ask, Effect::Deny] {
-            let f = fixtures.iter().find(|f| f.effect == effect).unwrap();
-            let (code, stdout, stderr) =
-                run_hook(name, &f.payload.to_string(), &["--audit", &trail_arg]);
-            assert_eq!(code, Some(0), "{name} / {}: {stderr}", f.name);
-            let answer = hook::Answer {
-                stdout: (!stdout.trim().is_empty()).then(|| stdout.trim().to_owned()),
-                status: 0,
-            };
-            check_answer(agent, effect, &answer, &f.name);
-            recorded += 1;
+        let fs = fixtures(agent);
+        let pick = |effect: Effect, explicit: bool| {
+            fs.iter()
+                .find(|f| f.effect == effect && (effect != Effect::Allow || f.explicit == explicit))
+                .unwrap()
+        };
+        let cases = [
+            (pick(Effect::Allow, false), SETTINGS[0]),
+            (pick(Effect::Allow, true), SETTINGS[0]),
+            (pick(Effect::Allow, true), SETTINGS[1]),
+            (pick(Effect::Ask, false), SETTINGS[0]),
+            (pick(Effect::Ask, false), SETTINGS[2]),
+            (pick(Effect::Deny, false), SETTINGS[0]),
+        ];
+        for (f, s) in cases {
+            let mut args = vec!["--audit", trail_arg.as_str()];
+            if s.grant {
+                args.push("--grant");
+            }
+            if s.unattended {
+                args.push("--unattended");
+            }
+            let event = hook::requests(agent, &f.payload.to_string(), None)
+                .unwrap()
+                .event;
+            let (code, stdout, stderr) = run_hook(name, &f.payload.to_string(), &args);
+            let want = expected(agent, &event, f, s);
+            check_answer(
+                agent,
+                &event,
+                want,
+                &process_answer(code, &stdout, &stderr),
+                &f.name,
+            );
+            recorded.push(want);
         }
         let (code, stdout, stderr) = run_hook(name, "{not json", &[]);
         assert_eq!(code, Some(hook::BLOCK_STATUS as i32), "{name}");
@@ -197,15 +373,72 @@ fn the_hook_process_answers_each_effect_and_blocks_on_bad_input() {
             "{stderr}"
         );
     }
-    let verified = portcullis::audit::verify_files(
-        std::slice::from_ref(&trail),
-        portcullis::audit::chain::read_anchor(&trail).unwrap(),
-        false,
+    common::verify_trail(&trail).unwrap();
+    // The last record of each call is that call's answering decision or one
+    // below it; every record is marked, and the marks cover each answer.
+    let marks: Vec<String> = std::fs::read_to_string(&trail)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["hook"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(marks.len() >= recorded.len());
+    for want in [
+        HookAnswer::Grant,
+        HookAnswer::PassThrough,
+        HookAnswer::Ask,
+        HookAnswer::Deny,
+    ] {
+        assert!(
+            marks.iter().any(|m| m == want.as_str()),
+            "no {want:?} record in {marks:?}"
+        );
+    }
+}
+
+/// The policy's `hooks` section: `grant` and `unattended_ask`, read from a
+/// policy that extends the default, through the process.
+#[test]
+fn the_policy_opts_into_granting_and_passing_unattended_asks() {
+    let scratch = common::Scratch::new("hook-policy");
+    let policy = scratch.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version": 1, "extends": ["default"], "hooks": {"grant": true, "unattended_ask": "pass"}}"#,
     )
     .unwrap();
+    let p = policy.display().to_string();
+    let fs = fixtures(Agent::Claude);
+    let explicit = fs
+        .iter()
+        .find(|f| f.effect == Effect::Allow && f.explicit)
+        .unwrap();
+    let (code, stdout, _) = run_hook("claude", &explicit.payload.to_string(), &["--policy", &p]);
+    assert_eq!(code, Some(0));
     assert!(
-        verified.records >= recorded,
-        "{} < {recorded}",
-        verified.records
+        stdout.contains(r#""permissionDecision":"allow""#),
+        "{stdout}"
+    );
+    let ask = fs.iter().find(|f| f.effect == Effect::Ask).unwrap();
+    let (code, stdout, _) = run_hook(
+        "claude",
+        &ask.payload.to_string(),
+        &["--policy", &p, "--unattended"],
+    );
+    assert_eq!((code, stdout.trim()), (Some(0), ""));
+    std::fs::write(
+        &policy,
+        r#"{"version": 1, "hooks": {"unattended_ask": "maybe"}}"#,
+    )
+    .unwrap();
+    let (code, _, stderr) = run_hook("claude", &ask.payload.to_string(), &["--policy", &p]);
+    assert_eq!(code, Some(hook::BLOCK_STATUS as i32));
+    assert!(
+        stderr.contains("hooks.unattended_ask") && stderr.contains("`deny` or `pass`"),
+        "{stderr}"
     );
 }

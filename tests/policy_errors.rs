@@ -217,6 +217,18 @@ fn wrong_types_and_bad_values_are_classified() {
             r#"{"version": 1, "commands": [{"id": "x", "effect": "deny", "program": "rm", "examples": {"matches": []}}]}"#,
             "unknown field `matches`",
         ),
+        (
+            r#"{"version": 1, "paths": [{"id": "x", "effect": "deny", "paths": ["**/.claude/settings.json"], "access": ["write"], "examples": {"match": ["read ~/.claude/settings.json"]}}]}"#,
+            "paths[0].examples.match[0] (rule `x`) at line 1, column 139: example \"read ~/.claude/settings.json\" must match",
+        ),
+        (
+            r#"{"version": 1, "paths": [{"id": "x", "effect": "deny", "paths": ["**/.env"], "access": ["read"], "examples": {"no_match": ["read app/.env"]}}]}"#,
+            "must not match, but it matched",
+        ),
+        (
+            r#"{"version": 1, "sql": [{"id": "x", "effect": "deny", "kinds": ["drop"], "examples": {"match": ["SELECT 1"], "no_match": ["DROP TABLE t"]}}]}"#,
+            "example \"SELECT 1\" must match",
+        ),
     ];
     for (policy, expected) in cases {
         let error = Engine::from_json(policy).expect_err(policy).to_string();
@@ -225,6 +237,32 @@ fn wrong_types_and_bad_values_are_classified() {
             "{policy}\n  gave: {error}\n  want: {expected}"
         );
     }
+}
+
+#[test]
+fn every_mistake_in_the_hooks_section_is_reported_at_once() {
+    let error = Engine::from_json(
+        r#"{"version": 1, "hooks": {"grant": "yes", "unattended_ask": "maybe", "ask": true}}"#,
+    )
+    .unwrap_err();
+    let got: Vec<String> = error.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got.iter()
+            .any(|d| d.starts_with("hooks.ask") && d.contains("unknown field `ask`")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|d| d.starts_with("hooks.grant at line 1, column 26")
+                && d.contains("`true` or `false`")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|d| d.starts_with("hooks.unattended_ask") && d.contains("`deny` or `pass`")),
+        "{got:?}"
+    );
 }
 
 #[test]

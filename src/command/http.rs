@@ -153,8 +153,15 @@ fn clients() -> Result<&'static Clients, String> {
 
 /// The program names of every HTTP client (for the command prefilter);
 /// `None` when the client table failed to load.
-pub fn client_names() -> Option<Vec<String>> {
-    Some(clients().ok()?.by_program.keys().cloned().collect())
+pub fn client_names() -> Option<Vec<&'static str>> {
+    Some(
+        clients()
+            .ok()?
+            .by_program
+            .keys()
+            .map(String::as_str)
+            .collect(),
+    )
 }
 
 /// The HTTP requests `command` would send (none for other programs). A

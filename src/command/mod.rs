@@ -54,9 +54,9 @@ pub const RESERVED_WORDS: &[&str] = &[
 /// (wrappers such as `sudo`, `find`, `xargs`, shells, interpreters): a line
 /// naming none of them and none of [`SYNTAX_TRIGGERS`] runs only the
 /// programs it names. `None` when the program table failed to load.
-pub fn code_runners() -> Option<Vec<String>> {
+pub fn code_runners() -> Option<Vec<&'static str>> {
     let tables = tables::tables().ok()?;
-    Some(tables.code_runners().map(str::to_owned).collect())
+    Some(tables.code_runners().collect())
 }
 
 /// What a command line would run, and what could not be understood.

@@ -64,7 +64,7 @@ impl Redirect {
 
 /// Something the analyzer recognized in the structure of a command line,
 /// beyond its simple commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Construct {
     /// A function that calls itself in a pipeline or in the background: `:(){ :|:& };:`.
     ForkBomb,

@@ -13,7 +13,7 @@ use crate::pattern::NamePattern;
 
 /// A command rule's matching fields: a simple command (after normalization)
 /// matches when every field that is set matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArgvRule {
     /// Program basenames or globs (`rm`, `mkfs.*`); the program must be one (empty: any).
     pub programs: Vec<NamePattern>,

@@ -8,10 +8,8 @@
 //! A table that fails to load is reported by every analysis as a problem, so
 //! commands fail closed (`ask`) rather than open; the test suite loads it.
 
-use std::collections::HashMap;
-
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -63,20 +61,23 @@ struct Language {
     code_options: Vec<String>,
 }
 
+/// `programs.toml`, as serde reads it (unkeyed hash maps: the file is
+/// fixed data, and the tables built from it do not depend on the order).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    wrappers: HashMap<String, Wrapper>,
-    flags: HashMap<String, HashMap<String, Vec<String>>>,
-    options: HashMap<String, Options>,
-    languages: HashMap<String, Language>,
+    wrappers: FxHashMap<String, Wrapper>,
+    flags: FxHashMap<String, FxHashMap<String, Vec<String>>>,
+    options: FxHashMap<String, Options>,
+    languages: FxHashMap<String, Language>,
 }
 
 /// The flag aliases of one program: for the program as a whole, and per subcommand.
 #[derive(Debug, Default)]
 pub(crate) struct FlagScopes {
-    plain: Option<FxHashMap<String, String>>,
-    by_subcommand: FxHashMap<String, FxHashMap<String, String>>,
+    /// Each spelling to its canonical name (shared: a flag has several spellings).
+    plain: Option<FxHashMap<String, Arc<str>>>,
+    by_subcommand: FxHashMap<String, FxHashMap<String, Arc<str>>>,
 }
 
 /// Everything the tables know of one program, found with one lookup.
@@ -96,7 +97,7 @@ impl Program {
         scoped
             .and_then(|m| m.get(flag))
             .or_else(|| self.flags.plain.as_ref().and_then(|m| m.get(flag)))
-            .map_or(flag, String::as_str)
+            .map_or(flag, |c| c)
     }
 
     /// True when the table knows `flag` (scoped or not), or knows no flags of the program.
@@ -133,10 +134,11 @@ pub(crate) fn load() -> Result<Tables, String> {
     for (scope, table) in file.flags {
         let mut map = FxHashMap::default();
         for (canonical, names) in table {
+            let shared: Arc<str> = Arc::from(canonical.as_str());
             for alias in names {
-                map.insert(alias, canonical.clone());
+                map.insert(alias, Arc::clone(&shared));
             }
-            map.insert(canonical.clone(), canonical);
+            map.insert(canonical, shared);
         }
         // `git push` is program `git`, subcommand `push`.
         match scope.split_once(' ') {
@@ -215,10 +217,7 @@ impl Tables {
 /// The tables, loaded on first use.
 pub(crate) fn tables() -> Result<&'static Tables, &'static str> {
     static TABLES: OnceLock<Result<Tables, String>> = OnceLock::new();
-    TABLES
-        .get_or_init(load)
-        .as_ref()
-        .map_err(String::as_str)
+    TABLES.get_or_init(load).as_ref().map_err(String::as_str)
 }
 
 #[cfg(test)]

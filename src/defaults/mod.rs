@@ -19,7 +19,11 @@
 //! because policy composition resolves `extends` to them; this module
 //! re-exports it, so `defaults` depends on `policy` and not the reverse.
 //! Names, versions and descriptions are read from `packs.tsv` through the
-//! crate's table loader.
+//! crate's table loader. `snapshot.bin` is the composed default policy, its
+//! tables and its regex sets' literal gates, made at build time by `make
+//! snapshot` (`src/engine/snapshot.rs`) so that a process that decides
+//! once — a hook — does not read and index the parts at start; `build.rs`
+//! refuses to build when it is stale (see `src/data/snapshot.rs`).
 
 pub use crate::policy::builtin::{part, policy, DEFAULT_POLICY, PARTS};
 

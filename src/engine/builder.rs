@@ -14,7 +14,10 @@
 //! [`Engine::from_json`], [`Engine::from_toml`], [`Engine::from_file`] and
 //! [`Engine::default_policy`] are this builder with its defaults. Cost:
 //! reading and validating the policy, compiling it (linear in its size plus
-//! regex compilation), and running the examples when checked.
+//! regex compilation), and running the examples when checked. The built-in
+//! policy unchecked is decoded from the default-policy snapshot instead of
+//! read (`policy::snapshot`), and with deferred automata compiled section by
+//! section as decisions reach them.
 
 use std::path::Path;
 
@@ -92,7 +95,9 @@ impl<'a> EngineBuilder<'a> {
         self
     }
 
-    /// The built-in default policy (`src/defaults/`).
+    /// The built-in default policy (`src/defaults/`): decoded from the
+    /// default-policy snapshot when examples are not checked (the snapshot
+    /// does not keep them), read from its parts otherwise.
     pub fn built_in(mut self) -> Self {
         self.source = Source::BuiltIn;
         self
@@ -149,22 +154,45 @@ impl<'a> EngineBuilder<'a> {
                 owned = text;
                 (owned.as_str(), format, self.base_dir.or(path.parent()))
             }
-            Source::Policy(policy) => return self.compile(policy.clone()),
-            Source::BuiltIn => return self.compile(crate::defaults::policy()?),
+            Source::Policy(policy) => return self.compile(policy.clone(), None),
+            // The snapshot's policy is the parts' policy, read and composed
+            // at development time (`policy::snapshot`), but for the rules'
+            // examples: a build that checks them, or one without a current
+            // snapshot, reads the parts now. Deferred, without lint, each
+            // section of the snapshot is decoded when it is first built.
+            Source::BuiltIn => {
+                let snapshot = (!self.check_examples)
+                    .then(crate::policy::builtin::lazy_snapshot)
+                    .flatten();
+                return match snapshot {
+                    Some((lazy, hash)) if self.defer_automata && !self.lint => {
+                        Ok((compile::compile_snapshot(lazy, hash)?, Vec::new()))
+                    }
+                    Some((lazy, hash)) => match lazy.into_policy() {
+                        Some(policy) => self.compile(policy, Some(hash)),
+                        None => self.compile(crate::defaults::policy()?, None),
+                    },
+                    None => self.compile(crate::defaults::policy()?, None),
+                };
+            }
         };
         let policy = Policy::parse(text, format)?
             .resolve(dir)
             .map_err(|e| e.locate_in(text, format))?;
         let (engine, warnings) = self
-            .compile(policy)
+            .compile(policy, None)
             .map_err(|e| e.locate_in(text, format))?;
         let located = PolicyError::new(warnings).locate_in(text, format);
         Ok((engine, located.diagnostics().to_vec()))
     }
 
-    /// Compiles a resolved policy; errors and warnings about rules from a
-    /// base name that base.
-    fn compile(&self, policy: Policy) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
+    /// Compiles a resolved policy (whose hash is `hash`, when known);
+    /// errors and warnings about rules from a base name that base.
+    fn compile(
+        &self,
+        policy: Policy,
+        hash: Option<String>,
+    ) -> Result<(Engine, Vec<Diagnostic>), PolicyError> {
         let warnings = if self.lint {
             let mut out = policy.notes.clone();
             out.extend(lint::warnings(&policy));
@@ -176,7 +204,7 @@ impl<'a> EngineBuilder<'a> {
         };
         let engine = if self.defer_automata {
             let examples = self.check_examples.then(|| policy.clone());
-            let engine = compile::compile_deferred(policy)
+            let engine = compile::compile_deferred(policy, hash)
                 .map_err(|(e, policy)| attribute_to_sources(e, &policy))?;
             if let Some(policy) = examples {
                 check_examples(&engine, &policy).map_err(|e| attribute_to_sources(e, &policy))?;
@@ -184,7 +212,7 @@ impl<'a> EngineBuilder<'a> {
             engine
         } else {
             let attribute = |e: PolicyError| attribute_to_sources(e, &policy);
-            let engine = compile::compile(&policy).map_err(attribute)?;
+            let engine = compile::compile(&policy, hash).map_err(attribute)?;
             if self.check_examples {
                 check_examples(&engine, &policy).map_err(attribute)?;
             }

@@ -66,7 +66,7 @@ impl<'t> CommandFacts<'t> {
         // With environments that name targets, the arguments must be read.
         if prefilter
             && !compiled.rbac.environments.has_targets()
-            && !compiled.command_prefilter.needs_analysis(text)
+            && !compiled.command_prefilter().needs_analysis(text)
         {
             return Ok(CommandFacts {
                 text,
@@ -178,19 +178,21 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
         };
         out.extend(verdicts);
         let rbac = &compiled.rbac;
-        compiled.commands.for_each_match(&analysis.commands, |hit| {
-            if let Some(rule) = compiled.rule(hit.tag) {
-                let effect = if hit.certain {
-                    rule.effect
-                } else {
-                    rule.effect.min(Effect::Ask)
-                };
-                if rbac.admits(who, hit.tag, effect) {
-                    out.push(Verdict::rule(hit.tag, effect).about(About::Command(hit.command)));
+        compiled
+            .commands()
+            .for_each_match(&analysis.commands, |hit| {
+                if let Some(rule) = compiled.rule(hit.tag) {
+                    let effect = if hit.certain {
+                        rule.effect
+                    } else {
+                        rule.effect.min(Effect::Ask)
+                    };
+                    if rbac.admits(who, hit.tag, effect) {
+                        out.push(Verdict::rule(hit.tag, effect).about(About::Command(hit.command)));
+                    }
                 }
-            }
-        });
-        if !compiled.path_rules.is_empty() {
+            });
+        if compiled.has_path_rules() {
             for (i, c) in analysis.commands.iter().enumerate() {
                 for (access, path) in crate::paths::access::of_command(c) {
                     super::paths::path_verdicts(
@@ -204,7 +206,7 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
                 }
             }
         }
-        if !compiled.sql_rules.is_empty() {
+        if compiled.has_sql_rules() {
             for (i, c) in analysis.commands.iter().enumerate() {
                 if c.language.as_deref() == Some("sql") {
                     for code in crate::command::inline::code_of(c, "sql") {

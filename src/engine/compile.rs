@@ -8,8 +8,19 @@
 //! schemes) stay on the rule and are checked only for rules whose
 //! destination matched. Compile cost is linear in the policy size plus the
 //! regex compilation; the result is immutable and shared.
+//!
+//! With deferred automata ([`compile_deferred`], the start-up of a process
+//! that makes a few decisions) the matcher sections themselves — egress,
+//! commands and their prefilter, tools, SQL, paths — are compiled on their
+//! first use, from the policy the engine keeps, so a decision pays only for
+//! the sections it reaches (a `Read` of a file never builds the command
+//! matcher). The rules' common part (ids, reasons, indices) and RBAC are
+//! compiled at once. A deferred section can fail only where its eager
+//! build would have (the default policy's is built eagerly by the test
+//! suite); if one ever does, every later decision is denied, naming it.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use super::prefilter::CommandPrefilter;
 use super::rbac::Rbac;
@@ -23,7 +34,8 @@ use crate::egress::{HostSet, NetworkSet};
 use crate::paths::PathMatcher;
 use crate::pattern::NameSet;
 use crate::pattern::{path_glob_to_regex, Build, RegexSet};
-use crate::policy::{AuditOverflow, EgressRule};
+use crate::policy::snapshot::Lazy;
+use crate::policy::{AuditOverflow, CommandRule, EgressRule, PathRule, SqlRule, ToolRule};
 use crate::policy::{
     Diagnostic, ErrorKind, FieldPath, HostPattern, Inspection, NamePattern, Policy, PolicyError,
     RuleMeta,
@@ -69,7 +81,7 @@ pub(crate) struct DefaultVerdict {
     pub(crate) reason: Arc<str>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct EgressIndex {
     pub(crate) hosts: HostSet,
     pub(crate) networks: NetworkSet,
@@ -83,28 +95,91 @@ pub(crate) struct EgressIndex {
     pub(crate) filters: Vec<EgressFilter>,
 }
 
+/// The policy a deferred compilation keeps to build its sections from.
+#[derive(Debug)]
+enum Kept {
+    /// The whole policy.
+    Policy(Box<Policy>),
+    /// The default policy's snapshot: each section's rules decoded when the
+    /// section is first built (`policy::snapshot`; the command rules serve
+    /// two sections, so they are decoded once and kept).
+    Snapshot(Box<Lazy<'static>>, OnceLock<Option<Vec<CommandRule>>>),
+}
+
+impl Kept {
+    /// The rules of one section: the policy's own, or the snapshot's,
+    /// decoded now (their common parts empty: sections read only their
+    /// matcher fields, and name rules in errors by index).
+    fn rules<'k, R: Clone>(
+        &'k self,
+        whole: impl Fn(&Policy) -> &[R],
+        decode: impl Fn(&Lazy<'static>) -> Option<Vec<R>>,
+    ) -> Result<Cow<'k, [R]>, PolicyError> {
+        match self {
+            Kept::Policy(policy) => Ok(Cow::Borrowed(whole(policy))),
+            Kept::Snapshot(lazy, _) => decode(lazy).map(Cow::Owned).ok_or_else(undecodable),
+        }
+    }
+
+    /// The command rules (decoded once from a snapshot).
+    fn commands(&self) -> Result<&[CommandRule], PolicyError> {
+        match self {
+            Kept::Policy(policy) => Ok(&policy.commands),
+            Kept::Snapshot(lazy, commands) => commands
+                .get_or_init(|| lazy.commands())
+                .as_deref()
+                .ok_or_else(undecodable),
+        }
+    }
+}
+
+fn undecodable() -> PolicyError {
+    PolicyError::new(vec![Diagnostic::new(
+        FieldPath::root(),
+        ErrorKind::Limit("the default-policy snapshot does not decode".into()),
+    )])
+}
+
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub(crate) name: Option<String>,
     /// SHA-256 of the resolved policy's canonical JSON, hex; computed on
-    /// first use from `hash_source` when that is kept.
-    pub(crate) hash: std::sync::OnceLock<String>,
-    /// The policy, kept to compute `hash` later (the default policy only).
-    pub(crate) hash_source: Option<Box<Policy>>,
+    /// first use from `policy` when it is not known at compile time.
+    pub(crate) hash: OnceLock<String>,
+    /// What a deferred compilation keeps: the sections not yet built are
+    /// built from it, and the hash when it was not known.
+    kept: Option<Kept>,
     rules: Vec<CompiledRule>,
     defaults: [DefaultVerdict; 4],
     pub(crate) inspection: Inspection,
     pub(crate) audit_overflow: AuditOverflow,
-    pub(crate) egress: EgressIndex,
-    pub(crate) commands: CommandMatcher,
-    pub(crate) command_prefilter: CommandPrefilter,
-    pub(crate) tool_names: NameSet,
-    pub(crate) tools: ToolIndex,
+    pub(crate) hooks: crate::policy::Hooks,
+    /// The global index of each section's first rule.
+    starts: Starts,
+    egress: OnceLock<EgressIndex>,
+    commands: OnceLock<CommandMatcher>,
+    command_prefilter: OnceLock<CommandPrefilter>,
+    tools: OnceLock<(NameSet, ToolIndex)>,
     /// SQL rules, in policy order, with their global indices.
-    pub(crate) sql_rules: Vec<(u32, SqlMatcher)>,
+    sql_rules: OnceLock<Vec<(u32, SqlMatcher)>>,
     /// Path rules.
-    pub(crate) path_rules: PathMatcher,
+    path_rules: OnceLock<PathMatcher>,
+    /// Why a deferred section failed to build, if one did: decisions are
+    /// then denied.
+    failed: OnceLock<String>,
     pub(crate) rbac: Rbac,
+}
+
+/// Where each section's rules start in the global rule order, and how many
+/// SQL and path rules there are.
+#[derive(Debug, Clone, Copy, Default)]
+struct Starts {
+    commands: u32,
+    tools: u32,
+    sql: u32,
+    paths: u32,
+    sql_count: usize,
+    path_count: usize,
 }
 
 /// What a tool rule checks once its name matched.
@@ -171,6 +246,117 @@ fn tool_filter(
 }
 
 impl Compiled {
+    /// `cell`'s section, built now from the kept policy if it is deferred.
+    fn section<'a, T: Default>(
+        &'a self,
+        cell: &'a OnceLock<T>,
+        what: &str,
+        build: impl FnOnce(&Kept, Starts) -> Result<T, PolicyError>,
+    ) -> &'a T {
+        cell.get_or_init(|| {
+            let result = match &self.kept {
+                Some(kept) => build(kept, self.starts),
+                None => Err(PolicyError::new(Vec::new())),
+            };
+            result.unwrap_or_else(|e| {
+                let _ = self
+                    .failed
+                    .set(format!("its {what} failed to compile: {e}"));
+                T::default()
+            })
+        })
+    }
+
+    /// The egress rules, compiled.
+    pub(crate) fn egress(&self) -> &EgressIndex {
+        self.section(&self.egress, "egress rules", |k, _| {
+            egress_index(&k.rules(|p| &p.egress, Lazy::egress)?, Build::OnFirstUse)
+        })
+    }
+
+    /// The command rules, compiled.
+    pub(crate) fn commands(&self) -> &CommandMatcher {
+        self.section(&self.commands, "command rules", |k, s| {
+            command_matcher(k.commands()?, s.commands, Build::OnFirstUse)
+        })
+    }
+
+    /// The command prefilter.
+    pub(crate) fn command_prefilter(&self) -> &CommandPrefilter {
+        self.section(&self.command_prefilter, "command prefilter", |k, s| {
+            Ok(CommandPrefilter::new(
+                k.commands()?,
+                s.sql_count > 0,
+                s.path_count > 0,
+            ))
+        })
+    }
+
+    fn tools(&self) -> &(NameSet, ToolIndex) {
+        self.section(&self.tools, "tool rules", |k, s| {
+            tool_index(
+                &k.rules(|p| &p.tools, Lazy::tools)?,
+                s.tools,
+                Build::OnFirstUse,
+            )
+        })
+    }
+
+    /// Every tool rule's names, in one set.
+    pub(crate) fn tool_names(&self) -> &NameSet {
+        &self.tools().0
+    }
+
+    /// The tool rules beyond their names.
+    pub(crate) fn tool_index(&self) -> &ToolIndex {
+        &self.tools().1
+    }
+
+    /// The SQL rules, compiled, with their global indices.
+    pub(crate) fn sql_rules(&self) -> &[(u32, SqlMatcher)] {
+        if self.starts.sql_count == 0 {
+            return &[];
+        }
+        self.section(&self.sql_rules, "SQL rules", |k, s| {
+            sql_matchers(&k.rules(|p| &p.sql, Lazy::sql)?, s.sql, Build::OnFirstUse)
+        })
+        .as_slice()
+    }
+
+    /// True when the policy has SQL rules (without building them).
+    pub(crate) fn has_sql_rules(&self) -> bool {
+        self.starts.sql_count > 0
+    }
+
+    /// The path rules, compiled.
+    pub(crate) fn path_rules(&self) -> &PathMatcher {
+        self.section(&self.path_rules, "path rules", |k, s| {
+            path_matcher(
+                &k.rules(|p| &p.paths, Lazy::paths)?,
+                s.paths,
+                Build::OnFirstUse,
+            )
+        })
+    }
+
+    /// True when the policy has path rules (without building them).
+    pub(crate) fn has_path_rules(&self) -> bool {
+        self.starts.path_count > 0
+    }
+
+    /// The policy kept to compute the hash from, when it was not known.
+    pub(crate) fn hash_source(&self) -> Option<&Policy> {
+        match &self.kept {
+            Some(Kept::Policy(policy)) => Some(policy),
+            _ => None,
+        }
+    }
+
+    /// Why a deferred section failed to build, when one did.
+    pub(crate) fn failure(&self) -> Option<&str> {
+        self.failed.get().map(String::as_str)
+    }
+
     pub(crate) fn rule(&self, index: u32) -> Option<&CompiledRule> {
         self.rules.get(index as usize)
     }
@@ -198,7 +384,7 @@ impl Compiled {
     }
 
     pub(crate) fn filter(&self, tag: u32) -> Option<&EgressFilter> {
-        self.egress.filters.get(tag as usize)
+        self.egress().filters.get(tag as usize)
     }
 }
 
@@ -265,51 +451,113 @@ fn index(i: usize) -> Result<u32, PolicyError> {
     })
 }
 
-/// Compiles a validated policy.
-pub(crate) fn compile(policy: &Policy) -> Result<Engine, PolicyError> {
-    compiled(policy, true, Build::Now).map(Engine::from_compiled)
+/// Compiles a validated policy. `hash` is the policy's hash when it is
+/// already known (the default policy's snapshot records it); otherwise it
+/// is computed now.
+pub(crate) fn compile(policy: &Policy, hash: Option<String>) -> Result<Engine, PolicyError> {
+    let hash = hash.unwrap_or_else(|| policy_hash(policy));
+    compiled(policy, Some(hash), Build::Now).map(Engine::from_compiled)
 }
 
-/// As [`compile`], with every automaton built on its first use and the
-/// policy hash computed on first use (from the policy, which the engine
-/// keeps for that); an error gives the policy back.
-pub(crate) fn compile_deferred(policy: Policy) -> Result<Engine, (PolicyError, Box<Policy>)> {
-    match compiled(&policy, false, Build::OnFirstUse) {
+/// Builds every matcher section now, unless `build` defers them (then each
+/// is built on its first use, from the policy the engine keeps).
+fn sections(compiled: &mut Compiled, policy: &Policy, build: Build) -> Result<(), PolicyError> {
+    if build == Build::OnFirstUse {
+        return Ok(());
+    }
+    let s = compiled.starts;
+    let p = policy;
+    compiled.egress = OnceLock::from(egress_index(&p.egress, build)?);
+    compiled.commands = OnceLock::from(command_matcher(&p.commands, s.commands, build)?);
+    let prefilter = CommandPrefilter::new(&p.commands, !p.sql.is_empty(), !p.paths.is_empty());
+    compiled.command_prefilter = OnceLock::from(prefilter);
+    compiled.tools = OnceLock::from(tool_index(&p.tools, s.tools, build)?);
+    compiled.sql_rules = OnceLock::from(sql_matchers(&p.sql, s.sql, build)?);
+    compiled.path_rules = OnceLock::from(path_matcher(&p.paths, s.paths, build)?);
+    Ok(())
+}
+
+/// As [`compile`], with every automaton built on its first use and, unless
+/// `hash` gives it, the policy hash computed on first use (from the policy,
+/// which the engine keeps for that); an error gives the policy back.
+pub(crate) fn compile_deferred(
+    policy: Policy,
+    hash: Option<String>,
+) -> Result<Engine, (PolicyError, Box<Policy>)> {
+    match compiled(&policy, hash, Build::OnFirstUse) {
         Ok(mut c) => {
-            c.hash_source = Some(Box::new(policy));
+            c.kept = Some(Kept::Policy(Box::new(policy)));
             Ok(Engine::from_compiled(c))
         }
         Err(e) => Err((e, Box::new(policy))),
     }
 }
 
-fn compiled(policy: &Policy, hash_now: bool, build: Build) -> Result<Compiled, PolicyError> {
+/// As [`compile_deferred`], from the default policy's snapshot (whose hash
+/// it records): the rules' common parts are compiled now, each section's
+/// rules decoded when the section is first built.
+pub(crate) fn compile_snapshot(lazy: Lazy<'static>, hash: String) -> Result<Engine, PolicyError> {
+    let mut c = compiled(lazy.skeleton(), Some(hash), Build::OnFirstUse)?;
+    c.kept = Some(Kept::Snapshot(Box::new(lazy), OnceLock::new()));
+    Ok(Engine::from_compiled(c))
+}
+
+fn compiled(policy: &Policy, hash: Option<String>, build: Build) -> Result<Compiled, PolicyError> {
     // Rules get their global indices in this order: egress, commands, tools,
     // SQL, paths, permissions, Cedar policies.
     let mut rules = Vec::new();
-    let egress = egress_index(policy, &mut rules, build)?;
-    let commands = command_matcher(policy, &mut rules, build)?;
-    let (tool_names, tools) = tool_index(policy, &mut rules, build)?;
-    let sql_rules = sql_matchers(policy, &mut rules, build)?;
-    let path_rules = path_matcher(policy, &mut rules, build)?;
-    for rule in &policy.permissions {
-        index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Permission));
+    let by_section: [(Section, Vec<&RuleMeta>); 6] = [
+        (
+            Section::Egress,
+            policy.egress.iter().map(|r| &r.meta).collect(),
+        ),
+        (
+            Section::Command,
+            policy.commands.iter().map(|r| &r.meta).collect(),
+        ),
+        (
+            Section::Tool,
+            policy.tools.iter().map(|r| &r.meta).collect(),
+        ),
+        (Section::Sql, policy.sql.iter().map(|r| &r.meta).collect()),
+        (
+            Section::Path,
+            policy.paths.iter().map(|r| &r.meta).collect(),
+        ),
+        (
+            Section::Permission,
+            policy.permissions.iter().map(|r| &r.meta).collect(),
+        ),
+    ];
+    let mut firsts = [0u32; 6];
+    for ((section, metas), first) in by_section.iter().zip(&mut firsts) {
+        *first = index(rules.len())?;
+        for meta in metas {
+            rules.push(compiled_rule(meta, *section));
+        }
     }
+    let [_, commands, tools, sql, paths, _] = firsts;
+    let starts = Starts {
+        commands,
+        tools,
+        sql,
+        paths,
+        sql_count: policy.sql.len(),
+        path_count: policy.paths.len(),
+    };
     let (rbac, cedar_rules) = super::rbac_compile::compile(policy, index(rules.len())?, build)
         .map_err(PolicyError::new)?;
     rules.extend(cedar_rules);
     index(rules.len())?;
 
     let d = policy.defaults;
-    Ok(Compiled {
+    let mut compiled = Compiled {
         name: policy.name.clone(),
-        hash: if hash_now {
-            std::sync::OnceLock::from(policy_hash(policy))
-        } else {
-            std::sync::OnceLock::new()
+        hash: match hash {
+            Some(hash) => OnceLock::from(hash),
+            None => OnceLock::new(),
         },
-        hash_source: None,
+        kept: None,
         rules,
         defaults: [
             default_verdict(Slot::Command, d.command),
@@ -319,24 +567,24 @@ fn compiled(policy: &Policy, hash_now: bool, build: Build) -> Result<Compiled, P
         ],
         inspection: policy.inspection,
         audit_overflow: policy.audit_overflow,
-        egress,
-        commands,
-        command_prefilter: CommandPrefilter::new(policy),
-        tool_names,
-        tools,
-        sql_rules,
-        path_rules,
+        hooks: policy.hooks,
+        starts,
+        egress: OnceLock::new(),
+        commands: OnceLock::new(),
+        command_prefilter: OnceLock::new(),
+        tools: OnceLock::new(),
+        sql_rules: OnceLock::new(),
+        path_rules: OnceLock::new(),
+        failed: OnceLock::new(),
         rbac,
-    })
+    };
+    sections(&mut compiled, policy, build)?;
+    Ok(compiled)
 }
 
 /// The egress rules: hosts and networks indexed, the cheap fields kept per
 /// rule, every path glob in one automaton.
-fn egress_index(
-    policy: &Policy,
-    rules: &mut Vec<CompiledRule>,
-    build: Build,
-) -> Result<EgressIndex, PolicyError> {
+fn egress_index(rules: &[EgressRule], build: Build) -> Result<EgressIndex, PolicyError> {
     let mut egress = EgressIndex {
         hosts: HostSet::new(),
         networks: NetworkSet::new(),
@@ -347,9 +595,9 @@ fn egress_index(
     };
     let mut path_globs = Vec::new();
     let mut errors = Vec::new();
-    for (i, rule) in policy.egress.iter().enumerate() {
-        let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Egress));
+    for (i, rule) in rules.iter().enumerate() {
+        // Egress rules come first: their global indices are their own.
+        let tag = index(i)?;
         for host in &rule.hosts {
             match host {
                 HostPattern::Exact(name) => egress.hosts.insert_exact(name, tag),
@@ -468,21 +716,18 @@ fn body_tests(
 
 /// The command rules, indexed by program.
 fn command_matcher(
-    policy: &Policy,
-    rules: &mut Vec<CompiledRule>,
+    commands: &[CommandRule],
+    start: u32,
     build: Build,
 ) -> Result<CommandMatcher, PolicyError> {
     let mut argv_rules = Vec::new();
-    for rule in &policy.commands {
-        let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Command));
-        argv_rules.push((tag, &rule.argv));
+    for (i, rule) in commands.iter().enumerate() {
+        argv_rules.push((index(start as usize + i)?, &rule.argv));
     }
-    let egress_count = policy.egress.len();
     CommandMatcher::new(argv_rules, build).map_err(|e| {
-        let i = (e.tag as usize).saturating_sub(egress_count);
+        let i = (e.tag as usize).saturating_sub(start as usize);
         let path = FieldPath::root().key("commands").index(i).key(e.field);
-        let rule = policy.commands.get(i);
+        let rule = commands.get(i);
         let pattern = match (e.field, rule) {
             ("pattern", Some(r)) => r.argv.pattern.clone().unwrap_or_default(),
             _ => format!("(the rule's {})", e.field),
@@ -501,18 +746,16 @@ fn command_matcher(
 
 /// The tool rules: every name in one set, the other tests per rule.
 fn tool_index(
-    policy: &Policy,
-    rules: &mut Vec<CompiledRule>,
+    tools: &[ToolRule],
+    tools_start: u32,
     build: Build,
 ) -> Result<(NameSet, ToolIndex), PolicyError> {
     let mut names = NameSet::builder();
-    let tools_start = index(rules.len())?;
     let mut tool_filters = Vec::new();
     let mut tools_anywhere = Vec::new();
     let mut errors = Vec::new();
-    for (i, rule) in policy.tools.iter().enumerate() {
-        let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Tool));
+    for (i, rule) in tools.iter().enumerate() {
+        let tag = index(tools_start as usize + i)?;
         for name in &rule.call.tools {
             match name {
                 NamePattern::Exact(name) => names.exact(name, tag),
@@ -564,14 +807,13 @@ fn tool_index(
 
 /// The SQL rules, in policy order.
 fn sql_matchers(
-    policy: &Policy,
-    rules: &mut Vec<CompiledRule>,
+    sql: &[SqlRule],
+    start: u32,
     build: Build,
 ) -> Result<Vec<(u32, SqlMatcher)>, PolicyError> {
     let mut sql_rules = Vec::new();
-    for (i, rule) in policy.sql.iter().enumerate() {
-        let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Sql));
+    for (i, rule) in sql.iter().enumerate() {
+        let tag = index(start as usize + i)?;
         let matcher = SqlMatcher::new(&rule.statement, build).map_err(|e| {
             let mut d = Diagnostic::new(
                 FieldPath::root().key("sql").index(i).key("objects"),
@@ -589,16 +831,10 @@ fn sql_matchers(
 }
 
 /// The path rules, by access, in one automaton each.
-fn path_matcher(
-    policy: &Policy,
-    rules: &mut Vec<CompiledRule>,
-    build: Build,
-) -> Result<PathMatcher, PolicyError> {
+fn path_matcher(paths: &[PathRule], start: u32, build: Build) -> Result<PathMatcher, PolicyError> {
     let mut path_rules = PathMatcher::builder();
-    for rule in &policy.paths {
-        let tag = index(rules.len())?;
-        rules.push(compiled_rule(&rule.meta, Section::Path));
-        path_rules.rule(tag, &rule.access);
+    for (i, rule) in paths.iter().enumerate() {
+        path_rules.rule(index(start as usize + i)?, &rule.access);
     }
     path_rules.build_with(build).map_err(|e| {
         PolicyError::new(vec![Diagnostic::new(

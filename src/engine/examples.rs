@@ -3,8 +3,13 @@
 //! A rule may say which inputs it must match and which it must not; compiling
 //! decides each with the compiled engine and refuses the policy when one does
 //! not hold, naming the rule and the example. This proves each rule reachable
-//! through every index and prefilter in front of it. Cost: one decision per
-//! example, at compile time only.
+//! through every index and prefilter in front of it. Examples are inputs of
+//! the section's kind: a URL (`METHOD URL [BODY]`) for egress, a command
+//! line, a tool name, a SQL statement (decided as a `query` tool's `sql`
+//! argument) and `ACCESS PATH` for paths (`write ~/.ssh/config`, decided as
+//! the file tool `write_file` with that `path`, which is how agents' file
+//! tools meet path rules). Cost: one decision per example, at compile time
+//! only.
 
 use super::Engine;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, RuleMeta};
@@ -31,10 +36,23 @@ fn http_example(engine: &Engine, example: &str) -> Decision {
     })
 }
 
+/// Decides a path example, `ACCESS PATH` (`read`, `write` or `delete`),
+/// as that file tool's call; anything else is decided as a read.
+fn path_example(engine: &Engine, example: &str) -> Decision {
+    let (access, path) = match example.split_once(' ') {
+        Some((access @ ("read" | "write" | "delete"), path)) => (access, path),
+        _ => ("read", example),
+    };
+    engine.check_tool(
+        &format!("{access}_file"),
+        &serde_json::json!({ "path": path }),
+    )
+}
+
 /// Checks every example of every rule; returns one diagnostic per failure.
 pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
     let mut failures = Vec::new();
-    let sections: [(&str, Vec<&RuleMeta>, Decide<'_>); 3] = [
+    let sections: [(&str, Vec<&RuleMeta>, Decide<'_>); 5] = [
         (
             "egress",
             policy.egress.iter().map(|r| &r.meta).collect(),
@@ -49,6 +67,16 @@ pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
             "tools",
             policy.tools.iter().map(|r| &r.meta).collect(),
             &|example: &str| engine.check_tool(example, &serde_json::Value::Null),
+        ),
+        (
+            "sql",
+            policy.sql.iter().map(|r| &r.meta).collect(),
+            &|example: &str| engine.check_tool("query", &serde_json::json!({ "sql": example })),
+        ),
+        (
+            "paths",
+            policy.paths.iter().map(|r| &r.meta).collect(),
+            &|example: &str| path_example(engine, example),
         ),
     ];
     for (section, metas, decide) in sections {

@@ -111,7 +111,7 @@ pub(crate) fn verdicts<'c>(
     about: About,
     who: &mut Who<'c>,
 ) {
-    let index = &compiled.egress;
+    let index = compiled.egress();
     let rbac = &compiled.rbac;
     let start = sink.len();
     let mut paths = None;
@@ -296,7 +296,7 @@ fn body_sql<'c>(
     let Some(body) = message.body.filter(|b| !b.trim().is_empty()) else {
         return;
     };
-    if compiled.sql_rules.is_empty()
+    if !compiled.has_sql_rules()
         || message.unknown.body
         || body.len() > compiled.inspection.max_body_bytes
     {

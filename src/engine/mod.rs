@@ -34,6 +34,8 @@ mod rbac_compile;
 mod rbac_lint;
 mod request;
 mod rule;
+#[cfg(any(test, feature = "internals"))]
+mod snapshot;
 mod sql;
 mod tool;
 
@@ -96,8 +98,7 @@ impl Engine {
         let inner = &self.inner;
         inner.hash.get_or_init(|| {
             inner
-                .hash_source
-                .as_deref()
+                .hash_source()
                 .map(compile::policy_hash)
                 .unwrap_or_default()
         })
@@ -106,9 +107,14 @@ impl Engine {
     /// The embedded default policy (see `src/defaults/`), compiled once per
     /// process and shared. It is checked by the test suite, so this fails
     /// only if the binary was built from a broken tree. For start-up time
-    /// (a hook process makes one decision), its rule examples are not
-    /// re-checked here and its regex automata are built on first use; the
-    /// test suite compiles it eagerly and checks every example.
+    /// (a hook process makes one decision), it is decoded from the
+    /// default-policy snapshot (`src/defaults/snapshot.bin`, made by `make
+    /// snapshot`; the parts are read when the build has none), its rule
+    /// examples are not re-checked here, each matcher section is compiled on
+    /// its first use and each regex set searched through the snapshot's
+    /// literal gates before its automaton is built; the test suite compiles
+    /// it eagerly from the parts, checks every example and holds the two to
+    /// the same decisions on every corpus.
     pub fn default_policy() -> Result<Engine, PolicyError> {
         static DEFAULT: OnceLock<Result<Engine, PolicyError>> = OnceLock::new();
         DEFAULT
@@ -122,10 +128,34 @@ impl Engine {
             .clone()
     }
 
+    /// The bytes of the default-policy snapshot (`src/defaults/snapshot.bin`),
+    /// made from the sources under `root` (the crate root): what `make
+    /// snapshot` writes (`examples/snapshot.rs`). Not a stable API.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
+    pub fn make_snapshot(root: &std::path::Path) -> Result<Vec<u8>, String> {
+        snapshot::make(root)
+    }
+
+    /// True when this build embeds a current default-policy snapshot
+    /// (`build.rs` decides) and its model decodes: then the default policy
+    /// is decoded at start rather than read from its parts. Not a stable API.
+    #[cfg(feature = "internals")]
+    #[doc(hidden)]
+    pub fn default_policy_from_snapshot() -> bool {
+        crate::policy::builtin::from_snapshot().is_some()
+    }
+
     /// What an audited decision does when the audit queue is full (the
     /// policy's `audit_overflow`).
     pub fn audit_overflow(&self) -> crate::policy::AuditOverflow {
         self.inner.audit_overflow
+    }
+
+    /// How coding-agent hooks answer this engine's decisions (the policy's
+    /// `hooks`).
+    pub fn hooks(&self) -> crate::policy::Hooks {
+        self.inner.hooks
     }
 
     /// The policy's name, if it has one.

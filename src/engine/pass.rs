@@ -80,7 +80,16 @@ impl Engine {
     ) -> Decision {
         let compiled = &*self.inner;
         let mut verdicts = Vec::new();
-        match self.judge(principal, subject, &mut verdicts) {
+        let judged = self.judge(principal, subject, &mut verdicts);
+        // A deferred section that failed to build matched nothing: deny.
+        if let Some(failure) = compiled.failure() {
+            return refused(
+                S::KIND,
+                Effect::Deny,
+                format!("the policy cannot decide: {failure}"),
+            );
+        }
+        match judged {
             Err(reason) => refused(S::KIND, Effect::Deny, reason),
             Ok(who) => {
                 let mut deciding = None;

@@ -22,7 +22,7 @@ pub(super) fn path_verdicts<'c>(
     let rbac = &compiled.rbac;
     let home = who.principal.and_then(|p| p.home.as_deref());
     let path = crate::paths::access::home_relative(path, home);
-    compiled.path_rules.for_each_match(&path, access, |tag| {
+    compiled.path_rules().for_each_match(&path, access, |tag| {
         let Some(rule) = compiled.rule(tag) else {
             return;
         };

@@ -218,7 +218,8 @@ fn scopes(
     // Permissions come last.
     let first_permission = sections.len() - policy.permissions.len();
     for (tag, (section, i, meta)) in sections.into_iter().enumerate() {
-        let path = FieldPath::root().key(section).index(i);
+        // Made only for an error: most rules have none.
+        let path = || FieldPath::root().key(section).index(i);
         let rule = Some(meta.id.as_str());
         let roles = if meta.roles.is_empty() {
             None
@@ -230,7 +231,7 @@ fn scopes(
                 Ok(bits) => Some(bits),
                 Err((at, name)) => {
                     errors.push(unknown(
-                        path.key("roles").index(at),
+                        path().key("roles").index(at),
                         "role",
                         &name,
                         role_names.to_vec(),
@@ -245,7 +246,7 @@ fn scopes(
             match environments.index(name) {
                 Some(k) => mask |= 1 << k,
                 None => errors.push(unknown(
-                    path.key("environments").index(at),
+                    path().key("environments").index(at),
                     "environment",
                     name,
                     env_defined.to_vec(),

@@ -38,7 +38,7 @@ pub(super) fn sql_verdicts<'c>(
         );
         return;
     }
-    if compiled.sql_rules.is_empty() {
+    if !compiled.has_sql_rules() {
         return;
     }
     let classified = crate::sql::classify(sql);
@@ -46,7 +46,7 @@ pub(super) fn sql_verdicts<'c>(
     let inert = rbac.is_inert();
     let start = verdicts.len();
     for statement in &classified.statements {
-        for (tag, matcher) in &compiled.sql_rules {
+        for (tag, matcher) in compiled.sql_rules() {
             if !matcher.matches(statement)
                 || verdicts
                     .get(start..)

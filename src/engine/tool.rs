@@ -94,7 +94,8 @@ impl<'a> ToolSubject<'a> {
         } = self.call;
         let server = self.server;
         let mut consider = |tag: u32| {
-            let (Some(rule), Some(filter)) = (compiled.rule(tag), compiled.tools.filter(tag))
+            let (Some(rule), Some(filter)) =
+                (compiled.rule(tag), compiled.tool_index().filter(tag))
             else {
                 return;
             };
@@ -124,14 +125,14 @@ impl<'a> ToolSubject<'a> {
             }
             out.push(Verdict::rule(tag, rule.effect));
         };
-        compiled.tool_names.for_each_match(name, &mut consider);
+        compiled.tool_names().for_each_match(name, &mut consider);
         if let Some(server) = server.filter(|_| !name.starts_with("mcp__")) {
             // `server/tool`, and a tool whose server is known, also answer to
             // their `mcp__server__tool` spelling.
             let alias = format!("mcp__{server}__{}", self.tool);
-            compiled.tool_names.for_each_match(&alias, &mut consider);
+            compiled.tool_names().for_each_match(&alias, &mut consider);
         }
-        for &tag in &compiled.tools.anywhere {
+        for &tag in &compiled.tool_index().anywhere {
             consider(tag);
         }
     }

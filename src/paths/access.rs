@@ -26,6 +26,7 @@ pub(crate) struct Table {
     #[serde(rename = "move")]
     moves: Vec<String>,
     write: Vec<String>,
+    in_place: std::collections::HashMap<String, Vec<String>>,
     delete: Vec<String>,
     tool_write_words: Vec<String>,
 }
@@ -44,7 +45,7 @@ fn table() -> &'static Table {
 
 /// Every program whose path arguments this table reads (for the command
 /// prefilter: a line naming none of them touches no path but by redirection).
-pub fn programs() -> Vec<String> {
+pub fn programs() -> Vec<&'static str> {
     let t = table();
     [
         &t.read,
@@ -56,7 +57,8 @@ pub fn programs() -> Vec<String> {
     ]
     .into_iter()
     .flatten()
-    .cloned()
+    .chain(t.in_place.keys())
+    .map(String::as_str)
     .collect()
 }
 
@@ -107,7 +109,17 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
             out.push((access, normalize(p, cwd)));
         }
     };
-    if is(&t.read) {
+    let in_place = t.in_place.get(program).is_some_and(|flags| {
+        command
+            .flags
+            .iter()
+            .any(|f| flags.iter().any(|x| in_place_flag(f, x)))
+    });
+    if in_place {
+        for p in known.iter().skip(1) {
+            out.push((Access::Write, normalize(p, cwd)));
+        }
+    } else if is(&t.read) {
         all(Access::Read, &mut out);
     } else if is(&t.read_after_first) {
         for p in known.iter().skip(1) {
@@ -142,6 +154,16 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
         out.push((access, normalize(&r.target.text, cwd)));
     }
     out
+}
+
+/// Whether the flag `f`, as written, is the in-place flag `x`: itself, a
+/// short one with its backup suffix attached (`-i.bak`), a long one with a
+/// value (`--in-place=.bak`).
+fn in_place_flag(f: &str, x: &str) -> bool {
+    match f.strip_prefix(x) {
+        Some(rest) => rest.is_empty() || x.len() == 2 || rest.starts_with('='),
+        None => false,
+    }
 }
 
 /// How a tool named `name` touches its path arguments.
@@ -200,6 +222,24 @@ mod tests {
             accesses("grep -rn 'cat ~/.aws/credentials' src"),
             [(Access::Read, "src".to_owned())]
         );
+    }
+
+    #[test]
+    fn in_place_edits_write_their_files() {
+        let written = |line: &str| {
+            accesses(line)
+                .into_iter()
+                .filter(|(a, _)| *a == Access::Write)
+                .map(|(_, p)| p)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(written("sed -i 's/a/b/' ~/.claude/settings.json"), ["~/.claude/settings.json"]);
+        assert_eq!(written("sed --in-place -e s/a/b/ x.toml y.toml"), ["x.toml", "y.toml"]);
+        assert_eq!(written("perl -pi -e 's/a/b/' .gemini/settings.json"), [".gemini/settings.json"]);
+        assert_eq!(written("sed -i.bak -e s/a/b/ x.toml"), ["x.toml"]);
+        // The value of `--in-place=` is a positional too: over-counting writes fails safe.
+        assert!(written("sed --in-place=.orig s/a/b/ x.toml").contains(&"x.toml".to_owned()));
+        assert!(written("sed 's/a/b/' ~/.claude/settings.json").is_empty());
     }
 
     #[test]

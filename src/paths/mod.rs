@@ -17,7 +17,7 @@ pub use rule::AccessRule;
 use crate::pattern::{glob_to_path_regex, Build, RegexSet, RegexSetError};
 
 /// How a path is touched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Access {
     /// Its contents are read.
     Read,
@@ -130,6 +130,7 @@ impl PathMatcher {
     }
 
     /// True when there are no rules.
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }

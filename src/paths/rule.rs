@@ -13,7 +13,7 @@ use super::Access;
 
 /// A path rule's matching fields: a touched path matches when it is touched
 /// with one of `kinds`, matches one of `paths` and none of `not_paths`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccessRule {
     /// How the path is touched: `read`, `write`, `delete` (empty: all).
     pub kinds: Vec<Access>,

@@ -81,56 +81,53 @@ pub fn path_glob_to_regex(glob: &str) -> String {
 /// itself. The glob is first put in the spelling of normalized paths
 /// (`$HOME` is `~`, no trailing slash).
 pub fn glob_to_path_regex(glob: &str) -> String {
-    let glob = normalize_glob(glob);
+    // The glob in the spelling of normalized paths: `$HOME` is `~`, no
+    // trailing slash. One allocation: a policy has hundreds of these, and a
+    // one-decision process translates them all.
+    let (home, glob) = match glob.strip_prefix("$HOME") {
+        Some(rest) => ("~", rest),
+        None => ("", glob),
+    };
+    let whole_len = home.len() + glob.len();
+    let glob = if whole_len > 1 {
+        glob.trim_end_matches('/')
+    } else {
+        glob
+    };
     let (body, subtree) = match glob.strip_suffix("/**") {
-        Some(body) if !body.is_empty() => (body.to_owned(), true),
-        _ => (glob.clone(), false),
+        Some(body) if !(home.is_empty() && body.is_empty()) => (body, true),
+        _ => (glob, false),
     };
-    let mut out = String::from(r"\A");
-    let mut chars = body.chars().peekable();
-    let mut literal = String::new();
-    let flush = |literal: &mut String, out: &mut String| {
-        regex_syntax::escape_into(literal, out);
-        literal.clear();
-    };
+    let mut out = String::with_capacity(body.len() * 2 + 16);
+    let mut chars = home.chars().chain(body.chars()).peekable();
+    // A leading `**`: the search is unanchored anyway (see `drop_leading_any`).
+    if home.is_empty() && body.starts_with("**") {
+        chars.next();
+        chars.next();
+    } else {
+        out.push_str(r"\A");
+    }
     while let Some(c) = chars.next() {
         match c {
             '*' if chars.peek() == Some(&'*') => {
                 chars.next();
-                flush(&mut literal, &mut out);
                 out.push_str("(?s:.*)");
             }
-            '*' => {
-                flush(&mut literal, &mut out);
-                out.push_str("[^/]*");
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            other => {
+                if regex_syntax::is_meta_character(other) {
+                    out.push('\\');
+                }
+                out.push(other);
             }
-            '?' => {
-                flush(&mut literal, &mut out);
-                out.push_str("[^/]");
-            }
-            other => literal.push(other),
         }
     }
-    flush(&mut literal, &mut out);
     if subtree {
         out.push_str("(?s:/.*)?");
     }
     out.push_str(r"\z");
-    drop_leading_any(out)
-}
-
-/// A file-path glob in the same spelling as normalized paths: `$HOME` is
-/// `~`, no trailing slash.
-fn normalize_glob(glob: &str) -> String {
-    let glob = match glob.strip_prefix("$HOME") {
-        Some(rest) => format!("~{rest}"),
-        None => glob.to_owned(),
-    };
-    if glob.len() > 1 {
-        glob.trim_end_matches('/').to_owned()
-    } else {
-        glob
-    }
+    out
 }
 
 /// An anchored glob regex whose leading `**` is spelled `\A(?s:.*…` or
@@ -199,5 +196,92 @@ mod tests {
         assert!(m("**/.env", "./.env") && m("**/.env", "/srv/app/.env"));
         assert!(m("/tmp/file?", "/tmp/file1") && !m("/tmp/file?", "/tmp/file/"));
         assert!(m("/", "/") && !m("/", "/etc"));
+    }
+
+    /// The file-path translation as first written (a normalized copy, a
+    /// literal buffer, the leading `**` stripped afterwards): the one-pass
+    /// version must give the very same regex text for every glob.
+    fn reference_path_regex(glob: &str) -> String {
+        let glob = match glob.strip_prefix("$HOME") {
+            Some(rest) => format!("~{rest}"),
+            None => glob.to_owned(),
+        };
+        let glob = if glob.len() > 1 {
+            glob.trim_end_matches('/').to_owned()
+        } else {
+            glob
+        };
+        let (body, subtree) = match glob.strip_suffix("/**") {
+            Some(body) if !body.is_empty() => (body.to_owned(), true),
+            _ => (glob.clone(), false),
+        };
+        let mut out = String::from(r"\A");
+        let mut chars = body.chars().peekable();
+        let mut literal = String::new();
+        let flush = |literal: &mut String, out: &mut String| {
+            regex_syntax::escape_into(literal, out);
+            literal.clear();
+        };
+        while let Some(c) = chars.next() {
+            match c {
+                '*' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    flush(&mut literal, &mut out);
+                    out.push_str("(?s:.*)");
+                }
+                '*' => {
+                    flush(&mut literal, &mut out);
+                    out.push_str("[^/]*");
+                }
+                '?' => {
+                    flush(&mut literal, &mut out);
+                    out.push_str("[^/]");
+                }
+                other => literal.push(other),
+            }
+        }
+        flush(&mut literal, &mut out);
+        if subtree {
+            out.push_str("(?s:/.*)?");
+        }
+        out.push_str(r"\z");
+        drop_leading_any(out)
+    }
+
+    #[test]
+    fn the_file_path_translation_is_the_reference_one() {
+        let pieces = [
+            "", "/", "//", "*", "**", "***", "?", "~", "$HOME", "a", ".", "(", "[x]", "é", "/**",
+            "**/", "x/", "$HOMEx",
+        ];
+        let mut globs: Vec<String> = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    globs.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for policy in crate::defaults::PARTS {
+            let value: serde_json::Value = serde_json::from_str(policy.1).unwrap();
+            for rule in value["paths"].as_array().into_iter().flatten() {
+                for key in ["paths", "not_paths"] {
+                    for g in rule[key].as_array().into_iter().flatten() {
+                        globs.push(g.as_str().unwrap().to_owned());
+                    }
+                }
+            }
+            for rule in value["commands"].as_array().into_iter().flatten() {
+                for key in ["args_any", "writes_any"] {
+                    for g in rule[key].as_array().into_iter().flatten() {
+                        globs.push(g.as_str().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+        assert!(globs.len() > 5000);
+        for g in &globs {
+            assert_eq!(glob_to_path_regex(g), reference_path_regex(g), "{g:?}");
+        }
     }
 }

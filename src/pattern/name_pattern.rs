@@ -7,7 +7,7 @@
 //! globs into one automaton. Nothing here runs at decision time.
 
 /// A name, or a glob over names.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum NamePattern {
     /// Exactly this name (case-sensitive).
     Exact(String),

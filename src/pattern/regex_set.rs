@@ -17,10 +17,41 @@
 //! short-lived process such as a coding-agent hook pays only for the sets
 //! its one decision touches. The same patterns and configuration build the
 //! same automaton, so the eager test proves the deferred build succeeds.
+//! When the default-policy snapshot has literal gates for a deferred set's
+//! patterns ([`gates`](super::gates)), its first searches test the gates
+//! and run only the patterns that could match, each built alone, and the
+//! whole automaton is built only if the set keeps being searched: the same
+//! answers, at a fraction of the start-up cost.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
+use super::gates::{self, Gate, Shape, GATED_SEARCHES};
+
+/// How many searches of a deferred set go through its gates: normally
+/// [`GATED_SEARCHES`]; the tests set it (see [`set_gated_searches`]).
+static GATED_LIMIT: AtomicUsize = AtomicUsize::new(GATED_SEARCHES);
+
+/// Sets how many searches of every deferred set go through its gates before
+/// it builds its automaton (`usize::MAX`: always the gates; 0: never), for
+/// the tests that hold both paths to the same answers. Process-wide. Not a
+/// stable API.
+#[cfg(feature = "internals")]
+pub fn set_gated_searches(searches: usize) {
+    GATED_LIMIT.store(searches, Ordering::Relaxed);
+}
+
+/// True when the embedded snapshot has literal gates for a set of exactly
+/// `patterns` (the tests check that every set of the default policy has:
+/// a set without them is built whole on its first search). Not a stable
+/// API.
+#[cfg(feature = "internals")]
+pub fn gates_known<P: AsRef<str>>(patterns: &[P]) -> bool {
+    gates::find(patterns).is_some()
+}
+
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::{self, pikevm::PikeVM};
 use regex_automata::{Input, MatchKind, PatternSet};
 
 /// When a set's automaton is built.
@@ -97,8 +128,76 @@ enum Inner {
 #[derive(Debug)]
 struct Later {
     patterns: Vec<String>,
+    /// The patterns' gates, looked up in the snapshot on first search;
+    /// `None` inside when it has none for these patterns.
+    gated: OnceLock<Option<Gated>>,
     /// `None` inside when the build failed: the set then matches nothing.
     built: OnceLock<Option<Regex>>,
+}
+
+/// A deferred set searched through its gates ([`gates`]).
+#[derive(Debug)]
+struct Gated {
+    /// One per pattern.
+    gates: Vec<Gate<'static>>,
+    /// One per pattern: how to answer it without an automaton, if it can be.
+    shapes: Vec<Option<Shape<'static>>>,
+    /// Each other pattern's own automaton, built the first time its gate
+    /// passes; `None` inside when it does not build.
+    singles: Box<[OnceLock<Option<PikeVM>>]>,
+    /// Searches made through the gates so far.
+    searches: AtomicUsize,
+}
+
+impl Gated {
+    /// The patterns that match somewhere in `haystack`, in increasing
+    /// order; `None` when one whose gate passed does not build alone (the
+    /// whole automaton then answers).
+    fn matching(&self, patterns: &[String], haystack: &str) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let singles = self.singles.iter().zip(&self.shapes);
+        for (i, (gate, (single, shape))) in self.gates.iter().zip(singles).enumerate() {
+            if !gates::passes(gate, haystack.as_bytes()) {
+                continue;
+            }
+            if let Some(shape) = shape {
+                if shape.matches(haystack.as_bytes()) {
+                    out.push(i);
+                }
+                continue;
+            }
+            let pattern = patterns.get(i)?;
+            let vm = single.get_or_init(|| single_automaton(pattern)).as_ref()?;
+            if vm.is_match(&mut vm.create_cache(), haystack) {
+                out.push(i);
+            }
+        }
+        Some(out)
+    }
+}
+
+impl Later {
+    /// The gates to search through now: while the snapshot has them, the
+    /// automaton is not built, and fewer than [`GATED_SEARCHES`] searches
+    /// went through them (so a set searched often builds its automaton).
+    fn gated(&self) -> Option<&Gated> {
+        if self.built.get().is_some() {
+            return None;
+        }
+        let gated = self
+            .gated
+            .get_or_init(|| {
+                gates::find(&self.patterns).map(|found| Gated {
+                    singles: found.gates.iter().map(|_| OnceLock::new()).collect(),
+                    gates: found.gates,
+                    shapes: found.shapes,
+                    searches: AtomicUsize::new(0),
+                })
+            })
+            .as_ref()?;
+        let limit = GATED_LIMIT.load(Ordering::Relaxed);
+        (gated.searches.fetch_add(1, Ordering::Relaxed) < limit).then_some(gated)
+    }
 }
 
 fn automaton<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
@@ -113,6 +212,19 @@ fn automaton<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, RegexSetError> {
             pattern: e.pattern().map(|p| p.as_usize()),
             message: with_causes(&e),
         })
+}
+
+/// One pattern's automaton for [`Gated`]: it answers only whether the
+/// pattern matches somewhere, for the few searches a set makes through its
+/// gates, so it is the one that is cheapest to build — the forward NFA and
+/// its simulation (linear in the haystack), none of the DFAs and reverse
+/// NFA a meta regex builds to search fast. Which engine answers changes the
+/// cost, never the answer.
+fn single_automaton(pattern: &str) -> Option<PikeVM> {
+    let thompson = thompson::Config::new()
+        .which_captures(thompson::WhichCaptures::Implicit)
+        .nfa_size_limit(Some(NFA_SIZE_LIMIT));
+    PikeVM::builder().thompson(thompson).build(pattern).ok()
 }
 
 impl RegexSet {
@@ -130,9 +242,12 @@ impl RegexSet {
         if patterns.is_empty() {
             return Ok(RegexSet::default());
         }
+        #[cfg(any(test, feature = "internals"))]
+        record::push(patterns);
         if build == Build::OnFirstUse {
             let later = Later {
                 patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
+                gated: OnceLock::new(),
                 built: OnceLock::new(),
             };
             return Ok(RegexSet(Inner::Later(std::sync::Arc::new(later))));
@@ -152,8 +267,20 @@ impl RegexSet {
         }
     }
 
+    /// The patterns matching in `haystack` found through the gates, when
+    /// this search goes through them.
+    fn gated_matches(&self, haystack: &str) -> Option<Vec<usize>> {
+        match &self.0 {
+            Inner::Later(later) => later.gated()?.matching(&later.patterns, haystack),
+            _ => None,
+        }
+    }
+
     /// True when some pattern matches somewhere in `haystack`.
     pub fn is_match(&self, haystack: &str) -> bool {
+        if let Some(found) = self.gated_matches(haystack) {
+            return !found.is_empty();
+        }
         self.regex().is_some_and(|r| r.is_match(haystack))
     }
 
@@ -174,6 +301,15 @@ impl RegexSet {
     /// Every pattern that matches somewhere in `haystack`, as a set to query
     /// with [`Matches::contains`] (one search, no iteration over the patterns).
     pub fn matches(&self, haystack: &str) -> Matches {
+        if let Some(found) = self.gated_matches(haystack) {
+            let mut set = PatternSet::new(self.len());
+            for i in found {
+                if let Ok(pid) = regex_automata::PatternID::new(i) {
+                    let _ = set.try_insert(pid);
+                }
+            }
+            return Matches(Some(set));
+        }
         let Some(regex) = self.regex() else {
             return Matches(None);
         };
@@ -185,6 +321,10 @@ impl RegexSet {
     /// Calls `found` with the index of every pattern that matches somewhere in
     /// `haystack`, in increasing order.
     pub fn for_each_match(&self, haystack: &str, mut found: impl FnMut(usize)) {
+        if let Some(hits) = self.gated_matches(haystack) {
+            hits.into_iter().for_each(found);
+            return;
+        }
         let Some(regex) = self.regex() else {
             return;
         };
@@ -193,6 +333,34 @@ impl RegexSet {
         for pattern in set.iter() {
             found(pattern.as_usize());
         }
+    }
+}
+
+/// Which pattern lists were given to [`RegexSet::with_build`] while a closure
+/// ran: how the snapshot generator learns every automaton a policy builds.
+#[cfg(any(test, feature = "internals"))]
+pub mod record {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static LISTS: RefCell<Option<Vec<Vec<String>>>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn push<P: AsRef<str>>(patterns: &[P]) {
+        LISTS.with(|l| {
+            if let Some(lists) = l.borrow_mut().as_mut() {
+                lists.push(patterns.iter().map(|p| p.as_ref().to_owned()).collect());
+            }
+        });
+    }
+
+    /// Runs `f` and returns what it returned with every non-empty pattern
+    /// list a set was built from on this thread meanwhile, in order.
+    pub fn recording<R>(f: impl FnOnce() -> R) -> (R, Vec<Vec<String>>) {
+        let outer = LISTS.with(|l| l.borrow_mut().replace(Vec::new()));
+        let result = f();
+        let lists = LISTS.with(|l| std::mem::replace(&mut *l.borrow_mut(), outer));
+        (result, lists.unwrap_or_default())
     }
 }
 

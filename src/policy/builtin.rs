@@ -7,7 +7,8 @@
 //! never the other way round. The public names are
 //! [`crate::defaults::PARTS`], [`crate::defaults::part`] and
 //! [`crate::defaults::policy`]. Cost: one read and validation per part each
-//! time a part is asked for (the engine reads the default policy once).
+//! time a part is asked for (the engine reads the default policy once, and
+//! from the snapshot when the build embeds a current one: [`from_snapshot`]).
 
 use super::{Diagnostic, ErrorKind, FieldPath, Policy, PolicyError};
 
@@ -67,6 +68,10 @@ pub const PARTS: &[(&str, &str)] = &[
     ("packs/tools", include_str!("../defaults/packs/tools.json")),
     ("packs/sql", include_str!("../defaults/packs/sql.json")),
     ("packs/paths", include_str!("../defaults/packs/paths.json")),
+    (
+        "packs/self-protection",
+        include_str!("../defaults/packs/self-protection.json"),
+    ),
 ];
 
 /// One built-in part, read and validated, its rules marked with its name as
@@ -137,4 +142,24 @@ pub fn policy() -> Result<Policy, PolicyError> {
         Some(policy) if diagnostics.is_empty() => Ok(policy),
         _ => Err(PolicyError::new(diagnostics)),
     }
+}
+
+/// The default policy as the embedded snapshot holds it (see
+/// [`snapshot`](super::snapshot)), with its policy hash: [`policy`] without
+/// reading the parts, and without the rules' examples. `None` when the
+/// build embeds no current snapshot or it does not decode; the caller then
+/// reads the parts.
+#[cfg(any(test, feature = "internals"))]
+pub(crate) fn from_snapshot() -> Option<(Policy, String)> {
+    let (lazy, hash) = lazy_snapshot()?;
+    Some((lazy.into_policy()?, hash))
+}
+
+/// [`from_snapshot`], with only the rules' common parts decoded now and
+/// each section's matcher fields when asked for (what a one-decision
+/// process compiles from: it reaches one or two sections).
+pub(crate) fn lazy_snapshot() -> Option<(super::snapshot::Lazy<'static>, String)> {
+    super::snapshot::open(crate::data::snapshot::section(
+        crate::data::snapshot::Section::Model,
+    )?)
 }

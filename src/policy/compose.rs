@@ -83,6 +83,7 @@ fn resolve_in(
         defaults: Defaults::default(),
         inspection: Inspection::default(),
         audit_overflow: Default::default(),
+        hooks: Default::default(),
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
@@ -300,6 +301,15 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     if layer.explicit.audit_overflow {
         merged.audit_overflow = layer.audit_overflow;
         merged.explicit.audit_overflow = true;
+    }
+    let [grant, unattended_ask] = layer.explicit.hooks;
+    if grant {
+        merged.hooks.grant = layer.hooks.grant;
+        merged.explicit.hooks[0] = true;
+    }
+    if unattended_ask {
+        merged.hooks.unattended_ask = layer.hooks.unattended_ask;
+        merged.explicit.hooks[1] = true;
     }
     merged.notes.extend(layer.notes);
     // A base's rules are reported at its `extends` entry, the policy's own at themselves.

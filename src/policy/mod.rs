@@ -14,6 +14,7 @@ mod error;
 mod model;
 mod path;
 mod reader;
+pub(crate) mod snapshot;
 mod source;
 mod write;
 
@@ -28,6 +29,7 @@ pub use model::{
 // The matchers' own rule types, which the model holds; re-exported so that
 // users of the model need not know where each lives.
 pub use crate::command::ArgvRule;
+pub use crate::hook::{Hooks, UnattendedAsk};
 pub use crate::paths::{Access, AccessRule};
 pub use crate::pattern::NamePattern;
 pub use crate::sql::{Kind as SqlKind, StatementRule};

@@ -6,18 +6,24 @@
 //! The engine compiles them into matchers; nothing here is used at decision
 //! time. Each rule holds its matcher's own plain-data rule ([`ArgvRule`],
 //! [`CallRule`], [`StatementRule`], [`AccessRule`]) around its [`RuleMeta`].
+//!
+//! The serde derives are for the default-policy snapshot's binary form only
+//! (`policy::snapshot`, postcard): the policy *format* is read by the reader
+//! and written by `write`, never by these derives.
 
 use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
 
 use crate::command::ArgvRule;
 use crate::effect::Effect;
+use crate::hook::Hooks;
 use crate::paths::AccessRule;
 use crate::pattern::NamePattern;
 use crate::sql::StatementRule;
 use crate::tool::CallRule;
 
 /// A validated policy, format v1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Always 1 in this format.
     pub version: u32,
@@ -51,6 +57,8 @@ pub struct Policy {
     pub inspection: Inspection,
     /// What an audited decision does when the audit queue is full.
     pub audit_overflow: AuditOverflow,
+    /// How coding-agent hooks answer decisions (`hooks`).
+    pub hooks: Hooks,
     /// The bases this policy extends, as written (`default`, `packs/git`,
     /// `./base.json`); empty once resolved.
     pub extends: Vec<String>,
@@ -60,6 +68,8 @@ pub struct Policy {
     /// (they override the bases'; the others come from the bases).
     pub explicit: Explicit,
     /// What resolving `extends` did that `lint` reports (rules replaced by id).
+    /// Not in the snapshot (the default policy has none; its test checks).
+    #[serde(skip)]
     pub notes: Vec<crate::policy::Diagnostic>,
 }
 
@@ -128,7 +138,7 @@ impl Policy {
 }
 
 /// Which settings a policy document states itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Explicit {
     /// `defaults.egress`, `.command`, `.tool`, `.command_egress`.
     pub defaults: [bool; 4],
@@ -136,11 +146,13 @@ pub struct Explicit {
     pub inspection: [bool; 2],
     /// `audit_overflow`.
     pub audit_overflow: bool,
+    /// `hooks.grant`, `.unattended_ask`.
+    pub hooks: [bool; 2],
 }
 
 /// What an audited decision does when the audit log's queue is full (the
 /// disk is slower than the decisions): nothing is ever dropped silently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum AuditOverflow {
     /// Wait for room in the queue (the default): every decision is recorded.
     #[default]
@@ -160,7 +172,7 @@ impl AuditOverflow {
 }
 
 /// How much of an HTTP request is inspected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inspection {
     /// Bodies longer than this (bytes) are not parsed.
     pub max_body_bytes: usize,
@@ -179,7 +191,7 @@ impl Default for Inspection {
 }
 
 /// The effect of each kind of request when no rule matches it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Defaults {
     /// Default `deny`: egress is an allowlist.
     pub egress: Effect,
@@ -204,7 +216,7 @@ impl Default for Defaults {
 }
 
 /// What every rule has.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RuleMeta {
     /// Unique across the policy.
     pub id: String,
@@ -230,7 +242,7 @@ pub struct RuleMeta {
 }
 
 /// A rule's own test cases: compile fails when one does not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Examples {
     /// Inputs the rule must match.
     pub matching: Vec<String>,
@@ -239,7 +251,7 @@ pub struct Examples {
 }
 
 /// A host pattern of an egress rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HostPattern {
     /// Exactly this name (canonical: lowercase, IDNA to ASCII, no trailing dot).
     Exact(String),
@@ -261,7 +273,7 @@ impl HostPattern {
 }
 
 /// An egress rule: it matches when every field it sets matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EgressRule {
     /// Id, effect, reason, shadow.
     pub meta: RuleMeta,
@@ -300,7 +312,7 @@ impl EgressRule {
 
 /// A header test: the header is present and, when a pattern is given, its
 /// value contains a match of the regular expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderMatch {
     /// Lowercase header name.
     pub name: String,
@@ -311,7 +323,7 @@ pub struct HeaderMatch {
 /// A JSON body test: the value at a JSON pointer exists and, when a pattern
 /// is given, its text (a string's contents, other values as JSON) contains a
 /// match of the regular expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonMatch {
     /// RFC 6901 pointer (`/query`, `/options/force`).
     pub pointer: String,
@@ -322,7 +334,7 @@ pub struct JsonMatch {
 /// A GraphQL test: the request's GraphQL document has an operation of one of
 /// `operations` (empty: any) with a top-level field whose name matches one of
 /// `fields` (empty: any), case-insensitively.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GraphqlMatch {
     /// `query`, `mutation`, `subscription`.
     pub operations: Vec<String>,
@@ -332,7 +344,7 @@ pub struct GraphqlMatch {
 
 /// A shell command rule: it matches a simple command (after normalization)
 /// when every field of its [`ArgvRule`] that is set matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CommandRule {
     /// Id, effect, reason, shadow, examples.
     pub meta: RuleMeta,
@@ -344,7 +356,7 @@ pub struct CommandRule {
 
 /// A tool call rule: it matches a call when every field of its
 /// [`CallRule`] that is set matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ToolRule {
     /// Id, effect, reason, shadow.
     pub meta: RuleMeta,
@@ -356,18 +368,19 @@ pub struct ToolRule {
 
 /// A SQL rule: it matches a statement when every field of its
 /// [`StatementRule`] that is set matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SqlRule {
     /// Id, effect, reason, shadow, scope.
     pub meta: RuleMeta,
     /// What the statement must be: kinds, object types, object names. The
     /// SQL matcher's own type, so a new field is declared once.
+    #[serde(with = "statement_codec")]
     pub statement: StatementRule,
 }
 
 /// A path rule: it matches a path touched with one of its accesses that
 /// matches one of its globs and none of its exceptions.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PathRule {
     /// Id, effect, reason, shadow, scope.
     pub meta: RuleMeta,
@@ -377,7 +390,7 @@ pub struct PathRule {
 }
 
 /// A role: a name for a set of permissions, inheriting other roles'.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     /// Unique among roles.
     pub id: String,
@@ -388,7 +401,7 @@ pub struct Role {
 }
 
 /// A static binding of principals to roles.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Binding {
     /// A principal id (`alice`), or a prefix followed by `*` (`agent-*`).
     pub id: String,
@@ -407,7 +420,7 @@ impl Binding {
 
 /// An environment and what belongs to it: a request that touches one of
 /// these targets is in this environment, whatever the caller claims.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
     /// Unique among environments.
     pub id: String,
@@ -426,17 +439,58 @@ pub struct Environment {
 /// A role-based grant (`allow`), approval (`ask`) or denial (`deny`) of
 /// action categories, in some environments. Its roles, environments and
 /// actions are in its [`RuleMeta`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     /// Id, effect, reason, shadow, roles, environments, actions.
     pub meta: RuleMeta,
 }
 
 /// A policy's Cedar extension.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CedarSection {
     /// Cedar policy text.
     pub policies: String,
     /// A Cedar schema (Cedar schema syntax), validated against at compile time.
     pub schema: Option<String>,
+}
+
+/// [`StatementRule`] in the snapshot: its kinds by name (the SQL module's
+/// types carry no serde derives; this keeps it so).
+mod statement_codec {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::sql::{Kind, StatementRule};
+
+    #[derive(Serialize, Deserialize)]
+    struct Mirror {
+        kinds: Vec<String>,
+        object_types: Vec<String>,
+        objects: Vec<String>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(rule: &StatementRule, s: S) -> Result<S::Ok, S::Error> {
+        Mirror {
+            kinds: rule.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+            object_types: rule.object_types.clone(),
+            objects: rule.objects.clone(),
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<StatementRule, D::Error> {
+        let m = Mirror::deserialize(d)?;
+        let kinds = m
+            .kinds
+            .iter()
+            .map(|k| {
+                Kind::from_name(k)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown SQL kind {k}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(StatementRule {
+            kinds,
+            object_types: m.object_types,
+            objects: m.objects,
+        })
+    }
 }

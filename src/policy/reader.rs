@@ -26,6 +26,7 @@ use super::model::{
 };
 use super::path::FieldPath;
 use crate::effect::Effect;
+use crate::hook::{Hooks, UnattendedAsk};
 use crate::pattern::NamePattern;
 use crate::tool::{ArgumentMatch, Comparison, ValueTest};
 
@@ -37,6 +38,7 @@ const TOP_FIELDS: &[&str] = &[
     "defaults",
     "inspection",
     "audit_overflow",
+    "hooks",
     "egress",
     "commands",
     "tools",
@@ -52,6 +54,8 @@ const TOP_FIELDS: &[&str] = &[
 const DEFAULTS_FIELDS: [&str; 4] = ["egress", "command", "tool", "command_egress"];
 /// The fields of `inspection`, in the order of [`Explicit::inspection`].
 const INSPECTION_FIELDS: [&str; 2] = ["max_body_bytes", "oversize"];
+/// The fields of `hooks`, in the order of [`Explicit::hooks`].
+const HOOKS_FIELDS: [&str; 2] = ["grant", "unattended_ask"];
 const META_FIELDS: &[&str] = &[
     "id",
     "effect",
@@ -300,6 +304,10 @@ impl Reader {
             Some(value) => self.audit_overflow(value, &top.key("audit_overflow")),
             None => AuditOverflow::default(),
         };
+        let hooks = match map.get("hooks") {
+            Some(value) => self.hooks(value, &top.key("hooks")),
+            None => Hooks::default(),
+        };
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
@@ -337,6 +345,7 @@ impl Reader {
             inspection: INSPECTION_FIELDS
                 .map(|k| map.get("inspection").and_then(|d| d.get(k)).is_some()),
             audit_overflow: map.contains_key("audit_overflow"),
+            hooks: HOOKS_FIELDS.map(|k| map.get("hooks").and_then(|d| d.get(k)).is_some()),
         };
 
         let policy = Policy {
@@ -355,6 +364,7 @@ impl Reader {
             cedar,
             inspection,
             audit_overflow,
+            hooks,
             extends,
             disable,
             explicit,
@@ -397,6 +407,27 @@ impl Reader {
                 AuditOverflow::default()
             }
         }
+    }
+
+    fn hooks(&mut self, value: &Value, path: &FieldPath) -> Hooks {
+        let mut hooks = Hooks::default();
+        let Some(map) = self.object(value, path, &HOOKS_FIELDS) else {
+            return hooks;
+        };
+        if let Some(value) = map.get("grant") {
+            match value.as_bool() {
+                Some(grant) => hooks.grant = grant,
+                None => self.wrong_type(path.key("grant"), "`true` or `false`", value),
+            }
+        }
+        if let Some(value) = map.get("unattended_ask") {
+            match value.as_str() {
+                Some("deny") => hooks.unattended_ask = UnattendedAsk::Deny,
+                Some("pass") => hooks.unattended_ask = UnattendedAsk::Pass,
+                _ => self.wrong_type(path.key("unattended_ask"), "`deny` or `pass`", value),
+            }
+        }
+        hooks
     }
 
     fn inspection(&mut self, value: &Value, path: &FieldPath) -> Inspection {

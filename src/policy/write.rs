@@ -300,6 +300,13 @@ impl Policy {
         );
         out.insert("audit_overflow".into(), json!(self.audit_overflow.as_str()));
         out.insert(
+            "hooks".into(),
+            json!({
+                "grant": self.hooks.grant,
+                "unattended_ask": self.hooks.unattended_ask.as_str(),
+            }),
+        );
+        out.insert(
             "egress".into(),
             json!(self.egress.iter().map(egress).collect::<Vec<_>>()),
         );

@@ -15,6 +15,8 @@
 //! | `http:destructive` | a request matched by a destructive API rule (the `control-plane` pack) |
 //! | `secret:read` | reading credentials (the `credentials` pack) |
 //! | `secret:exfiltrate` | sending credentials to a remote host |
+//! | `guard:tamper` | writing or deleting what the guard runs on: agents' hook settings, the `portcullis` binary, its policy and audit trail (the `self-protection` pack) |
+//! | `guard:bypass` | starting an agent with its permission checks or hooks turned off (the `self-protection` pack) |
 //! | `tool:call` | every tool call |
 //! | `tool:delete` | a tool whose name has a destructive verb (`delete_volume`, `volumeDelete`) |
 //!

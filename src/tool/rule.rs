@@ -10,13 +10,14 @@
 //! regular expressions, known annotations) but nothing compiled: building it
 //! costs the strings and JSON values it holds.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pattern::NamePattern;
 
 /// A tool rule's matching fields: a call matches when every field that is
 /// set matches.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CallRule {
     /// Tool names or globs; the call's name (as given, or as
     /// `mcp__<server>__<tool>` when its server is known) must match one
@@ -35,7 +36,7 @@ pub struct CallRule {
 }
 
 /// A test on the value at a JSON pointer of a tool call's arguments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArgumentMatch {
     /// RFC 6901 pointer (`/query`, `/options/force`).
     pub pointer: String,
@@ -46,14 +47,14 @@ pub struct ArgumentMatch {
 impl Eq for ArgumentMatch {}
 
 /// A value test.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ValueTest {
     /// The value exists (`true`) or does not (`false`).
     Exists(bool),
     /// The value equals this JSON value.
-    Equals(Value),
+    Equals(#[serde(with = "json_text")] Value),
     /// The value equals one of these.
-    OneOf(Vec<Value>),
+    OneOf(#[serde(with = "json_texts")] Vec<Value>),
     /// A string matching this glob (`*` any run, `?` one character).
     Glob(String),
     /// A string containing a match of this regular expression.
@@ -62,8 +63,42 @@ pub enum ValueTest {
     Compare(Comparison, f64),
 }
 
+/// JSON values as their JSON text in the default-policy snapshot (postcard
+/// cannot carry a self-describing value).
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub(super) fn serialize<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
+        value.to_string().serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`json_text`] for a list.
+mod json_texts {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub(super) fn serialize<S: Serializer>(values: &[Value], s: S) -> Result<S::Ok, S::Error> {
+        let texts: Vec<String> = values.iter().map(Value::to_string).collect();
+        texts.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| serde_json::from_str(t).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
 /// A numeric comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Comparison {
     /// `>`
     Gt,

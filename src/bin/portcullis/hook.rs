@@ -1,19 +1,26 @@
 //! `portcullis hook <agent>`: the pre-tool hook of a coding agent.
 //!
 //! Reads the agent's hook payload on stdin, decides every request the tool
-//! call makes (the most severe decision answers) and prints the answer in
-//! the agent's protocol (see `portcullis::hook`). Anything that goes wrong —
-//! unreadable payload, policy that does not load, audit trail that cannot be
-//! written — blocks the tool call: exit status 2 with the reason on stderr,
-//! which all three agents treat as a block.
+//! call makes, settles the decisions into what the hook does (see
+//! `portcullis::hook`: pass through, grant, ask or deny; the most severe
+//! answers) and prints the answer in the agent's protocol. With `--audit`,
+//! every decision is recorded, marked with what the hook made of it, before
+//! the answer is given — on this thread, without the audit log's writer
+//! thread: one process, one record. Anything that goes wrong — unreadable
+//! payload, policy that does not load, audit trail that cannot be written —
+//! blocks the tool call: exit status 2 with the reason on stderr, which
+//! every agent here treats as a block.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
-use portcullis::hook::{self, Agent, BLOCK_STATUS, MAX_PAYLOAD_BYTES};
+use portcullis::audit::{self, Entry};
+use portcullis::hook::{self, Agent, Settings, BLOCK_STATUS, MAX_PAYLOAD_BYTES};
 use portcullis::Format;
 
+/// The agents, by command-line name.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum AgentArg {
     /// Claude Code (`PreToolUse`).
@@ -22,6 +29,32 @@ pub enum AgentArg {
     Codex,
     /// Gemini CLI (`BeforeTool`).
     Gemini,
+    /// GitHub Copilot CLI (`preToolUse`).
+    Copilot,
+    /// Cursor (`beforeShellExecution`, `beforeMCPExecution`, `beforeReadFile`, `preToolUse`).
+    Cursor,
+    /// Cline (a `PreToolUse` hook script).
+    Cline,
+    /// Windsurf's Cascade (`pre_run_command`, `pre_read_code`, `pre_write_code`, `pre_mcp_tool_use`).
+    Windsurf,
+    /// OpenCode (the plugin `portcullis init opencode` installs).
+    Opencode,
+}
+
+impl AgentArg {
+    /// The library's agent.
+    pub fn agent(self) -> Agent {
+        match self {
+            AgentArg::Claude => Agent::Claude,
+            AgentArg::Codex => Agent::Codex,
+            AgentArg::Gemini => Agent::Gemini,
+            AgentArg::Copilot => Agent::Copilot,
+            AgentArg::Cursor => Agent::Cursor,
+            AgentArg::Cline => Agent::Cline,
+            AgentArg::Windsurf => Agent::Windsurf,
+            AgentArg::Opencode => Agent::OpenCode,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -32,19 +65,26 @@ pub struct HookArgs {
     /// Also record the decision in this tamper-evident audit trail.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
+    /// Let an explicit allow rule grant the call, skipping the agent's own
+    /// permission prompt (as the policy's `hooks.grant: true`). Without it an
+    /// allow only passes the call through to the agent's permission flow.
+    #[arg(long)]
+    grant: bool,
+    /// Nobody is there to answer: an `ask` is settled by the policy's
+    /// `hooks.unattended_ask` (deny unless it says `pass`).
+    #[arg(long)]
+    unattended: bool,
 }
 
 /// Runs the hook; its errors are answered here (status 2), never returned.
 pub fn run(policy: Option<&Path>, format: Option<Format>, args: HookArgs) -> Result<u8, String> {
-    let agent = match args.agent {
-        AgentArg::Claude => Agent::Claude,
-        AgentArg::Codex => Agent::Codex,
-        AgentArg::Gemini => Agent::Gemini,
-    };
-    match answer(agent, policy, format, args.audit.as_deref()) {
+    match answer(policy, format, &args) {
         Ok(answer) => {
             if let Some(out) = answer.stdout {
                 println!("{out}");
+            }
+            if let Some(err) = answer.stderr {
+                eprintln!("{err}");
             }
             Ok(answer.status)
         }
@@ -56,11 +96,11 @@ pub fn run(policy: Option<&Path>, format: Option<Format>, args: HookArgs) -> Res
 }
 
 fn answer(
-    agent: Agent,
     policy: Option<&Path>,
     format: Option<Format>,
-    audit: Option<&Path>,
+    args: &HookArgs,
 ) -> Result<hook::Answer, String> {
+    let agent = args.agent.agent();
     let mut text = String::new();
     std::io::stdin()
         .take(MAX_PAYLOAD_BYTES as u64 + 1)
@@ -69,25 +109,31 @@ fn answer(
     let home = std::env::var("HOME").ok();
     let payload = hook::requests(agent, &text, home.as_deref()).map_err(|e| e.to_string())?;
     if payload.requests.is_empty() {
-        // Not a tool event: nothing to decide.
-        return Ok(hook::Answer {
-            stdout: None,
-            status: 0,
-        });
+        // Not a pre-tool event: nothing to decide.
+        return Ok(hook::Answer::silent());
     }
     let engine = super::load::engine(policy, format)?;
-    let log = audit.map(super::audit::open).transpose()?;
-    let decisions = payload
-        .requests
-        .iter()
-        .map(|r| match &log {
-            Some(log) => engine.decide_audited(r, log),
-            None => engine.decide(r),
-        })
-        .collect();
-    if let Some(log) = log {
-        log.close().map_err(|e| e.to_string())?;
+    let mut settings = Settings::of(engine.hooks());
+    settings.grant |= args.grant;
+    settings.unattended |= args.unattended;
+    let mut decisions: Vec<_> = payload.requests.iter().map(|r| engine.decide(r)).collect();
+    let at = hook::settle(agent, &payload.event, &mut decisions, settings).ok_or("no decision")?;
+    if let Some(path) = &args.audit {
+        let now = SystemTime::now();
+        let entries: Vec<Entry> = payload
+            .requests
+            .iter()
+            .zip(&decisions)
+            .map(|(request, decision)| Entry {
+                at: now,
+                engine: engine.clone(),
+                request: request.clone(),
+                decision: decision.clone(),
+            })
+            .collect();
+        audit::append(path, Some(audit::DEFAULT_MAX_BYTES), &entries)
+            .map_err(|e| format!("audit trail {}: {e}", path.display()))?;
     }
-    let decision = hook::most_severe(decisions).ok_or("no decision")?;
-    Ok(hook::answer(agent, &decision))
+    let decision = decisions.get(at).ok_or("no decision")?;
+    Ok(hook::answer(agent, &payload.event, decision))
 }

@@ -4,18 +4,23 @@
 //! status; `eval` streams JSON-lines requests to JSON-lines decisions; `lint`
 //! validates a policy and lists every problem; `policy show` prints a policy
 //! (resolved: with where each rule came from); `export cedar` writes the
-//! RBAC part as Cedar; `packs` lists the built-in parts. Every subcommand takes
+//! RBAC part as Cedar; `packs` lists the built-in parts; `hook` answers a
+//! coding agent's pre-tool hook, `init` wires it into agents' settings and
+//! `doctor` checks the wiring. Every subcommand takes
 //! `--policy FILE` and otherwise uses the embedded default policy.
 //!
 //! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
 
 mod audit;
 mod check;
+mod doctor;
 mod eval;
 mod hook;
+mod init;
 mod lint;
 mod load;
 mod policy;
+mod wiring;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +62,10 @@ enum Command {
     },
     /// Answer a coding agent's pre-tool hook: its JSON on stdin, its protocol's answer on stdout.
     Hook(hook::HookArgs),
+    /// Wire the hook into coding agents' settings (or remove it with --uninstall).
+    Init(init::InitArgs),
+    /// Check each wired agent: settings readable, binary there, policy loads, a probe is blocked.
+    Doctor,
     /// Work with audit trails.
     Audit {
         #[command(subcommand)]
@@ -158,6 +167,8 @@ fn main() -> ExitCode {
             eval::run(&engine, log)
         }),
         Command::Hook(args) => hook::run(cli.policy.as_deref(), format, args),
+        Command::Init(args) => init::run(cli.policy.as_deref(), args),
+        Command::Doctor => doctor::run(),
         Command::Audit {
             what:
                 AuditCommand::Verify {
