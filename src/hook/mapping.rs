@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 
 use super::table::{Mapping, MappingKind};
-use super::HookError;
+use super::{shell_quote, HookError};
 use crate::request::{Action, Request, ToolCall};
 
 /// The requests `input`, the input of `tool`, makes by mapping `m`.
@@ -107,7 +107,7 @@ fn command_line(value: &Value) -> Option<String> {
             Some(
                 words?
                     .iter()
-                    .map(|w| quote(w))
+                    .map(|w| shell_quote(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             )
@@ -152,19 +152,6 @@ fn paths_in(value: &Value) -> Option<Vec<String>> {
             })
             .collect(),
         _ => None,
-    }
-}
-
-/// `word` quoted for a POSIX shell when it needs it.
-fn quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        crate::command::inline::quote(word)
     }
 }
 

@@ -216,6 +216,21 @@ pub fn most_severe(decisions: Vec<Decision>) -> Option<Decision> {
         .reduce(|a, b| if b.effect > a.effect { b } else { a })
 }
 
+/// `word` quoted for a POSIX shell when it needs it: an argv quoted back
+/// into one line, and the hook command `portcullis init` writes (agents
+/// run hook commands through a shell).
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    if plain {
+        word.to_owned()
+    } else {
+        crate::command::inline::quote(word)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

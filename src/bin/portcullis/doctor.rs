@@ -105,7 +105,7 @@ fn check(name: &str, w: &Wiring, scope: Scope, path: &Path) -> Finding {
     }
 }
 
-/// The first word of a command `init` wrote (quoted by `init::shell_quote`).
+/// The first word of a command `init` wrote (quoted by `portcullis::hook::shell_quote`).
 fn first_word(command: &str) -> String {
     if let Some(rest) = command.strip_prefix('\'') {
         let mut out = String::new();

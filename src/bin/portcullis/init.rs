@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use portcullis::hook::shell_quote;
+
 use super::hook::AgentArg;
 use super::wiring::{self, Edit, Scope, Style};
 
@@ -52,19 +54,6 @@ impl Places {
             .ok_or("HOME is not set: cannot find the agents' user settings")?;
         let project = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
         Ok(Places { home, project })
-    }
-}
-
-/// `word` quoted for a POSIX shell (the agents run hook commands through one).
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -163,7 +152,6 @@ fn wire(
             ))
         }
     };
-    let verb = if args.dry_run { "would " } else { "" };
     match edit {
         Edit::Unchanged => Ok(if args.uninstall {
             "not wired; nothing to remove".into()
@@ -178,14 +166,12 @@ fn wire(
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
             write_file(path, &text, w.style == Style::Script)?;
-            Ok(format!(
-                "{verb}{}",
-                if args.uninstall {
-                    "hook removed"
-                } else {
-                    "hook wired"
-                }
-            ))
+            Ok(if args.uninstall {
+                "hook removed"
+            } else {
+                "hook wired"
+            }
+            .into())
         }
         // No backup: the file held nothing but the hook init wrote.
         Edit::Remove => {

@@ -131,7 +131,7 @@ pub fn file_command(style: Style, text: &str) -> Option<String> {
             let argv: Vec<String> = serde_json::from_str(line.trim_end_matches(';')).ok()?;
             Some(
                 argv.iter()
-                    .map(|w| super::init::shell_quote(w))
+                    .map(|w| portcullis::hook::shell_quote(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             )
