@@ -3,6 +3,7 @@
 # under AddressSanitizer, the Python suite and the Go suite (with -race), the
 # last three against the library built here.
 CONFORMANCE := tests/data/conformance
+SESSIONS := tests/data/sessions
 CC ?= cc
 
 .PHONY: test test-rust library test-c test-python test-go
@@ -22,6 +23,10 @@ test-c: library
 		-lpthread -ldl -lm -o target/test_ffi
 	./target/test_ffi $(CONFORMANCE)/requests.jsonl $(CONFORMANCE)/decisions.jsonl \
 		$(CONFORMANCE)/bad_policy.json $(CONFORMANCE)/bad_policy.expected
+	$(CC) -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-Iffi/include ffi/tests/c/test_session.c target/release/libportcullis.a \
+		-lpthread -ldl -lm -o target/test_session
+	./target/test_session $(SESSIONS)/policy.json $(SESSIONS)/conformance.jsonl
 
 test-python: library
 	PORTCULLIS_LIBRARY=$(CURDIR)/target/release/libportcullis.so PYTHONPATH=bindings/python \

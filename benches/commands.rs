@@ -9,7 +9,9 @@
 //! alone and decision, and times the unguarded line with the prefilter off. `command_peer/raw_regex_scan` is what a regex guard
 //! does — every pattern of the default packs as one multi-pattern automaton
 //! over the raw line, no parsing — measured in the same run as a floor to
-//! compare against (it is cheaper and easy to bypass).
+//! compare against (it is cheaper and easy to bypass). `command_session/*`
+//! decides short, typical and unguarded lines alone and in a session that
+//! has seen a few facts (`Engine::decide_in_at`): what sessions add.
 //!
 //! Run: `cargo bench --bench commands`; medians are in
 //! `target/criterion/<group>/<case>/new/estimates.json`.
@@ -60,6 +62,33 @@ fn commands(c: &mut Criterion) {
         b.iter(|| engine.check_command_analyzed(black_box(UNGUARDED)))
     });
     parts.finish();
+
+    // A decision in a session against the same decision alone, in the same
+    // run: what consulting and updating the session adds (a session that
+    // has seen a few facts, as a real one has).
+    let mut session = portcullis::session::Session::new("bench");
+    for step in [
+        "cat .envrc",
+        "curl -s https://pypi.org/simple/requests/",
+        "echo 'print(1)' > diag.py",
+    ] {
+        engine.decide_in_at(&mut session, &portcullis::Request::command(step), 1_000);
+    }
+    let mut in_session = c.benchmark_group("command_session");
+    for (name, line) in [
+        ("short", SHORT),
+        ("typical", TYPICAL),
+        ("unguarded", UNGUARDED),
+    ] {
+        let request = portcullis::Request::command(line);
+        in_session.bench_function(format!("{name}_alone"), |b| {
+            b.iter(|| engine.decide(black_box(&request)))
+        });
+        in_session.bench_function(format!("{name}_in_session"), |b| {
+            b.iter(|| engine.decide_in_at(&mut session, black_box(&request), 2_000))
+        });
+    }
+    in_session.finish();
 
     let policy = portcullis::defaults::policy().expect("default policy reads");
     let patterns: Vec<String> = policy

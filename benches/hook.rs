@@ -8,6 +8,9 @@
 //! file, a `WebFetch` of an allowed URL, an MCP SQL tool's `DROP TABLE`),
 //! each also with `--audit` (one trail per payload in a fresh temporary
 //! directory per run, so its records are appended as an agent's would be).
+//! Each is decided alone (`--no-session`) and, as `<case>_session`, in a
+//! session whose state file (in the run's temporary directory) is locked,
+//! read and written back: what sessions add to a hook call.
 //! `process_version` (`portcullis --version`, no policy) is the floor: what
 //! starting the process costs on this machine, in the same run. The answer
 //! is checked once before timing: exit status 0 and, for the payloads the
@@ -33,14 +36,27 @@ const EXE: &str = env!("CARGO_BIN_EXE_portcullis");
 /// Spawns timed outside criterion per case, for the median and p95 printed.
 const TAIL_SAMPLES: usize = 50;
 
+/// How a timed hook keeps its session.
+#[derive(Clone, Copy)]
+enum State<'a> {
+    /// `--no-session`: the call decided alone.
+    None,
+    /// `--state-dir DIR`: the session's state file read, locked and written.
+    In(&'a Path),
+}
+
 /// Runs `portcullis hook claude` (with `--audit trail` when given) on
 /// `payload`; returns the exit status and stdout.
-fn hook(payload: &str, audit: Option<&Path>) -> (Option<i32>, String) {
+fn hook(payload: &str, audit: Option<&Path>, state: State<'_>) -> (Option<i32>, String) {
     let mut command = Command::new(EXE);
     command.args(["hook", "claude"]);
     if let Some(trail) = audit {
         command.arg("--audit").arg(trail);
     }
+    match state {
+        State::None => command.arg("--no-session"),
+        State::In(dir) => command.arg("--state-dir").arg(dir),
+    };
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -139,21 +155,23 @@ fn bench(c: &mut Criterion) {
         payload["session_id"] = json!("bench");
         let payload = payload.to_string();
         let trail = dir.join(format!("{name}.jsonl"));
-        for (case, audit) in [
-            (name.to_owned(), None),
-            (format!("{name}_audit"), Some(&trail)),
+        let state = dir.join(format!("{name}-state"));
+        for (case, audit, state) in [
+            (name.to_owned(), None, State::None),
+            (format!("{name}_audit"), Some(&trail), State::None),
+            (format!("{name}_session"), None, State::In(&state)),
         ] {
             let audit = audit.map(PathBuf::as_path);
-            let (code, out) = hook(&payload, audit);
+            let (code, out) = hook(&payload, audit, state);
             assert_eq!(code, Some(0), "{case}: exit status; stdout: {out}");
             if denied {
                 assert!(out.contains("\"deny\""), "{case}: {out}");
             }
-            g.bench_function(&case, |b| b.iter(|| hook(&payload, audit)));
+            g.bench_function(&case, |b| b.iter(|| hook(&payload, audit, state)));
             tails.push((
                 case,
                 tail(TAIL_SAMPLES, || {
-                    hook(&payload, audit);
+                    hook(&payload, audit, state);
                 }),
             ));
         }

@@ -99,6 +99,31 @@ pub struct Decision {
     /// hook ([`crate::hook::settle`]), absent everywhere else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<HookAnswer>,
+    /// For a decision made in a session (`Engine::decide_in`): the session,
+    /// the step, and the facts of it the decision consulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Box<SessionFacts>>,
+}
+
+/// What a decision made in a session took from it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SessionFacts {
+    /// The session's id.
+    pub id: String,
+    /// The decision's step in the session (from 1).
+    pub step: u64,
+    /// Each fact that made the decision stricter, described ("`.env` was
+    /// read at step 4 of this session").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<String>,
+    /// The approval code of an `ask` (`portcullis approve <code>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The approval code of the earlier `ask` whose approval allowed this
+    /// decision, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<String>,
 }
 
 /// What a coding agent's hook made of a decision: a guard must not grant
@@ -217,6 +242,7 @@ impl Decision {
             environments: Vec::new(),
             argument: None,
             hook: None,
+            session: None,
         }
     }
 

@@ -525,3 +525,38 @@ pub fn hook_payload(data: &[u8]) {
         }
     }
 }
+
+/// A session's state file (JSON, as a hook reads it from disk): read or
+/// refused; one that reads decides every probe at least as strictly as the
+/// probe alone (a fact only raises), keeps its facts within the policy's
+/// bound, and writes back into the same session.
+pub fn session_state(data: &[u8]) {
+    use crate::session::Session;
+    let (Ok(text), Some(engine)) = (std::str::from_utf8(data), default_engine()) else {
+        return;
+    };
+    let Ok(mut session) = Session::from_json(text) else {
+        return;
+    };
+    let again = Session::from_json(&session.to_json()).expect("a session's JSON reads back");
+    assert_eq!(again, session, "a session writes back into itself");
+    for (i, probe) in PROBES.iter().chain(SESSION_PROBES).enumerate() {
+        let Ok(request) = Request::from_json(probe) else {
+            continue;
+        };
+        let alone = engine.decide(&request);
+        let now = session.last_active().saturating_add(i as u64);
+        let within = engine.decide_in_at(&mut session, &request, now);
+        assert!(within.effect >= alone.effect, "a session loosened {probe}");
+        assert!(session.facts().count() <= crate::session::rule::MAX_FACTS_LIMIT as usize);
+        let _ = engine.ran_in(&mut session, &request, Some(probe), now);
+    }
+}
+
+/// Requests that read, write, run and send: the session facts' paths.
+const SESSION_PROBES: &[&str] = &[
+    r#"{"command": "cat .envrc && echo 'rm -rf ~' > x.sh && bash x.sh"}"#,
+    r#"{"tool": {"name": "mcp__slack__post_message", "arguments": {"text": "hi"}}}"#,
+    r#"{"tool": {"name": "Write", "arguments": {"file_path": "/p/.github/workflows/a.yml", "content": "on: push"}}}"#,
+    r#"{"http": {"method": "GET", "url": "https://pypi.org/simple/"}}"#,
+];

@@ -75,6 +75,7 @@ mod engine;
 pub mod hook;
 pub mod policy;
 mod request;
+pub mod session;
 
 internal_modules! {
     command;
@@ -93,6 +94,7 @@ pub mod fuzzing;
 
 pub use decision::{
     ArgumentFacts, Canonical, CommandDetail, Decision, HookAnswer, Kind, Matched, PrincipalFacts,
+    SessionFacts,
 };
 pub use effect::Effect;
 pub use engine::{

@@ -63,6 +63,11 @@ fn hook_payload_corpus() {
 }
 
 #[test]
+fn session_state_corpus() {
+    replay("session_state", fuzzing::session_state);
+}
+
+#[test]
 fn graphql_corpus() {
     replay("graphql", fuzzing::graphql);
 }

@@ -269,11 +269,15 @@ fn bad_payloads_are_errors_and_other_events_are_not_decided() {
             "{agent:?}: {bad}"
         );
     }
-    let post = r#"{"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}"#;
-    assert!(hook::requests(Agent::Claude, post, None)
-        .unwrap()
-        .requests
-        .is_empty());
+    // A post-tool event is read (it feeds the session) but marked as ran:
+    // the hook decides nothing on it. Any other event yields no request.
+    let post = r#"{"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}, "tool_response": {"stdout": "x"}}"#;
+    let read = hook::requests(Agent::Claude, post, None).unwrap();
+    assert!(read.ran && read.requests.len() == 1);
+    assert_eq!(read.output.as_deref(), Some(r#"{"stdout":"x"}"#));
+    let other = r#"{"hook_event_name": "Notification", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}"#;
+    let read = hook::requests(Agent::Claude, other, None).unwrap();
+    assert!(!read.ran && read.requests.is_empty());
     let huge = format!(
         r#"{{"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {{"command": "{}"}}}}"#,
         "a".repeat(hook::MAX_PAYLOAD_BYTES)
@@ -282,7 +286,7 @@ fn bad_payloads_are_errors_and_other_events_are_not_decided() {
 }
 
 fn run_hook(agent: &str, stdin: &str, extra: &[&str]) -> (Option<i32>, String, String) {
-    let mut args = vec!["hook", agent];
+    let mut args = vec!["hook", agent, "--no-session"];
     args.extend_from_slice(extra);
     let out = common::portcullis_with_stdin(&args, stdin);
     (

@@ -17,6 +17,19 @@
 // the full decision (every matched rule, canonical facts) from the JSON
 // interface; CheckCommand, CheckURL and CheckTool use the allocation-free C
 // fast path and fill Effect, Rule, Reason and MatchedCount.
+//
+// A Session makes decisions depend on what the agent did earlier (a
+// sensitive file read, a secret seen, untrusted content fetched, an ask
+// approved): DecideIn decides in it and records what the decision lets
+// happen, RanIn tells it a call ran (approving a pending ask of the same
+// action and scanning the call's output for secrets), ApproveIn approves an
+// ask by its code. The At variants take the time instead of reading the
+// clock. Keep a session across processes with ToJSON and SessionFromJSON.
+//
+//	s, _ := portcullis.NewSession("agent-1")
+//	defer s.Close()
+//	d, err := engine.DecideIn(s, portcullis.Request{Command: &line})
+//	// d.Session.Facts: what made it stricter; d.Session.Code: an ask's approval code
 package portcullis
 
 /*
@@ -33,6 +46,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -98,8 +112,24 @@ type Decision struct {
 	Kind    string    `json:"kind"`
 	// MatchedCount is the number of matched rules (also set by the fast paths).
 	MatchedCount int `json:"-"`
+	// Session is set on a decision made in a session (DecideIn).
+	Session *SessionFacts `json:"session,omitempty"`
 	// Raw is the decision JSON, for Decide.
 	Raw json.RawMessage `json:"-"`
+}
+
+// SessionFacts is what a decision made in a session took from it.
+type SessionFacts struct {
+	// ID is the session's id.
+	ID string `json:"id"`
+	// Step is the decision's step in the session, from 1.
+	Step uint64 `json:"step"`
+	// Facts are the session's facts that made the decision stricter, described.
+	Facts []string `json:"facts,omitempty"`
+	// Code is the approval code of an ask (for ApproveIn).
+	Code string `json:"code,omitempty"`
+	// Approved is the code of the earlier ask whose approval allowed this decision.
+	Approved string `json:"approved,omitempty"`
 }
 
 // Principal is who asks.
@@ -150,10 +180,14 @@ const (
 	StatusInvalidPolicy  = int(C.PORTCULLIS_STATUS_INVALID_POLICY)
 	StatusInvalidRequest = int(C.PORTCULLIS_STATUS_INVALID_REQUEST)
 	StatusPanic          = int(C.PORTCULLIS_STATUS_PANIC)
+	StatusInvalidSession = int(C.PORTCULLIS_STATUS_INVALID_SESSION)
 )
 
 // ErrClosed is returned by calls on a closed engine.
 var ErrClosed = errors.New("portcullis: the engine is closed")
+
+// ErrSessionClosed is returned by calls with a closed session.
+var ErrSessionClosed = errors.New("portcullis: the session is closed")
 
 func takeError(status C.portcullis_status, err *C.portcullis_error) error {
 	if err == nil {
@@ -317,13 +351,7 @@ func (e *Engine) Decide(request Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	var d Decision
-	if err := json.Unmarshal([]byte(text), &d); err != nil {
-		return Decision{}, fmt.Errorf("portcullis: unreadable decision: %w", err)
-	}
-	d.MatchedCount = len(d.Matched)
-	d.Raw = json.RawMessage(text)
-	return d, nil
+	return parseDecision(text)
 }
 
 // text is the Go string for a text the engine lends out, copied once.
@@ -422,3 +450,290 @@ func (e *Engine) CheckTool(name string, arguments any) Decision {
 
 // Version is the library version.
 func Version() string { return C.GoString(C.portcullis_version()) }
+
+// Session is an agent session: what the agent did so far, for the decisions
+// made in it. It belongs to no engine. Calls with one session from several
+// goroutines are serialized by the library. Close it when done (Close is
+// idempotent; a finalizer frees a forgotten session).
+type Session struct {
+	mu  sync.RWMutex
+	ptr *C.portcullis_session
+	id  string
+}
+
+type sessionConstructor func(*C.char, C.size_t, **C.portcullis_session, **C.portcullis_error) C.portcullis_status
+
+func newSession(text string, fn sessionConstructor) (*Session, error) {
+	p, n := cstr(text)
+	var ptr *C.portcullis_session
+	var err *C.portcullis_error
+	status := fn(p, n, &ptr, &err)
+	runtime.KeepAlive(text)
+	if status != C.PORTCULLIS_STATUS_OK {
+		return nil, takeError(status, err)
+	}
+	var idLen C.size_t
+	id := C.portcullis_session_id(ptr, &idLen)
+	s := &Session{ptr: ptr, id: C.GoStringN(id, C.int(idLen))}
+	runtime.SetFinalizer(s, (*Session).Close)
+	return s, nil
+}
+
+// NewSession is a new, empty session with the given id (an id longer than
+// 256 bytes is kept as its hash).
+func NewSession(id string) (*Session, error) {
+	return newSession(id, func(p *C.char, n C.size_t, out **C.portcullis_session, err **C.portcullis_error) C.portcullis_status {
+		return C.portcullis_session_new(p, n, out, err)
+	})
+}
+
+// SessionFromJSON reads a session's state as ToJSON wrote it. A state that
+// is not a session's, or was written by a newer version, is an *Error with
+// StatusInvalidSession (never a silent fresh session).
+func SessionFromJSON(state string) (*Session, error) {
+	return newSession(state, func(p *C.char, n C.size_t, out **C.portcullis_session, err **C.portcullis_error) C.portcullis_status {
+		return C.portcullis_session_from_json(p, n, out, err)
+	})
+}
+
+// ID is the session's id.
+func (s *Session) ID() string { return s.id }
+
+// Step is the number of decisions made in the session so far (0 once closed).
+func (s *Session) Step() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ptr == nil {
+		return 0
+	}
+	return uint64(C.portcullis_session_step(s.ptr))
+}
+
+// Taint says why the session is tainted (a sensitive read, a secret seen,
+// facts dropped at its bound), and whether it is.
+func (s *Session) Taint() (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ptr == nil {
+		return "", false
+	}
+	var buf C.portcullis_buffer
+	C.portcullis_session_taint(s.ptr, &buf)
+	if buf.data == nil {
+		return "", false
+	}
+	out := C.GoStringN(buf.data, C.int(buf.len))
+	C.portcullis_buffer_free(&buf)
+	return out, true
+}
+
+// ToJSON is the session's state as JSON, for SessionFromJSON.
+func (s *Session) ToJSON() (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ptr == nil {
+		return "", ErrSessionClosed
+	}
+	var buf C.portcullis_buffer
+	if status := C.portcullis_session_to_json(s.ptr, &buf); status != C.PORTCULLIS_STATUS_OK {
+		return "", takeError(status, nil)
+	}
+	out := C.GoStringN(buf.data, C.int(buf.len))
+	C.portcullis_buffer_free(&buf)
+	return out, nil
+}
+
+// Close frees the session. Safe to call more than once and from several goroutines.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ptr != nil {
+		C.portcullis_session_free(s.ptr)
+		s.ptr = nil
+	}
+	return nil
+}
+
+// unixSeconds is t in Unix seconds, 0 before 1970.
+func unixSeconds(t time.Time) C.uint64_t {
+	if t.Unix() < 0 {
+		return 0
+	}
+	return C.uint64_t(t.Unix())
+}
+
+// withBoth runs fn with the engine and the session held (engine first, as
+// everywhere), or returns the error for a closed one.
+func withBoth(e *Engine, s *Session, fn func(*C.portcullis_engine, *C.portcullis_session) error) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ptr == nil {
+		return ErrClosed
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ptr == nil {
+		return ErrSessionClosed
+	}
+	err := fn(e.ptr, s.ptr)
+	runtime.KeepAlive(e)
+	runtime.KeepAlive(s)
+	return err
+}
+
+// decideInJSON decides at now, or by the system clock when now is nil.
+func (e *Engine) decideInJSON(s *Session, request string, now *time.Time) (string, error) {
+	var out string
+	err := withBoth(e, s, func(ep *C.portcullis_engine, sp *C.portcullis_session) error {
+		p, n := cstr(request)
+		var buf C.portcullis_buffer
+		var cerr *C.portcullis_error
+		var status C.portcullis_status
+		if now == nil {
+			status = C.portcullis_decide_in_json(ep, sp, p, n, &buf, &cerr)
+		} else {
+			status = C.portcullis_decide_in_json_at(ep, sp, p, n, unixSeconds(*now), &buf, &cerr)
+		}
+		runtime.KeepAlive(request)
+		out = C.GoStringN(buf.data, C.int(buf.len))
+		C.portcullis_buffer_free(&buf)
+		if status != C.PORTCULLIS_STATUS_OK {
+			return takeError(status, cerr)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DecideInJSON returns the decision JSON for a request JSON decided in s:
+// as DecideJSON, made stricter by what the session did earlier, allowed
+// where the action was approved, and recorded in the session. A request
+// that cannot be read is an *Error (with a deny JSON) and records nothing.
+func (e *Engine) DecideInJSON(s *Session, request string) (string, error) {
+	return e.decideInJSON(s, request, nil)
+}
+
+// DecideInJSONAt is DecideInJSON at now instead of the system clock.
+func (e *Engine) DecideInJSONAt(s *Session, request string, now time.Time) (string, error) {
+	return e.decideInJSON(s, request, &now)
+}
+
+func (e *Engine) decideIn(s *Session, request Request, now *time.Time) (Decision, error) {
+	body, err := json.Marshal(request)
+	if err != nil {
+		return Decision{}, err
+	}
+	text, err := e.decideInJSON(s, string(body), now)
+	if err != nil {
+		return Decision{}, err
+	}
+	return parseDecision(text)
+}
+
+func parseDecision(text string) (Decision, error) {
+	var d Decision
+	if err := json.Unmarshal([]byte(text), &d); err != nil {
+		return Decision{}, fmt.Errorf("portcullis: unreadable decision: %w", err)
+	}
+	d.MatchedCount = len(d.Matched)
+	d.Raw = json.RawMessage(text)
+	return d, nil
+}
+
+// DecideIn returns the full decision for a request decided in s; its
+// Session field says which facts made it stricter and, for an ask, the
+// approval code.
+func (e *Engine) DecideIn(s *Session, request Request) (Decision, error) {
+	return e.decideIn(s, request, nil)
+}
+
+// DecideInAt is DecideIn at now instead of the system clock.
+func (e *Engine) DecideInAt(s *Session, request Request, now time.Time) (Decision, error) {
+	return e.decideIn(s, request, &now)
+}
+
+// ranInJSON records that the request JSON ran, at now or by the system clock.
+func (e *Engine) ranInJSON(s *Session, request, output string, now *time.Time) (string, error) {
+	var code string
+	err := withBoth(e, s, func(ep *C.portcullis_engine, sp *C.portcullis_session) error {
+		rp, rn := cstr(request)
+		var op *C.char
+		var on C.size_t
+		if output != "" {
+			op, on = cstr(output)
+		}
+		var buf C.portcullis_buffer
+		var cerr *C.portcullis_error
+		var status C.portcullis_status
+		if now == nil {
+			status = C.portcullis_session_ran_json(ep, sp, rp, rn, op, on, &buf, &cerr)
+		} else {
+			status = C.portcullis_session_ran_json_at(ep, sp, rp, rn, op, on, unixSeconds(*now), &buf, &cerr)
+		}
+		runtime.KeepAlive(request)
+		runtime.KeepAlive(output)
+		if buf.data != nil {
+			code = C.GoStringN(buf.data, C.int(buf.len))
+			C.portcullis_buffer_free(&buf)
+		}
+		if status != C.PORTCULLIS_STATUS_OK {
+			return takeError(status, cerr)
+		}
+		return nil
+	})
+	return code, err
+}
+
+func (e *Engine) ranIn(s *Session, request Request, output string, now *time.Time) (string, error) {
+	body, err := json.Marshal(request)
+	if err != nil {
+		return "", err
+	}
+	return e.ranInJSON(s, string(body), output, now)
+}
+
+// RanIn tells s that the call request ran: a pending ask of the same
+// action is approved (the user said yes), for the policy's approval TTL,
+// and output (what the call gave the agent; "" for none; need not be
+// UTF-8) is scanned for secrets. It returns the approval code it
+// approved, or "" when no ask was pending.
+func (e *Engine) RanIn(s *Session, request Request, output string) (string, error) {
+	return e.ranIn(s, request, output, nil)
+}
+
+// RanInAt is RanIn at now instead of the system clock.
+func (e *Engine) RanInAt(s *Session, request Request, output string, now time.Time) (string, error) {
+	return e.ranIn(s, request, output, &now)
+}
+
+func (e *Engine) approveIn(s *Session, code string, once bool, now *time.Time) (bool, error) {
+	var approved C.bool
+	err := withBoth(e, s, func(ep *C.portcullis_engine, sp *C.portcullis_session) error {
+		p, n := cstr(code)
+		var cerr *C.portcullis_error
+		var status C.portcullis_status
+		if now == nil {
+			status = C.portcullis_session_approve(ep, sp, p, n, C.bool(once), &approved, &cerr)
+		} else {
+			status = C.portcullis_session_approve_at(ep, sp, p, n, C.bool(once), unixSeconds(*now), &approved, &cerr)
+		}
+		runtime.KeepAlive(code)
+		if status != C.PORTCULLIS_STATUS_OK {
+			return takeError(status, cerr)
+		}
+		return nil
+	})
+	return bool(approved), err
+}
+
+// ApproveIn approves the ask that carried code in s: once (the next
+// decision of that action uses it up) or until the policy's approval TTL
+// ends. False when the session has no ask with that code.
+func (e *Engine) ApproveIn(s *Session, code string, once bool) (bool, error) {
+	return e.approveIn(s, code, once, nil)
+}
+
+// ApproveInAt is ApproveIn at now instead of the system clock.
+func (e *Engine) ApproveInAt(s *Session, code string, once bool, now time.Time) (bool, error) {
+	return e.approveIn(s, code, once, &now)
+}

@@ -53,6 +53,13 @@ typedef struct portcullis_engine portcullis_engine;
 typedef struct portcullis_error portcullis_error;
 
 /*
+ An agent session: what it did so far, for the decisions made in it;
+ opaque to C. Create it with [`portcullis_session_new`] or
+ [`portcullis_session_from_json`], free it with [`portcullis_session_free`].
+ */
+typedef struct portcullis_session portcullis_session;
+
+/*
  The outcome of a call: `PORTCULLIS_STATUS_OK` or why it failed.
  */
 typedef uint32_t portcullis_status;
@@ -180,6 +187,11 @@ typedef struct portcullis_decision {
  The audit trail cannot be opened, written or flushed (the error says why).
  */
 #define PORTCULLIS_STATUS_AUDIT 7
+
+/*
+ The session state is not a session's, or was written by a newer version.
+ */
+#define PORTCULLIS_STATUS_INVALID_SESSION 8
 
 #ifdef __cplusplus
 extern "C" {
@@ -417,6 +429,211 @@ portcullis_status portcullis_engine_swap(const struct portcullis_engine *engine,
  that is not used after this call.
  */
 void portcullis_engine_free(struct portcullis_engine *engine);
+
+/*
+ A new, empty session with the id of `len` bytes at `id` (UTF-8; an id
+ longer than 256 bytes is kept as its hash), stored in `*out` (owned by
+ the caller: free it with [`portcullis_session_free`]). On failure `*out`
+ is NULL and `*error` (when `error` is not NULL) says why.
+
+ # Safety
+ `id` points to `len` readable bytes (or is NULL: an error); `out` is
+ writable; `error` is NULL or writable.
+ */
+portcullis_status portcullis_session_new(const char *id,
+                                         size_t len,
+                                         struct portcullis_session **out,
+                                         struct portcullis_error **error);
+
+/*
+ Reads a session's state, as [`portcullis_session_to_json`] wrote it, from
+ the `len` bytes at `json`; stores the session in `*out` (owned by the
+ caller: free it with [`portcullis_session_free`]). A state that is not a
+ session's, or was written by a newer version, is
+ `PORTCULLIS_STATUS_INVALID_SESSION`: `*out` is NULL and `*error` (when
+ `error` is not NULL) says why. (A host that must go on deciding for that
+ agent should not start a fresh session silently: decide in a new one and
+ treat the agent as suspect, or refuse.)
+
+ # Safety
+ `json` points to `len` readable bytes (or is NULL: an error); `out` is
+ writable; `error` is NULL or writable.
+ */
+portcullis_status portcullis_session_from_json(const char *json,
+                                               size_t len,
+                                               struct portcullis_session **out,
+                                               struct portcullis_error **error);
+
+/*
+ Stores the session's state as JSON in `*out` (owned by the caller: free
+ it with [`portcullis_buffer_free`]); `*out` is empty on failure.
+
+ # Safety
+ `session` is NULL or a live session; `out` is NULL or writable.
+ */
+portcullis_status portcullis_session_to_json(const struct portcullis_session *session,
+                                             struct portcullis_buffer *out);
+
+/*
+ The session's id, NUL-terminated, with its length in bytes (without the
+ NUL) stored in `*len` when `len` is not NULL. Borrowed from `session`:
+ valid until it is freed. An empty string when `session` is NULL.
+
+ # Safety
+ `session` is NULL or a live session; `len` is NULL or writable.
+ */
+const char *portcullis_session_id(const struct portcullis_session *session, size_t *len);
+
+/*
+ Decisions made in the session so far (0 for NULL).
+
+ # Safety
+ `session` is NULL or a live session.
+ */
+uint64_t portcullis_session_step(const struct portcullis_session *session);
+
+/*
+ Why the session is tainted (the first sensitive read or secret, facts
+ dropped at its bound, an unreadable earlier state), stored in `*out`
+ (owned by the caller: free it with [`portcullis_buffer_free`]); `*out`
+ is empty (`data` NULL) when it is not tainted, or on failure.
+
+ # Safety
+ `session` is NULL or a live session; `out` is NULL or writable.
+ */
+portcullis_status portcullis_session_taint(const struct portcullis_session *session,
+                                           struct portcullis_buffer *out);
+
+/*
+ Frees `session`. NULL is ignored.
+
+ # Safety
+ `session` is NULL or a live session that no other thread uses any more
+ and that is not used after this call.
+ */
+void portcullis_session_free(struct portcullis_session *session);
+
+/*
+ Decides the request JSON of `len` bytes at `request` in `session`, now
+ (the system clock): as [`portcullis_decide_json`], made stricter by what
+ the session did earlier, allowed where this exact action was approved,
+ and recorded in the session. The decision JSON (in `*out`, owned by the
+ caller: free it with [`portcullis_buffer_free`]) carries
+ `"session": {"id", "step", "facts", "code", "approved"}`: the facts that
+ made it stricter and, for an `ask`, its approval code. On a NULL engine
+ or session or a request that cannot be read, `*out` holds a deny with
+ the error, the status says why, `*error` (when `error` is not NULL)
+ holds the message, and the session is unchanged.
+
+ # Safety
+ `engine` is a live engine; `session` is a live session; `request`
+ points to `len` readable bytes; `out` is writable; `error` is NULL or
+ writable.
+ */
+portcullis_status portcullis_decide_in_json(const struct portcullis_engine *engine,
+                                            struct portcullis_session *session,
+                                            const char *request,
+                                            size_t len,
+                                            struct portcullis_buffer *out,
+                                            struct portcullis_error **error);
+
+/*
+ [`portcullis_decide_in_json`] at `now` (Unix seconds) instead of the
+ system clock.
+
+ # Safety
+ As [`portcullis_decide_in_json`].
+ */
+portcullis_status portcullis_decide_in_json_at(const struct portcullis_engine *engine,
+                                               struct portcullis_session *session,
+                                               const char *request,
+                                               size_t len,
+                                               uint64_t now,
+                                               struct portcullis_buffer *out,
+                                               struct portcullis_error **error);
+
+/*
+ Tells `session` that the call in the request JSON of `request_len` bytes
+ at `request` ran (the agent's host ran it), now (the system clock): a
+ pending `ask` of the same action is thereby approved (the user answered
+ yes), for the policy's approval TTL, and `output` — what the call gave
+ the agent, `output_len` bytes, or NULL for none — is scanned for
+ secrets, which taint the session (only their kind and a hash are kept;
+ output that is not UTF-8 is scanned with its invalid bytes replaced).
+ When `code` is not NULL it receives the approval code of the `ask` this
+ approved (owned by the caller: free it with [`portcullis_buffer_free`]),
+ or stays empty (`data` NULL) when none was pending. A request that
+ cannot be read records nothing (`PORTCULLIS_STATUS_INVALID_REQUEST`, and
+ `*error` when `error` is not NULL).
+
+ # Safety
+ `engine` is a live engine; `session` is a live session; `request`
+ points to `request_len` readable bytes; `output` is NULL or points to
+ `output_len` readable bytes; `code` is NULL or writable; `error` is NULL
+ or writable.
+ */
+portcullis_status portcullis_session_ran_json(const struct portcullis_engine *engine,
+                                              struct portcullis_session *session,
+                                              const char *request,
+                                              size_t request_len,
+                                              const char *output,
+                                              size_t output_len,
+                                              struct portcullis_buffer *code,
+                                              struct portcullis_error **error);
+
+/*
+ [`portcullis_session_ran_json`] at `now` (Unix seconds) instead of the
+ system clock.
+
+ # Safety
+ As [`portcullis_session_ran_json`].
+ */
+portcullis_status portcullis_session_ran_json_at(const struct portcullis_engine *engine,
+                                                 struct portcullis_session *session,
+                                                 const char *request,
+                                                 size_t request_len,
+                                                 const char *output,
+                                                 size_t output_len,
+                                                 uint64_t now,
+                                                 struct portcullis_buffer *code,
+                                                 struct portcullis_error **error);
+
+/*
+ Approves the `ask` that carried approval code `code` (`code_len` bytes;
+ as the decision JSON's `session.code` gives it) in `session`, now (the
+ system clock): `once`, for the next decision of that action only, or
+ else until the policy's approval TTL ends. `*approved` (when `approved`
+ is not NULL) is set to false first, then to whether the session had an
+ `ask` with that code; an unknown code is not an error.
+
+ # Safety
+ `engine` is a live engine; `session` is a live session; `code` points to
+ `code_len` readable bytes; `approved` is NULL or writable; `error` is
+ NULL or writable.
+ */
+portcullis_status portcullis_session_approve(const struct portcullis_engine *engine,
+                                             struct portcullis_session *session,
+                                             const char *code,
+                                             size_t code_len,
+                                             bool once,
+                                             bool *approved,
+                                             struct portcullis_error **error);
+
+/*
+ [`portcullis_session_approve`] at `now` (Unix seconds) instead of the
+ system clock.
+
+ # Safety
+ As [`portcullis_session_approve`].
+ */
+portcullis_status portcullis_session_approve_at(const struct portcullis_engine *engine,
+                                                struct portcullis_session *session,
+                                                const char *code,
+                                                size_t code_len,
+                                                bool once,
+                                                uint64_t now,
+                                                bool *approved,
+                                                struct portcullis_error **error);
 
 /*
  A static, NUL-terminated description of `status`; never NULL. Unknown

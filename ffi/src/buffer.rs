@@ -6,11 +6,13 @@
 //! [`portcullis_buffer`] the caller frees with [`portcullis_buffer_free`].
 //! When the request cannot be read, the buffer still holds a deny decision
 //! (`{"effect":"deny","error":…}`), so a caller that ignores the status
-//! fails closed.
+//! fails closed. The decisions made in a session
+//! ([`portcullis_decide_in_json`](crate::session::portcullis_decide_in_json))
+//! share this skeleton ([`decide_with`]).
 
 use std::ffi::c_char;
 
-use portcullis_core::Request;
+use portcullis_core::{Decision, Engine, Request};
 
 use crate::audit::portcullis_audit;
 use crate::engine::portcullis_engine;
@@ -30,7 +32,8 @@ pub struct portcullis_buffer {
 }
 
 impl portcullis_buffer {
-    fn set(&mut self, text: &str) {
+    /// Fills an empty buffer with a copy of `text` and a NUL.
+    pub(crate) fn set(&mut self, text: &str) {
         let mut bytes = Vec::with_capacity(text.len() + 1);
         bytes.extend_from_slice(text.as_bytes());
         bytes.push(0);
@@ -42,6 +45,32 @@ impl portcullis_buffer {
 
 fn deny_json(message: &str) -> String {
     serde_json::json!({"effect": "deny", "error": message}).to_string()
+}
+
+/// Refuses a decision before it starts: `*out` (when `out` is not NULL)
+/// holds a deny with `message`, `*error` (when `error` is not NULL) the
+/// error; returns `status`.
+///
+/// # Safety
+/// `out` is NULL or writable; `error` is NULL or writable.
+pub(crate) unsafe fn refuse_json(
+    out: *mut portcullis_buffer,
+    error: *mut *mut portcullis_error,
+    status: portcullis_status,
+    message: &str,
+) -> portcullis_status {
+    let _ = guard(|| {
+        // SAFETY: the caller promises `out` is NULL or writable.
+        if let Some(out) = unsafe { out.as_mut() } {
+            out.data = std::ptr::null_mut();
+            out.len = 0;
+            out.set(&deny_json(message));
+        }
+        // SAFETY: the caller promises `error` is NULL or writable.
+        unsafe { portcullis_error::hand_out(error, status, message) };
+        PORTCULLIS_STATUS_OK
+    });
+    status
 }
 
 /// Decides the request JSON of `len` bytes at `request`. Stores the decision
@@ -62,7 +91,7 @@ pub unsafe extern "C" fn portcullis_decide_json(
     error: *mut *mut portcullis_error,
 ) -> portcullis_status {
     // SAFETY: the caller's promises are this function's.
-    unsafe { decide_json(engine, None, request, len, out, error) }
+    unsafe { decide_with(engine, request, len, out, error, Engine::decide) }
 }
 
 /// As [`portcullis_decide_json`], and records the decision in `audit`
@@ -83,35 +112,38 @@ pub unsafe extern "C" fn portcullis_decide_json_audited(
 ) -> portcullis_status {
     // SAFETY: the caller promises `audit` is NULL or live.
     let Some(audit) = (unsafe { audit.as_ref() }) else {
-        // SAFETY: `out` is NULL or writable.
-        if let Some(out) = unsafe { out.as_mut() } {
-            out.data = std::ptr::null_mut();
-            out.len = 0;
-            out.set(&deny_json("the audit log is NULL"));
-        }
-        // SAFETY: `error` is NULL or writable.
-        unsafe {
-            portcullis_error::hand_out(
+        // SAFETY: `out` and `error` are NULL or writable.
+        return unsafe {
+            refuse_json(
+                out,
                 error,
                 PORTCULLIS_STATUS_NULL_POINTER,
                 "the audit log is NULL",
             )
         };
-        return PORTCULLIS_STATUS_NULL_POINTER;
     };
     // SAFETY: the caller's promises are this function's.
-    unsafe { decide_json(engine, Some(audit), request, len, out, error) }
+    unsafe {
+        decide_with(engine, request, len, out, error, |engine, request| {
+            engine.decide_audited(request, &audit.log)
+        })
+    }
 }
 
+/// The body of every JSON decision: checks `out` and empties it, reads the
+/// request, and stores the JSON of the decision `decide` makes with the
+/// installed policy, or a deny naming why there is none (a NULL engine, an
+/// unreadable request, a panic).
+///
 /// # Safety
 /// As [`portcullis_decide_json`].
-unsafe fn decide_json(
+pub(crate) unsafe fn decide_with(
     engine: *const portcullis_engine,
-    audit: Option<&portcullis_audit>,
     request: *const c_char,
     len: usize,
     out: *mut portcullis_buffer,
     error: *mut *mut portcullis_error,
+    decide: impl FnOnce(&Engine, &Request) -> Decision,
 ) -> portcullis_status {
     // SAFETY: the caller promises `out` is NULL or writable.
     let Some(out) = (unsafe { out.as_mut() }) else {
@@ -142,11 +174,7 @@ unsafe fn decide_json(
         match Request::from_json(raw) {
             Ok(request) => {
                 let installed = engine.load();
-                let decision = match audit {
-                    Some(a) => installed.engine.decide_audited(&request, &a.log),
-                    None => installed.engine.decide(&request),
-                };
-                out.set(&decision.to_json());
+                out.set(&decide(&installed.engine, &request).to_json());
                 PORTCULLIS_STATUS_OK
             }
             Err(e) => fail(out, PORTCULLIS_STATUS_INVALID_REQUEST, &e.to_string()),

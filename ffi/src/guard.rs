@@ -5,7 +5,8 @@
 //! hook is installed or swapped (the standard hook still reports the panic
 //! on stderr), and nothing is "poisoned": the next call works as usual.
 //! [`text`] turns a pointer and a length into a `&str`, refusing NULL,
-//! lengths no Rust slice may have, and invalid UTF-8. Cost: a few
+//! lengths no Rust slice may have, and invalid UTF-8 ([`bytes`] the same
+//! without the UTF-8 check, for data read leniently). Cost: a few
 //! instructions per call.
 
 use std::ffi::c_char;
@@ -27,12 +28,12 @@ pub(crate) struct Refused {
     pub(crate) message: &'static str,
 }
 
-/// The UTF-8 text at `ptr` with `len` bytes.
+/// The `len` bytes at `ptr`, refusing NULL and lengths no slice may have.
 ///
 /// # Safety
 /// When `ptr` is not NULL it must point to `len` readable bytes that stay
 /// unchanged for `'a`.
-pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, Refused> {
+pub(crate) unsafe fn bytes<'a>(ptr: *const c_char, len: usize) -> Result<&'a [u8], Refused> {
     if ptr.is_null() {
         return Err(Refused {
             status: PORTCULLIS_STATUS_NULL_POINTER,
@@ -47,7 +48,17 @@ pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize) -> Result<&'a str,
     }
     // SAFETY: `ptr` is not NULL and the caller promises `len` readable bytes
     // that do not change while borrowed; `len` fits an `isize`.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
+/// The UTF-8 text at `ptr` with `len` bytes.
+///
+/// # Safety
+/// When `ptr` is not NULL it must point to `len` readable bytes that stay
+/// unchanged for `'a`.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, Refused> {
+    // SAFETY: the caller's promises are `bytes`'s.
+    let bytes = unsafe { bytes(ptr, len) }?;
     std::str::from_utf8(bytes).map_err(|_| Refused {
         status: PORTCULLIS_STATUS_INVALID_UTF8,
         message: "a string argument is not valid UTF-8",

@@ -32,6 +32,7 @@ pub mod buffer;
 pub mod decision;
 pub mod engine;
 mod guard;
+pub mod session;
 pub mod status;
 pub mod version;
 

@@ -28,6 +28,8 @@ pub const PORTCULLIS_STATUS_TOO_LARGE: portcullis_status = 5;
 pub const PORTCULLIS_STATUS_PANIC: portcullis_status = 6;
 /// The audit trail cannot be opened, written or flushed (the error says why).
 pub const PORTCULLIS_STATUS_AUDIT: portcullis_status = 7;
+/// The session state is not a session's, or was written by a newer version.
+pub const PORTCULLIS_STATUS_INVALID_SESSION: portcullis_status = 8;
 
 /// A static, NUL-terminated description of `status`; never NULL. Unknown
 /// values give "unknown status".
@@ -41,6 +43,7 @@ pub extern "C" fn portcullis_status_str(status: portcullis_status) -> *const c_c
         PORTCULLIS_STATUS_INVALID_REQUEST => c"the request is not valid",
         PORTCULLIS_STATUS_TOO_LARGE => c"an argument is too large",
         PORTCULLIS_STATUS_AUDIT => c"the audit trail cannot be opened or written",
+        PORTCULLIS_STATUS_INVALID_SESSION => c"the session state is not valid",
         PORTCULLIS_STATUS_PANIC => c"internal error (panic); nothing was changed",
         _ => c"unknown status",
     };

@@ -518,7 +518,11 @@ fn build(
         .filter(|w| w.is_known() && !w.glob)
         .map(|w| basename(&w.text).to_owned());
     let mut argv = argv;
+    let mut path = None;
     if let (Some(first), Some(name)) = (argv.first_mut(), &program) {
+        if first.text.contains('/') {
+            path = Some(first.text.to_string());
+        }
         first.text = name.as_str().into();
     }
     let info = program.as_deref().and_then(|p| tables.program(p));
@@ -605,6 +609,7 @@ fn build(
         construct: None,
         cwd: None,
         cwd_unknown: false,
+        path,
     }
 }
 

@@ -47,6 +47,9 @@ pub struct SimpleCommand {
     pub cwd: Option<String>,
     /// An earlier `cd` of the line went somewhere unknown (`cd "$DIR"`).
     pub cwd_unknown: bool,
+    /// The command word as written when it named a file by path (`./x`,
+    /// `/usr/bin/rm`): `program` is its basename.
+    pub path: Option<String>,
 }
 
 impl SimpleCommand {

@@ -46,6 +46,7 @@ pub const INPUT_FILES: &[&str] = &[
     "src/tool/rule.rs",
     "src/paths/rule.rs",
     "src/sql/rule.rs",
+    "src/session/rule.rs",
     "src/pattern/name_pattern.rs",
     "src/effect.rs",
     // The container and the literal gates of the regex sets.
@@ -63,6 +64,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("detectors.toml", "src/secrets/detectors.toml"),
     ("agents.toml", "src/hook/agents.toml"),
     ("redaction.toml", "src/audit/redaction.toml"),
+    ("runners.toml", "src/session/runners.toml"),
 ];
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {

@@ -102,6 +102,13 @@ impl<'t> CommandFacts<'t> {
     }
 }
 
+/// What a command decision hands on to a session: the line's analysis and
+/// the HTTP requests its commands make, by command index.
+pub(crate) struct Kept {
+    pub(crate) analysis: Analysis,
+    pub(crate) calls: Vec<(usize, HttpCall)>,
+}
+
 /// The requests a line's commands make, read: one entry per call (`None`
 /// for a call not decided on), the read errors to report, and the verdicts
 /// reading gave (a destination unknown until run time, a rerouting option).
@@ -324,6 +331,19 @@ impl Engine {
         principal: Option<&Principal>,
         prefilter: bool,
     ) -> Decision {
+        self.decide_command_keeping(command, principal, prefilter, None)
+    }
+
+    /// [`Engine::decide_command`], handing the line's shell analysis and
+    /// HTTP requests (when it was analyzed) to `keep`: a session reads its
+    /// facts from them.
+    pub(super) fn decide_command_keeping(
+        &self,
+        command: &str,
+        principal: Option<&Principal>,
+        prefilter: bool,
+        keep: Option<&mut Option<Kept>>,
+    ) -> Decision {
         match CommandFacts::analyze(&self.inner, command, prefilter) {
             // A line the prefilter lets through, under a policy without
             // RBAC: no verdict can arise, so the pass reduces to the default.
@@ -336,7 +356,13 @@ impl Engine {
                     &mut None,
                 )
             }
-            Ok(facts) => self.pass(principal, &mut CommandSubject::new(&facts)),
+            Ok(facts) => {
+                let decision = self.pass(principal, &mut CommandSubject::new(&facts));
+                if let (Some(keep), Line::Analyzed { analysis, calls }) = (keep, facts.line) {
+                    *keep = Some(Kept { analysis, calls });
+                }
+                decision
+            }
             Err((effect, reason)) => super::pass::refused(Kind::Command, effect, reason),
         }
     }

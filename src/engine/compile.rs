@@ -154,6 +154,8 @@ pub(crate) struct Compiled {
     pub(crate) inspection: Inspection,
     pub(crate) audit_overflow: AuditOverflow,
     pub(crate) hooks: crate::policy::Hooks,
+    /// The `session` section, compiled.
+    pub(crate) session: super::session::SessionMatcher,
     /// The global index of each section's first rule.
     starts: Starts,
     egress: OnceLock<EgressIndex>,
@@ -568,6 +570,7 @@ fn compiled(policy: &Policy, hash: Option<String>, build: Build) -> Result<Compi
         inspection: policy.inspection,
         audit_overflow: policy.audit_overflow,
         hooks: policy.hooks,
+        session: super::session::compile(&policy.session, build)?,
         starts,
         egress: OnceLock::new(),
         commands: OnceLock::new(),

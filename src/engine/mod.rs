@@ -34,6 +34,7 @@ mod rbac_compile;
 mod rbac_lint;
 mod request;
 mod rule;
+mod session;
 #[cfg(any(test, feature = "internals"))]
 mod snapshot;
 mod sql;
@@ -179,9 +180,18 @@ impl Engine {
 
     /// Decides a request. The same request always gets the same decision.
     pub fn decide(&self, request: &Request) -> Decision {
+        self.decide_keeping(request, None)
+    }
+
+    /// [`Engine::decide`], handing a command line's shell analysis to `keep`.
+    fn decide_keeping(
+        &self,
+        request: &Request,
+        keep: Option<&mut Option<command::Kept>>,
+    ) -> Decision {
         let principal = request.principal.as_ref();
         let mut decision = match &request.action {
-            Action::Command(command) => self.decide_command(command, principal, true),
+            Action::Command(command) => self.decide_command_keeping(command, principal, true, keep),
             Action::Http(http) => self.decide_http(http, principal),
             Action::Tool(call) => self.decide_tool(call_of(call), principal),
             Action::Named(action) => self.check_action(action, principal),

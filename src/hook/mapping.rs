@@ -70,9 +70,22 @@ pub(super) fn requests(m: &Mapping, tool: &str, input: &Value) -> Result<Vec<Req
             if paths.is_empty() {
                 return Err(missing("at least one path"));
             }
+            // A write that carries the file's content hands it on: a session
+            // analyzes the content of a file it may later run.
+            let content = m
+                .content
+                .as_deref()
+                .and_then(|c| input.pointer(c))
+                .and_then(Value::as_str)
+                .filter(|_| paths.len() == 1);
             paths
                 .into_iter()
-                .map(|p| Request::tool(access.tool(), json!({ "path": p })))
+                .map(|p| match content {
+                    Some(text) => {
+                        Request::tool(access.tool(), json!({ "path": p, "content": text }))
+                    }
+                    None => Request::tool(access.tool(), json!({ "path": p })),
+                })
                 .collect()
         }
         MappingKind::Mcp => {

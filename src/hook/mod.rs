@@ -13,7 +13,10 @@
 //! `hooks.grant` (or `--grant`) opts in; an `ask` asks where the agent can
 //! ask, and elsewhere (unattended runs, agents without ask) is denied or,
 //! when `hooks.unattended_ask` is `pass`, passed through. [`answer()`]
-//! renders that in the agent's protocol. Bad input is an error, which the
+//! renders that in the agent's protocol. A post-tool event (`PostToolUse`,
+//! `AfterTool`, …: the row's `post_events`) is read the same way, marked
+//! [`Payload::ran`] with the tool's output: it is decided on by no one and
+//! feeds the agent's session (`Engine::ran_in`). Bad input is an error, which the
 //! command line answers with exit status 2, the block status every agent
 //! here honours. It knows nothing of policies. Cost: one JSON parse of the
 //! payload; the table is parsed once per process.
@@ -132,15 +135,32 @@ pub struct Payload {
     pub event: String,
     /// The tool's name (for per-action events, the event's).
     pub tool: String,
-    /// The requests the tool call makes (at least one for a pre-tool event;
-    /// none for any other event, which is not decided).
+    /// The requests the tool call makes (at least one for a pre- or
+    /// post-tool event; none for any other event, which is not decided).
     pub requests: Vec<Request>,
+    /// A post-tool event: the call ran (its requests are not decided, they
+    /// tell the session what happened).
+    pub ran: bool,
+    /// For a post-tool event: the tool's output, as text.
+    pub output: Option<String>,
 }
 
 /// Reads `text`, a hook payload of `agent`, into the requests it makes.
 /// `home` is the user's home directory (for `~` in path rules). A payload
 /// of an event that does not precede a tool call yields no request.
 pub fn requests(agent: Agent, text: &str, home: Option<&str>) -> Result<Payload, HookError> {
+    requests_for(agent, text, home, None)
+}
+
+/// [`requests`], with `event` as the event of a payload that names none
+/// (Copilot's camelCase payloads carry no event name: the hook command
+/// says which event it was wired to).
+pub fn requests_for(
+    agent: Agent,
+    text: &str,
+    home: Option<&str>,
+    event: Option<&str>,
+) -> Result<Payload, HookError> {
     if text.len() > MAX_PAYLOAD_BYTES {
         return Err(HookError::Json(format!(
             "{} bytes; the limit is {MAX_PAYLOAD_BYTES}",
@@ -158,17 +178,29 @@ pub fn requests(agent: Agent, text: &str, home: Option<&str>) -> Result<Payload,
             .and_then(Value::as_str)
             .ok_or_else(|| HookError::Missing(format!("{what} (at {})", pointers.join(" or "))))
     };
-    let event = match (first(&row.event), &row.default_event) {
-        (None, Some(default)) => default.clone(),
+    let event = match (first(&row.event), event, &row.default_event) {
+        (None, Some(given), _) => given.to_owned(),
+        (None, None, Some(default)) => default.clone(),
         _ => named(&row.event, "event name")?.to_owned(),
     };
-    if !row.events.contains(&event) {
+    let ran = row.post_events.contains(&event);
+    if !row.events.contains(&event) && !ran {
         return Ok(Payload {
             event,
             tool: String::new(),
             requests: Vec::new(),
+            ran: false,
+            output: None,
         });
     }
+    let output = if ran {
+        first(&row.output).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    } else {
+        None
+    };
     let tool = named(&row.tool, "tool name")?.to_owned();
     let input = match first(&row.input) {
         // Copilot's `toolArgs` and Cursor's MCP `tool_input` may be JSON in a string.
@@ -206,7 +238,21 @@ pub fn requests(agent: Agent, text: &str, home: Option<&str>) -> Result<Payload,
         event,
         tool,
         requests: out,
+        ran,
+        output,
     })
+}
+
+/// The decision a post-tool event is answered with: nothing to say (each
+/// agent's pass-through answer).
+pub fn ran_decision() -> Decision {
+    let mut d = Decision::new(
+        crate::Kind::Tool,
+        crate::Effect::Allow,
+        "the call ran".into(),
+    );
+    d.hook = Some(crate::HookAnswer::PassThrough);
+    d
 }
 
 /// The most severe of `decisions` by effect (the first among equals).

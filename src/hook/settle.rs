@@ -88,9 +88,20 @@ pub fn hook_answer(agent: Agent, event: &str, decision: &Decision, s: Settings) 
             UnattendedAsk::Pass => HookAnswer::PassThrough,
         },
         // `rule` is `None` exactly when the kind's default decided.
-        Effect::Allow if s.grant && decision.rule.is_some() => HookAnswer::Grant,
+        // An `ask` the user approved earlier is not asked again, but not
+        // granted either: its rule asked, it did not allow.
+        Effect::Allow if s.grant && decision.rule.is_some() && !approved(decision) => {
+            HookAnswer::Grant
+        }
         Effect::Allow => HookAnswer::PassThrough,
     }
+}
+
+fn approved(decision: &Decision) -> bool {
+    decision
+        .session
+        .as_ref()
+        .is_some_and(|s| s.approved.is_some())
 }
 
 /// Marks every decision with what the hook makes of it and returns the one

@@ -1,4 +1,4 @@
-//! `agents.toml`, read: each agent's pre-tool events, where its payload
+//! `agents.toml`, read: each agent's pre- and post-tool events, where its payload
 //! says what, and how each of its tools' input becomes requests.
 //!
 //! The table is data (documented at its head) so that speaking one more
@@ -16,6 +16,10 @@ use serde::Deserialize;
 pub(crate) struct AgentRow {
     pub principal: String,
     pub events: Vec<String>,
+    /// The events that follow a tool call that ran (informational: they
+    /// feed the session, never block).
+    #[serde(default)]
+    pub post_events: Vec<String>,
     pub ask: Vec<String>,
     pub event: Vec<String>,
     #[serde(default)]
@@ -23,6 +27,9 @@ pub(crate) struct AgentRow {
     pub tool: Vec<String>,
     pub input: Vec<String>,
     pub session: Vec<String>,
+    /// Where a post-tool event carries the tool's output.
+    #[serde(default)]
+    pub output: Vec<String>,
     #[serde(default)]
     pub tools: HashMap<String, Mapping>,
 }
@@ -39,6 +46,9 @@ pub(crate) struct Mapping {
     pub name: Option<String>,
     #[serde(default)]
     pub server: Option<String>,
+    /// For a `path` write: where the input carries the file's whole content.
+    #[serde(default)]
+    pub content: Option<String>,
 }
 
 /// The kinds of mapping (see the table's head).

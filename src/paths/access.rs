@@ -43,6 +43,42 @@ fn table() -> &'static Table {
     TABLE.get_or_init(|| load().unwrap_or_default())
 }
 
+/// How a program touches its path arguments (one role per program: the
+/// first list of the table naming it, in the order `of_command` tests them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Read,
+    ReadAfterFirst,
+    Write,
+    Delete,
+    Copy,
+    Move,
+}
+
+/// Each program's role, by name: one hash probe per command instead of a
+/// scan of every list.
+fn roles() -> &'static rustc_hash::FxHashMap<&'static str, Role> {
+    static ROLES: OnceLock<rustc_hash::FxHashMap<&'static str, Role>> = OnceLock::new();
+    ROLES.get_or_init(|| {
+        let t = table();
+        let mut map = rustc_hash::FxHashMap::default();
+        let lists = [
+            (&t.read, Role::Read),
+            (&t.read_after_first, Role::ReadAfterFirst),
+            (&t.write, Role::Write),
+            (&t.delete, Role::Delete),
+            (&t.copy, Role::Copy),
+            (&t.moves, Role::Move),
+        ];
+        for (list, role) in lists {
+            for program in list {
+                map.entry(program.as_str()).or_insert(role);
+            }
+        }
+        map
+    })
+}
+
 /// Every program whose path arguments this table reads (for the command
 /// prefilter: a line naming none of them touches no path but by redirection).
 pub fn programs() -> Vec<&'static str> {
@@ -95,6 +131,12 @@ pub fn home_relative<'p>(path: &'p str, home: Option<&str>) -> std::borrow::Cow<
 pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
     let mut out = Vec::new();
     let t = table();
+    let program = command.program.as_deref().unwrap_or_default();
+    let role = roles().get(program).copied();
+    if role.is_none() && !t.in_place.contains_key(program) && command.redirects.is_empty() {
+        // Most commands touch no path: nothing to collect.
+        return out;
+    }
     let cwd = command.cwd.as_deref();
     let known: Vec<&str> = command
         .positionals
@@ -102,8 +144,6 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
         .filter(|w| !w.dynamic && !w.text.is_empty())
         .map(|w| w.text.as_str())
         .collect();
-    let program = command.program.as_deref().unwrap_or_default();
-    let is = |list: &[String]| list.iter().any(|p| p == program);
     let all = |access: Access, out: &mut Vec<(Access, String)>| {
         for p in &known {
             out.push((access, normalize(p, cwd)));
@@ -119,27 +159,30 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
         for p in known.iter().skip(1) {
             out.push((Access::Write, normalize(p, cwd)));
         }
-    } else if is(&t.read) {
-        all(Access::Read, &mut out);
-    } else if is(&t.read_after_first) {
-        for p in known.iter().skip(1) {
-            out.push((Access::Read, normalize(p, cwd)));
-        }
-    } else if is(&t.write) {
-        all(Access::Write, &mut out);
-    } else if is(&t.delete) {
-        all(Access::Delete, &mut out);
-    } else if is(&t.copy) || is(&t.moves) {
-        if let Some((last, sources)) = known.split_last() {
-            for p in sources {
-                out.push((Access::Read, normalize(p, cwd)));
-                if is(&t.moves) {
-                    out.push((Access::Delete, normalize(p, cwd)));
+    } else {
+        match role {
+            Some(Role::Read) => all(Access::Read, &mut out),
+            Some(Role::ReadAfterFirst) => {
+                for p in known.iter().skip(1) {
+                    out.push((Access::Read, normalize(p, cwd)));
                 }
             }
-            if !sources.is_empty() {
-                out.push((Access::Write, normalize(last, cwd)));
+            Some(Role::Write) => all(Access::Write, &mut out),
+            Some(Role::Delete) => all(Access::Delete, &mut out),
+            Some(role @ (Role::Copy | Role::Move)) => {
+                if let Some((last, sources)) = known.split_last() {
+                    for p in sources {
+                        out.push((Access::Read, normalize(p, cwd)));
+                        if role == Role::Move {
+                            out.push((Access::Delete, normalize(p, cwd)));
+                        }
+                    }
+                    if !sources.is_empty() {
+                        out.push((Access::Write, normalize(last, cwd)));
+                    }
+                }
             }
+            None => {}
         }
     }
     for r in &command.redirects {

@@ -135,6 +135,29 @@ impl PathMatcher {
         self.rules.is_empty()
     }
 
+    /// True when some rule covers `access` to `path`: for a matcher of one
+    /// rule (a session's sensitive paths), one automaton test instead of
+    /// the set of every glob that matches.
+    pub fn is_match(&self, path: &str, access: Access) -> bool {
+        let [(_, mask, except)] = self.rules.as_slice() else {
+            let mut hit = false;
+            self.for_each_match(path, access, |_| hit = true);
+            return hit;
+        };
+        if mask & access.bit() == 0 {
+            return false;
+        }
+        let relative = !(path.starts_with('/') || path.starts_with('~'));
+        let tested;
+        let path = if relative {
+            tested = format!("./{path}");
+            tested.as_str()
+        } else {
+            path
+        };
+        self.globs.is_match(path) && except.as_ref().is_none_or(|e| !e.is_match(path))
+    }
+
     /// Calls `found` with the tag of every rule covering `access` to `path`
     /// (normalized, see [`access::normalize`]).
     pub fn for_each_match(&self, path: &str, access: Access, mut found: impl FnMut(u32)) {
@@ -168,6 +191,27 @@ impl PathMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rules_fast_test_agrees_with_the_full_match() {
+        let mut b = PathMatcher::builder();
+        b.rule(
+            0,
+            &AccessRule {
+                kinds: vec![Access::Read],
+                paths: vec!["**/.env".into(), "**/.env.*".into(), "~/.ssh/**".into()],
+                not_paths: vec!["**/.env.example".into()],
+            },
+        );
+        let m = b.build().unwrap();
+        for path in [".env", "a/.env.local", ".env.example", "~/.ssh/id_rsa", "/etc/passwd", "x.env"] {
+            for access in [Access::Read, Access::Write] {
+                let mut full = false;
+                m.for_each_match(path, access, |_| full = true);
+                assert_eq!(m.is_match(path, access), full, "{path} {access:?}");
+            }
+        }
+    }
 
     #[test]
     fn globs_exceptions_and_access() {

@@ -72,6 +72,10 @@ pub const PARTS: &[(&str, &str)] = &[
         "packs/self-protection",
         include_str!("../defaults/packs/self-protection.json"),
     ),
+    (
+        "packs/session",
+        include_str!("../defaults/packs/session.json"),
+    ),
 ];
 
 /// One built-in part, read and validated, its rules marked with its name as
@@ -117,6 +121,7 @@ pub fn policy() -> Result<Policy, PolicyError> {
                     policy.sql.extend(part.sql);
                     policy.paths.extend(part.paths);
                     policy.permissions.extend(part.permissions);
+                    policy.session.merge(part.session);
                 }
             },
             Err(e) => diagnostics.extend(e.diagnostics().iter().cloned()),

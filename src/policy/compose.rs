@@ -84,6 +84,7 @@ fn resolve_in(
         inspection: Inspection::default(),
         audit_overflow: Default::default(),
         hooks: Default::default(),
+        session: Default::default(),
         egress: Vec::new(),
         commands: Vec::new(),
         tools: Vec::new(),
@@ -311,6 +312,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
         merged.hooks.unattended_ask = layer.hooks.unattended_ask;
         merged.explicit.hooks[1] = true;
     }
+    merged.session.merge(layer.session);
     merged.notes.extend(layer.notes);
     // A base's rules are reported at its `extends` entry, the policy's own at themselves.
     let own = *at == FieldPath::root();

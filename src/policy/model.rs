@@ -59,6 +59,8 @@ pub struct Policy {
     pub audit_overflow: AuditOverflow,
     /// How coding-agent hooks answer decisions (`hooks`).
     pub hooks: Hooks,
+    /// What sessions record and what their facts make stricter (`session`).
+    pub session: crate::session::SessionRules,
     /// The bases this policy extends, as written (`default`, `packs/git`,
     /// `./base.json`); empty once resolved.
     pub extends: Vec<String>,

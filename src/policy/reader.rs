@@ -28,6 +28,7 @@ use super::path::FieldPath;
 use crate::effect::Effect;
 use crate::hook::{Hooks, UnattendedAsk};
 use crate::pattern::NamePattern;
+use crate::session::SessionRules;
 use crate::tool::{ArgumentMatch, Comparison, ValueTest};
 
 const TOP_FIELDS: &[&str] = &[
@@ -39,6 +40,7 @@ const TOP_FIELDS: &[&str] = &[
     "inspection",
     "audit_overflow",
     "hooks",
+    "session",
     "egress",
     "commands",
     "tools",
@@ -56,6 +58,25 @@ const DEFAULTS_FIELDS: [&str; 4] = ["egress", "command", "tool", "command_egress
 const INSPECTION_FIELDS: [&str; 2] = ["max_body_bytes", "oversize"];
 /// The fields of `hooks`, in the order of [`Explicit::hooks`].
 const HOOKS_FIELDS: [&str; 2] = ["grant", "unattended_ask"];
+/// The fields of `session`.
+const SESSION_FIELDS: &[&str] = &[
+    "sensitive_paths",
+    "not_sensitive_paths",
+    "untrusted_tools",
+    "send_tools",
+    "protected_writes",
+    "taint_egress",
+    "taint_send",
+    "taint_secret",
+    "untrusted_write",
+    "written_code",
+    "rate",
+    "rate_limit",
+    "rate_window_seconds",
+    "approval_ttl_seconds",
+    "expire_after_seconds",
+    "max_facts",
+];
 const META_FIELDS: &[&str] = &[
     "id",
     "effect",
@@ -308,6 +329,10 @@ impl Reader {
             Some(value) => self.hooks(value, &top.key("hooks")),
             None => Hooks::default(),
         };
+        let session = match map.get("session") {
+            Some(value) => self.session(value, &top.key("session")),
+            None => SessionRules::default(),
+        };
         let egress = self.each(map, "egress", &top, false, |r, v, p| r.egress_rule(v, p));
         let commands = self.each(map, "commands", &top, false, |r, v, p| r.command_rule(v, p));
         let tools = self.each(map, "tools", &top, false, |r, v, p| r.tool_rule(v, p));
@@ -365,6 +390,7 @@ impl Reader {
             inspection,
             audit_overflow,
             hooks,
+            session,
             extends,
             disable,
             explicit,
@@ -428,6 +454,94 @@ impl Reader {
             }
         }
         hooks
+    }
+
+    /// The `session` section: every field checked, every mistake reported.
+    fn session(&mut self, value: &Value, path: &FieldPath) -> SessionRules {
+        let mut s = SessionRules::default();
+        let Some(map) = self.object(value, path, SESSION_FIELDS) else {
+            return s;
+        };
+        let globs = [
+            ("sensitive_paths", &mut s.sensitive_paths),
+            ("not_sensitive_paths", &mut s.not_sensitive_paths),
+            ("protected_writes", &mut s.protected_writes),
+        ];
+        for (key, slot) in globs {
+            if let Some(v) = map.get(key) {
+                *slot = self.items(v, &path.key(key), false, Reader::file_glob);
+            }
+        }
+        let names = [
+            ("untrusted_tools", &mut s.untrusted_tools),
+            ("send_tools", &mut s.send_tools),
+        ];
+        for (key, slot) in names {
+            if let Some(v) = map.get(key) {
+                *slot = self.items(v, &path.key(key), false, |r, v, p| {
+                    r.name_pattern(v, p.clone())
+                        .map(|_| v.as_str().unwrap_or_default().to_owned())
+                });
+            }
+        }
+        let effects = [
+            ("taint_egress", &mut s.taint_egress),
+            ("taint_send", &mut s.taint_send),
+            ("taint_secret", &mut s.taint_secret),
+            ("untrusted_write", &mut s.untrusted_write),
+            ("written_code", &mut s.written_code),
+            ("rate", &mut s.rate),
+        ];
+        for (key, slot) in effects {
+            if let Some(v) = map.get(key) {
+                *slot = self.effect(v, &path.key(key));
+            }
+        }
+        const SECONDS: (u64, u64, &str) = (1, 1 << 32, "a whole number of seconds from 1 to 2^32");
+        let counts = [
+            ("rate_window_seconds", &mut s.rate_window_seconds),
+            ("approval_ttl_seconds", &mut s.approval_ttl_seconds),
+            ("expire_after_seconds", &mut s.expire_after_seconds),
+        ];
+        for (key, slot) in counts {
+            if let Some(v) = map.get(key) {
+                *slot = self.count(v, &path.key(key), SECONDS);
+            }
+        }
+        if let Some(v) = map.get("rate_limit") {
+            let bounds = (0, u64::from(u32::MAX), "an integer from 0 to 2^32 - 1");
+            s.rate_limit = self
+                .count(v, &path.key("rate_limit"), bounds)
+                .and_then(|n| u32::try_from(n).ok());
+        }
+        if let Some(v) = map.get("max_facts") {
+            let max = u64::from(crate::session::rule::MAX_FACTS_LIMIT);
+            s.max_facts = self
+                .count(
+                    v,
+                    &path.key("max_facts"),
+                    (1, max, "an integer from 1 to 65536"),
+                )
+                .and_then(|n| u32::try_from(n).ok());
+        }
+        s
+    }
+
+    /// An integer within `(min, max, what)` (a wrong one is reported as
+    /// expected to be `what`).
+    fn count(
+        &mut self,
+        value: &Value,
+        path: &FieldPath,
+        (min, max, what): (u64, u64, &'static str),
+    ) -> Option<u64> {
+        match value.as_u64() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.wrong_type(path.clone(), what, value);
+                None
+            }
+        }
     }
 
     fn inspection(&mut self, value: &Value, path: &FieldPath) -> Inspection {

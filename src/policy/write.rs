@@ -306,6 +306,9 @@ impl Policy {
                 "unattended_ask": self.hooks.unattended_ask.as_str(),
             }),
         );
+        if !self.session.is_empty() {
+            out.insert("session".into(), session(&self.session));
+        }
         out.insert(
             "egress".into(),
             json!(self.egress.iter().map(egress).collect::<Vec<_>>()),
@@ -346,4 +349,47 @@ impl Policy {
         }
         sorted(Value::Object(out))
     }
+}
+
+/// The `session` section: what it states, in the reader's field order.
+fn session(s: &crate::session::SessionRules) -> Value {
+    let mut o = Map::new();
+    let lists = [
+        ("sensitive_paths", &s.sensitive_paths),
+        ("not_sensitive_paths", &s.not_sensitive_paths),
+        ("untrusted_tools", &s.untrusted_tools),
+        ("send_tools", &s.send_tools),
+        ("protected_writes", &s.protected_writes),
+    ];
+    for (key, list) in lists {
+        if !list.is_empty() {
+            o.insert(key.into(), json!(list));
+        }
+    }
+    let effects = [
+        ("taint_egress", s.taint_egress),
+        ("taint_send", s.taint_send),
+        ("taint_secret", s.taint_secret),
+        ("untrusted_write", s.untrusted_write),
+        ("written_code", s.written_code),
+        ("rate", s.rate),
+    ];
+    for (key, effect) in effects {
+        if let Some(effect) = effect {
+            o.insert(key.into(), json!(effect.to_string()));
+        }
+    }
+    let numbers = [
+        ("rate_limit", s.rate_limit.map(u64::from)),
+        ("rate_window_seconds", s.rate_window_seconds),
+        ("approval_ttl_seconds", s.approval_ttl_seconds),
+        ("expire_after_seconds", s.expire_after_seconds),
+        ("max_facts", s.max_facts.map(u64::from)),
+    ];
+    for (key, n) in numbers {
+        if let Some(n) = n {
+            o.insert(key.into(), json!(n));
+        }
+    }
+    Value::Object(o)
 }

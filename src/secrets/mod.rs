@@ -9,10 +9,18 @@
 //! Knows nothing of policies. Cost: one automaton scan, plus one anchored
 //! regex search per prefix hit; a detector's regex is built the first time
 //! one of its prefixes is hit (a process that never sees a candidate never
-//! builds one).
+//! builds one). The prefix automaton starts as a contiguous NFA (built in
+//! tens of thousands of instructions, what a one-decision hook process
+//! pays) and is rebuilt as a DFA once it has served [`DFA_AFTER`] scans
+//! (about a million instructions, worth it only to a process that scans
+//! often); both find the same matches.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
+
+/// Scans served by the first automaton before the DFA is built.
+pub const DFA_AFTER: u32 = 16;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
@@ -45,11 +53,11 @@ impl Detector {
 
 pub(crate) struct Scanner {
     /// Case-sensitive prefixes.
-    exact: AhoCorasick,
+    exact: Prefixes,
     /// For each exact prefix: its detector.
     exact_owners: Vec<usize>,
     /// Prefixes matched in any ASCII case.
-    folded: AhoCorasick,
+    folded: Prefixes,
     folded_owners: Vec<usize>,
     detectors: Vec<Detector>,
 }
@@ -107,12 +115,14 @@ pub(crate) fn load() -> Result<Scanner, String> {
     sort(&mut exact, &mut exact_owners);
     sort(&mut folded, &mut folded_owners);
     let build = |patterns: &[String], fold: bool| {
-        AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .ascii_case_insensitive(fold)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(patterns)
-            .map_err(|e| format!("detectors.toml: prefixes: {e}"))
+        let nfa = automaton(patterns, fold, AhoCorasickKind::NoncontiguousNFA)?;
+        Ok::<_, String>(Prefixes {
+            nfa,
+            patterns: patterns.to_vec(),
+            fold,
+            dfa: OnceLock::new(),
+            uses: AtomicU32::new(0),
+        })
     };
     Ok(Scanner {
         exact: build(&exact, false)?,
@@ -121,6 +131,40 @@ pub(crate) fn load() -> Result<Scanner, String> {
         folded_owners,
         detectors,
     })
+}
+
+fn automaton(patterns: &[String], fold: bool, kind: AhoCorasickKind) -> Result<AhoCorasick, String> {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(fold)
+        .kind(Some(kind))
+        .build(patterns)
+        .map_err(|e| format!("detectors.toml: prefixes: {e}"))
+}
+
+/// One prefix automaton: the NFA at first, the DFA after [`DFA_AFTER`]
+/// scans (or the NFA still, should the DFA not build: same matches).
+pub(crate) struct Prefixes {
+    nfa: AhoCorasick,
+    patterns: Vec<String>,
+    fold: bool,
+    dfa: OnceLock<Option<AhoCorasick>>,
+    uses: AtomicU32,
+}
+
+impl Prefixes {
+    fn get(&self) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref().unwrap_or(&self.nfa);
+        }
+        if self.uses.fetch_add(1, Ordering::Relaxed) < DFA_AFTER {
+            return &self.nfa;
+        }
+        self.dfa
+            .get_or_init(|| automaton(&self.patterns, self.fold, AhoCorasickKind::DFA).ok())
+            .as_ref()
+            .unwrap_or(&self.nfa)
+    }
 }
 
 /// The scanner, built on first use; `None` when the table does not load
@@ -140,10 +184,12 @@ pub fn scan(text: &str) -> Vec<Finding> {
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     let hits = s
         .exact
+        .get()
         .find_iter(text)
         .filter_map(|m| Some((m.start(), *s.exact_owners.get(m.pattern().as_usize())?)))
         .chain(
             s.folded
+                .get()
                 .find_iter(text)
                 .filter_map(|m| Some((m.start(), *s.folded_owners.get(m.pattern().as_usize())?))),
         );
@@ -182,7 +228,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
 
 /// True when `text` holds no prefix of any detector (the fast path).
 pub fn is_clean(text: &str) -> bool {
-    scanner().is_none_or(|s| !s.exact.is_match(text) && !s.folded.is_match(text))
+    scanner().is_none_or(|s| !s.exact.get().is_match(text) && !s.folded.get().is_match(text))
 }
 
 /// `text` with every secret replaced by `[REDACTED <kind>]`.
@@ -210,6 +256,17 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nfa_and_the_dfa_find_the_same_secrets() {
+        let text = "key AKIAIOSFODNN7EXAMPLE and ghp_0123456789abcdefghijABCDEFGHIJ012345, PASSWORD=hunter2 sk-ant-x";
+        let first = scan(text);
+        for _ in 0..(2 * DFA_AFTER) {
+            assert_eq!(scan(text), first);
+        }
+        assert!(scanner().unwrap().exact.dfa.get().is_some(), "the DFA is built");
+        assert!(!first.is_empty());
+    }
 
     #[test]
     fn the_detector_table_loads_and_every_pattern_builds() {

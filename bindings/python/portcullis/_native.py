@@ -65,6 +65,8 @@ STATUS_INVALID_POLICY = 3
 STATUS_INVALID_REQUEST = 4
 STATUS_TOO_LARGE = 5
 STATUS_PANIC = 6
+STATUS_AUDIT = 7
+STATUS_INVALID_SESSION = 8
 
 EFFECTS = {0: "deny", 1: "ask", 2: "allow"}
 
@@ -88,6 +90,7 @@ class DecisionStruct(ctypes.Structure):
 
 engine_p = ctypes.c_void_p
 error_p = ctypes.c_void_p
+session_p = ctypes.c_void_p
 
 
 def _declare(name, restype, *argtypes):
@@ -129,4 +132,45 @@ buffer_free = _declare("portcullis_buffer_free", None, ctypes.POINTER(Buffer))
 check_command = _declare(
     "portcullis_check_command", status, engine_p, ctypes.c_char_p, ctypes.c_size_t,
     ctypes.POINTER(DecisionStruct),
+)
+
+# Sessions (ffi/src/session.rs): the `_at` variants take `now`, Unix seconds.
+session_new = _declare(
+    "portcullis_session_new", status, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.POINTER(session_p), ctypes.POINTER(error_p),
+)
+session_from_json = _declare(
+    "portcullis_session_from_json", status, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.POINTER(session_p), ctypes.POINTER(error_p),
+)
+session_to_json = _declare("portcullis_session_to_json", status, session_p, ctypes.POINTER(Buffer))
+session_taint = _declare("portcullis_session_taint", status, session_p, ctypes.POINTER(Buffer))
+session_id = _declare(
+    "portcullis_session_id", ctypes.c_void_p, session_p, ctypes.POINTER(ctypes.c_size_t)
+)
+session_step = _declare("portcullis_session_step", ctypes.c_uint64, session_p)
+session_free = _declare("portcullis_session_free", None, session_p)
+decide_in_json = _declare(
+    "portcullis_decide_in_json", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.POINTER(Buffer), ctypes.POINTER(error_p),
+)
+decide_in_json_at = _declare(
+    "portcullis_decide_in_json_at", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.c_uint64, ctypes.POINTER(Buffer), ctypes.POINTER(error_p),
+)
+session_ran_json = _declare(
+    "portcullis_session_ran_json", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Buffer), ctypes.POINTER(error_p),
+)
+session_ran_json_at = _declare(
+    "portcullis_session_ran_json_at", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.POINTER(Buffer), ctypes.POINTER(error_p),
+)
+session_approve = _declare(
+    "portcullis_session_approve", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.c_bool, ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(error_p),
+)
+session_approve_at = _declare(
+    "portcullis_session_approve_at", status, engine_p, session_p, ctypes.c_char_p, ctypes.c_size_t,
+    ctypes.c_bool, ctypes.c_uint64, ctypes.POINTER(ctypes.c_bool), ctypes.POINTER(error_p),
 )

@@ -52,3 +52,83 @@ pub fn verify(files: &[PathBuf], rotated: bool, continued: bool) -> Result<u8, S
         Err(e @ VerifyError::Io(..)) => Err(e.to_string()),
     }
 }
+
+/// Prints the records of `files`, one line each (`seq ts effect rule:
+/// reason`); with `session`, only that session's, ordered by step, each
+/// followed by the session facts it consulted. A line that is not a record
+/// is reported with its place and skipped (`verify` says whether the
+/// trail is intact).
+pub fn show(files: &[PathBuf], session: Option<&str>) -> Result<u8, String> {
+    let mut rows: Vec<(u64, serde_json::Value)> = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+                eprintln!("{}:{}: not a record", file.display(), n + 1);
+                continue;
+            };
+            let of_session = record
+                .pointer("/session/id")
+                .and_then(|v| v.as_str())
+                .or_else(|| {
+                    record
+                        .pointer("/request/principal/session")
+                        .and_then(|v| v.as_str())
+                });
+            if session.is_some_and(|id| of_session != Some(id)) {
+                continue;
+            }
+            let step = record
+                .pointer("/session/step")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            rows.push((step, record));
+        }
+    }
+    if session.is_some() {
+        // A stable sort: records of one step (one tool call's requests) keep their order.
+        rows.sort_by_key(|(step, _)| *step);
+    }
+    for (step, record) in &rows {
+        let text = |p: &str| record.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
+        let rule = match text("/rule") {
+            "" => "(default)",
+            r => r,
+        };
+        let hook = match text("/hook") {
+            "" => String::new(),
+            h => format!(" [hook: {h}]"),
+        };
+        let at = if session.is_some() {
+            format!("step {step}")
+        } else {
+            format!(
+                "#{}",
+                record
+                    .pointer("/seq")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+            )
+        };
+        println!(
+            "{at}  {}  {}{hook}  {rule}: {}",
+            text("/ts"),
+            text("/effect"),
+            text("/reason")
+        );
+        let facts = record.pointer("/session/facts").and_then(|v| v.as_array());
+        for fact in facts.into_iter().flatten() {
+            println!("    because {}", fact.as_str().unwrap_or(""));
+        }
+    }
+    if session.is_some_and(|_| rows.is_empty()) {
+        return Err(format!(
+            "no record of session {} in the trail",
+            session.unwrap_or_default()
+        ));
+    }
+    Ok(0)
+}

@@ -87,7 +87,10 @@ fn check(name: &str, w: &Wiring, scope: Scope, path: &Path) -> Finding {
         },
         style => wiring::file_command(style, &text).into_iter().collect(),
     };
-    let Some(command) = commands.first() else {
+    // The probe is a pre-tool payload: probe a pre-tool hook, not one wired
+    // to a post-tool event by `--event` (Copilot's).
+    let pre = commands.iter().find(|c| !c.contains(" --event "));
+    let Some(command) = pre.or(commands.first()) else {
         return Finding::NotWired(format!(
             "not wired (the settings do not run Portcullis's hook): run `{init}` to guard it"
         ));

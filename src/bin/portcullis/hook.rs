@@ -1,9 +1,15 @@
-//! `portcullis hook <agent>`: the pre-tool hook of a coding agent.
+//! `portcullis hook <agent>`: the pre- and post-tool hook of a coding agent.
 //!
 //! Reads the agent's hook payload on stdin, decides every request the tool
 //! call makes, settles the decisions into what the hook does (see
 //! `portcullis::hook`: pass through, grant, ask or deny; the most severe
-//! answers) and prints the answer in the agent's protocol. With `--audit`,
+//! answers) and prints the answer in the agent's protocol. When the payload
+//! names the agent's session, the decisions are made in that session (see
+//! `portcullis::session`): its state file under the user's state directory
+//! (or `--state-dir`) is locked, read, and written back before the answer is
+//! given, so parallel tool calls take turns. A post-tool event decides
+//! nothing: it tells the session what ran (an `ask` followed by its call
+//! was approved; the output is scanned for secrets) and answers nothing. With `--audit`,
 //! every decision is recorded, marked with what the hook made of it, before
 //! the answer is given — on this thread, without the audit log's writer
 //! thread: one process, one record. Anything that goes wrong — unreadable
@@ -18,7 +24,8 @@ use std::time::SystemTime;
 use clap::{Args, ValueEnum};
 use portcullis::audit::{self, Entry};
 use portcullis::hook::{self, Agent, Settings, BLOCK_STATUS, MAX_PAYLOAD_BYTES};
-use portcullis::Format;
+use portcullis::session::store::{Locked, Store};
+use portcullis::{Format, HookAnswer};
 
 /// The agents, by command-line name.
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,6 +81,17 @@ pub struct HookArgs {
     /// `hooks.unattended_ask` (deny unless it says `pass`).
     #[arg(long)]
     unattended: bool,
+    /// Keep sessions in this directory instead of the user's state
+    /// directory (`$XDG_STATE_HOME/portcullis/sessions`).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Decide every call alone: no session state is read or written.
+    #[arg(long)]
+    no_session: bool,
+    /// The event of a payload that names none (Copilot's camelCase payloads:
+    /// `--event postToolUse` on its post-tool hook).
+    #[arg(long, value_name = "NAME")]
+    event: Option<String>,
 }
 
 /// Runs the hook; its errors are answered here (status 2), never returned.
@@ -107,19 +125,55 @@ fn answer(
         .read_to_string(&mut text)
         .map_err(|e| format!("reading the hook payload: {e}"))?;
     let home = std::env::var("HOME").ok();
-    let payload = hook::requests(agent, &text, home.as_deref()).map_err(|e| e.to_string())?;
+    let payload = hook::requests_for(agent, &text, home.as_deref(), args.event.as_deref())
+        .map_err(|e| e.to_string())?;
     if payload.requests.is_empty() {
-        // Not a pre-tool event: nothing to decide.
+        // Neither a pre- nor a post-tool event: nothing to decide.
         return Ok(hook::Answer::silent());
     }
     let engine = super::load::engine(policy, format)?;
+    let mut session = open_session(agent, &payload, args)?;
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if payload.ran {
+        if let Some(locked) = &mut session {
+            for request in &payload.requests {
+                engine.ran_in(
+                    &mut locked.session,
+                    request,
+                    payload.output.as_deref(),
+                    secs,
+                );
+            }
+            save(locked)?;
+        }
+        return Ok(hook::answer(agent, &payload.event, &hook::ran_decision()));
+    }
     let mut settings = Settings::of(engine.hooks());
     settings.grant |= args.grant;
     settings.unattended |= args.unattended;
-    let mut decisions: Vec<_> = payload.requests.iter().map(|r| engine.decide(r)).collect();
+    let mut decisions: Vec<_> = payload
+        .requests
+        .iter()
+        .map(|r| match &mut session {
+            Some(locked) => engine.decide_in_at(&mut locked.session, r, secs),
+            None => engine.decide(r),
+        })
+        .collect();
     let at = hook::settle(agent, &payload.event, &mut decisions, settings).ok_or("no decision")?;
+    if let Some(locked) = &mut session {
+        // An `ask` the hook blocked or passed through asked nobody: the call
+        // running later is no one's approval (`portcullis approve` still is).
+        for d in &decisions {
+            let code = d.session.as_ref().and_then(|s| s.code.as_deref());
+            if let (Some(code), false) = (code, d.hook == Some(HookAnswer::Ask)) {
+                locked.session.not_prompted(code);
+            }
+        }
+    }
     if let Some(path) = &args.audit {
-        let now = SystemTime::now();
         let entries: Vec<Entry> = payload
             .requests
             .iter()
@@ -134,6 +188,42 @@ fn answer(
         audit::append(path, Some(audit::DEFAULT_MAX_BYTES), &entries)
             .map_err(|e| format!("audit trail {}: {e}", path.display()))?;
     }
+    if let Some(locked) = &session {
+        save(locked)?;
+    }
     let decision = decisions.get(at).ok_or("no decision")?;
     Ok(hook::answer(agent, &payload.event, decision))
+}
+
+/// The payload's session, locked, unless sessions are off or the payload
+/// names none. A store that cannot be opened blocks the call.
+fn open_session(
+    agent: Agent,
+    payload: &hook::Payload,
+    args: &HookArgs,
+) -> Result<Option<Locked>, String> {
+    if args.no_session {
+        return Ok(None);
+    }
+    let id = payload
+        .requests
+        .iter()
+        .find_map(|r| r.principal.as_ref()?.session.clone());
+    let Some(id) = id else { return Ok(None) };
+    let store = match &args.state_dir {
+        Some(dir) => Store::at(dir),
+        None => Store::user().ok_or(
+            "no state directory for sessions: set XDG_STATE_HOME or HOME, or pass --state-dir or --no-session",
+        )?,
+    };
+    store
+        .open(agent.as_str(), &id)
+        .map(Some)
+        .map_err(|e| format!("session state in {}: {e}", store.dir().display()))
+}
+
+fn save(locked: &Locked) -> Result<(), String> {
+    locked
+        .save()
+        .map_err(|e| format!("session state {}: {e}", locked.path().display()))
 }

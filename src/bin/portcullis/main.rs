@@ -11,6 +11,7 @@
 //!
 //! Exit status: 0 allow (or a clean lint), 2 deny, 3 ask, 1 usage or input error.
 
+mod approve;
 mod audit;
 mod check;
 mod doctor;
@@ -66,6 +67,18 @@ enum Command {
     Init(init::InitArgs),
     /// Check each wired agent: settings readable, binary there, policy loads, a probe is blocked.
     Doctor,
+    /// Approve an `ask` out of band, by the code its reason carried: the same
+    /// action is then allowed in its session (until the approval's TTL ends).
+    Approve {
+        /// The approval code (`portcullis approve k3f9qzmb`).
+        code: String,
+        /// Approve one more run only.
+        #[arg(long)]
+        once: bool,
+        /// The sessions' directory (default: `$XDG_STATE_HOME/portcullis/sessions`).
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
     /// Work with audit trails.
     Audit {
         #[command(subcommand)]
@@ -105,6 +118,16 @@ enum AuditCommand {
         /// The first record may continue an earlier chain (older files were removed).
         #[arg(long)]
         continued: bool,
+    },
+    /// Print a trail's decisions, one per line; with --session, one agent
+    /// session's steps in order, with the session facts each consulted.
+    Show {
+        /// The trail's files, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only this session's decisions, by step.
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
     },
 }
 
@@ -169,6 +192,12 @@ fn main() -> ExitCode {
         Command::Hook(args) => hook::run(cli.policy.as_deref(), format, args),
         Command::Init(args) => init::run(cli.policy.as_deref(), args),
         Command::Doctor => doctor::run(),
+        Command::Approve {
+            code,
+            once,
+            state_dir,
+        } => load::engine(cli.policy.as_deref(), format)
+            .and_then(|engine| approve::run(&engine, &code, once, state_dir.as_deref())),
         Command::Audit {
             what:
                 AuditCommand::Verify {
@@ -177,6 +206,9 @@ fn main() -> ExitCode {
                     continued,
                 },
         } => audit::verify(&files, rotated, continued),
+        Command::Audit {
+            what: AuditCommand::Show { files, session },
+        } => audit::show(&files, session.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -24,4 +24,16 @@ export const Portcullis = async () => ({
       throw new Error(answer.reason ?? `Portcullis denied ${input.tool}`);
     }
   },
+  // The call ran: its session learns it (an approved ask, secrets in the output).
+  "tool.execute.after": async (input, output) => {
+    const payload = JSON.stringify({
+      hook_event_name: "tool.execute.after",
+      tool: input.tool,
+      sessionID: input.sessionID,
+      callID: input.callID,
+      args: input.args ?? {},
+      output: typeof output?.output === "string" ? output.output : "",
+    });
+    spawnSync(ARGV[0], ARGV.slice(1), { input: payload, encoding: "utf8", timeout: 30000 });
+  },
 });

@@ -334,7 +334,11 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(again.matches("hook claude").count(), 1);
+        // One entry per wired event (pre-tool, post-tool, post-tool failure).
+        let events = claude().events.len();
+        assert_eq!(events, 3);
+        assert_eq!(again.matches("hook claude").count(), events);
+        assert_eq!(again.matches("/usr/bin/portcullis").count(), events);
         let Edit::Write(removed) = uninstall_json("claude", p, &again).unwrap() else {
             panic!()
         };
