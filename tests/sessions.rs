@@ -54,13 +54,24 @@ fn run_scenario(engine: &Engine, scenario: &Value) -> Vec<String> {
                 Some(at) => 1_000_000 + at,
                 None => now + 1,
             };
-            let text = merged(base, &step["payload"]).to_string();
+            let mut payload_value = merged(base, &step["payload"]);
+            // `touch: N`: the command touches N distinct files (a session
+            // pushed past its bound in one step).
+            if let Some(n) = step["touch"].as_u64() {
+                let files: Vec<String> = (0..n).map(|k| format!("/w/f{k}")).collect();
+                payload_value["tool_input"]["command"] =
+                    json!(format!("touch {}", files.join(" ")));
+            }
+            let text = payload_value.to_string();
             let payload =
                 hook::requests_for(agent, &text, Some("/home/dev"), step["event"].as_str())
                     .unwrap_or_else(|e| panic!("{name} step {i}: {e}"));
             let want = step["expect"].as_str().unwrap();
             if payload.ran {
-                for r in &payload.requests {
+                if payload.failed {
+                    engine.output_in(&mut session, payload.output.as_deref(), now);
+                }
+                for r in payload.requests.iter().filter(|_| !payload.failed) {
                     engine.ran_in(&mut session, r, payload.output.as_deref(), now);
                 }
                 if want != "silent" {

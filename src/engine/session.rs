@@ -157,6 +157,16 @@ fn matches(set: &NameSet, name: &str) -> bool {
     hit
 }
 
+/// Whether the request's tool is in `set`: by its name, and for a tool of
+/// a named MCP server also as `mcp__server__tool` (the form the lists use,
+/// whichever way an agent reports the server).
+fn tool_in(set: &NameSet, o: &Observed<'_>) -> bool {
+    let Some(tool) = o.tool else { return false };
+    matches(set, tool)
+        || o.server
+            .is_some_and(|server| matches(set, &format!("mcp__{server}__{tool}")))
+}
+
 fn path_matches(set: &PathMatcher, path: &str, access: Access) -> bool {
     set.is_match(path, access)
 }
@@ -235,10 +245,7 @@ impl Engine {
             approved: None,
         };
         if decision.effect == Effect::Ask {
-            let key = match (&kept, &request.action) {
-                (Some(k), Action::Command(line)) => ActionKey::of_analysis(&k.analysis, line),
-                _ => ActionKey::of(request),
-            };
+            let key = action_key(session, request, kept.as_ref(), &observed);
             let hex_key = key.hex();
             let approval = session.approval(&hex_key, now).map(|f| match &f.kind {
                 FactKind::Approved { code, once, .. } => (code.clone(), *once, f.describe()),
@@ -287,7 +294,7 @@ impl Engine {
         raise: &mut Raise<'_>,
     ) {
         let m = &self.inner.session;
-        let sends = o.tool.is_some_and(|t| matches(&m.send_tools, t));
+        let sends = tool_in(&m.send_tools, o);
         let leaves = sends || !o.destinations.is_empty();
         if leaves {
             if let Some(why) = session.taint() {
@@ -400,6 +407,13 @@ impl Engine {
             return;
         }
         let Some(fact) = session.written(script) else {
+            if let Some(why) = session.forgot() {
+                raise.to(
+                    m.written_code,
+                    rules::WRITTEN_CODE,
+                    format!("runs `{script}`, which this session may have written: {why}"),
+                );
+            }
             return;
         };
         let written = fact.describe();
@@ -466,7 +480,7 @@ impl Engine {
             };
             session.record(fact, now, max);
         }
-        let untrusted_tool = o.tool.filter(|t| matches(&m.untrusted_tools, t));
+        let untrusted_tool = o.tool.filter(|_| tool_in(&m.untrusted_tools, o));
         if let Some(tool) = untrusted_tool {
             let source = o.fetches.first().map_or(tool, String::as_str);
             let source = source.to_owned();
@@ -538,6 +552,24 @@ impl Engine {
         output: Option<&str>,
         now: u64,
     ) -> Option<String> {
+        self.output_in(session, output, now);
+        let observed = observe::observe(request, None);
+        let key = action_key(session, request, None, &observed).hex();
+        let code = match &session.asked_key(&key)?.kind {
+            FactKind::Asked {
+                code,
+                prompted: true,
+                ..
+            } => code.clone(),
+            _ => return None,
+        };
+        self.approve_in(session, &code, false, now).then_some(code)
+    }
+
+    /// Records in `session` what a tool's `output` (given to the agent)
+    /// holds: its secrets. For a call that failed, or any output that
+    /// approves nothing.
+    pub fn output_in(&self, session: &mut Session, output: Option<&str>, now: u64) {
         let m = &self.inner.session;
         session.touch(now);
         if let Some(text) = output {
@@ -549,16 +581,6 @@ impl Engine {
                 session.record(fact, now, m.max_facts);
             }
         }
-        let key = ActionKey::of(request).hex();
-        let code = match &session.asked_key(&key)?.kind {
-            FactKind::Asked {
-                code,
-                prompted: true,
-                ..
-            } => code.clone(),
-            _ => return None,
-        };
-        self.approve_in(session, &code, false, now).then_some(code)
     }
 
     /// Approves the `ask` that carried `code` in `session`: once (the next
@@ -582,5 +604,34 @@ impl Engine {
             m.max_facts,
         );
         true
+    }
+}
+
+/// The key an approval of `request` is bound to: its action, and for a
+/// command that runs a script the session wrote, that write (the script
+/// rewritten is another action).
+fn action_key(
+    session: &Session,
+    request: &Request,
+    kept: Option<&super::command::Kept>,
+    observed: &Observed<'_>,
+) -> ActionKey {
+    let key = match (kept, &request.action) {
+        (Some(k), Action::Command(line)) => ActionKey::of_analysis(&k.analysis, line),
+        _ => ActionKey::of(request),
+    };
+    let mut extra = String::new();
+    for script in &observed.executes {
+        if let Some(fact) = session.written(script) {
+            if let FactKind::Written { path, hash, .. } = &fact.kind {
+                let hash = hash.as_deref().unwrap_or("unseen");
+                extra.push_str(&format!("{path}\0{hash}\0{}\0", fact.step));
+            }
+        }
+    }
+    if extra.is_empty() {
+        key
+    } else {
+        key.mixed(extra.as_bytes())
     }
 }

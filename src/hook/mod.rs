@@ -143,6 +143,8 @@ pub struct Payload {
     pub ran: bool,
     /// For a post-tool event: the tool's output, as text.
     pub output: Option<String>,
+    /// A post-tool event of a failed call: it approves nothing.
+    pub failed: bool,
 }
 
 /// Reads `text`, a hook payload of `agent`, into the requests it makes.
@@ -191,6 +193,7 @@ pub fn requests_for(
             requests: Vec::new(),
             ran: false,
             output: None,
+            failed: false,
         });
     }
     let output = if ran {
@@ -234,12 +237,14 @@ pub fn requests_for(
     for r in &mut out {
         r.principal = Some(principal.clone());
     }
+    let failed = row.failure_events.contains(&event);
     Ok(Payload {
         event,
         tool,
         requests: out,
         ran,
         output,
+        failed,
     })
 }
 

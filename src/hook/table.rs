@@ -20,6 +20,9 @@ pub(crate) struct AgentRow {
     /// feed the session, never block).
     #[serde(default)]
     pub post_events: Vec<String>,
+    /// Those of `post_events` that report a failed call (approve nothing).
+    #[serde(default)]
+    pub failure_events: Vec<String>,
     pub ask: Vec<String>,
     pub event: Vec<String>,
     #[serde(default)]

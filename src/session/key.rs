@@ -2,16 +2,20 @@
 //!
 //! An approved `ask` must cover the same action again and nothing else: a
 //! changed argument is a new action. So an action is keyed by the SHA-256
-//! of its canonical form — a command line by the normalized argv of every
-//! simple command it runs (`rm -rf x` and `rm -r -f x` are one action;
-//! `rm -rf y` is another), an HTTP request by its canonical method, URL and
-//! the hash of its body, a tool call by its name, server and arguments as
-//! canonical JSON (keys sorted, at most [`MAX_DEPTH`] deep), a named action
-//! by its name and the principal's claimed environment. Its approval *code*
+//! of its canonical form — a command line by its text without whitespace
+//! and the normalized argv, redirections, here-document and wrappers of
+//! every simple command it runs (`rm -rf y` is another action than `rm -rf
+//! x`, and so is `sudo rm -rf x`, `X=1 rm -rf x`, `rm -r -f x`), an HTTP
+//! request by its canonical method, URL, headers and the hash of its body, a
+//! tool call by its name, server and arguments as canonical JSON (keys
+//! sorted, at most [`MAX_DEPTH`] deep), a named action by its name, the
+//! principal, its roles and its claimed environment. (The content of a
+//! script a command runs is not in the key: the engine adds the session's
+//! record of that file's last write.) Its approval *code*
 //! is the first 40 bits of that hash in a 32-letter alphabet without
 //! look-alikes (`0`/`o`, `1`/`l`): eight characters a person can type.
-//! Cost: one analysis of a command (the engine's own is not reused: keys
-//! are made only for `ask`s and approvals) and one hash.
+//! Cost: one hash over the request (a command's analysis is the engine's
+//! own when it has one); keys are made only for `ask`s and approvals.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -43,6 +47,14 @@ impl ActionKey {
                 let method = http.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
                 h.update(method.as_bytes());
                 h.update([0]);
+                // Headers too (names folded; the map is sorted): a changed
+                // credential or target header is another request.
+                for (name, value) in &http.headers {
+                    h.update(name.to_ascii_lowercase().as_bytes());
+                    h.update([b':']);
+                    h.update(value.as_bytes());
+                    h.update([0]);
+                }
                 match parse_url(&http.url) {
                     Ok(t) => {
                         let query = t.query.as_deref().unwrap_or("");
@@ -76,6 +88,15 @@ impl ActionKey {
                     .as_ref()
                     .and_then(|p| p.environment.as_deref());
                 h.update(env.unwrap_or("").as_bytes());
+                // Who asks, with the roles claimed.
+                if let Some(p) = &request.principal {
+                    h.update([0]);
+                    h.update(p.id.as_bytes());
+                    for role in &p.roles {
+                        h.update([0]);
+                        h.update(role.as_bytes());
+                    }
+                }
             }
         }
         ActionKey(h.finalize().into())
@@ -87,44 +108,46 @@ impl ActionKey {
     pub fn of_analysis(analysis: &Analysis, line: &str) -> ActionKey {
         let mut h = Sha256::new();
         h.update(b"command\0");
-        if analysis.commands.is_empty() {
-            h.update(line.trim().as_bytes());
+        // The line itself, whitespace aside: what the analysis leaves out
+        // (variable assignments, operators, quoting) still tells two
+        // actions apart; two spellings differing only in spacing are one.
+        for b in line.bytes().filter(|b| !b.is_ascii_whitespace()) {
+            h.update([b]);
         }
+        h.update([0]);
+        // And its analysis, for where the words begin and end: every simple
+        // command's program as written, argv in order, redirections with
+        // their descriptor and operation, the here-document it is fed, and
+        // the wrappers it was found behind.
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
         for command in &analysis.commands {
             let program = command.program.as_deref().unwrap_or("");
-            h.update(command.path.as_deref().unwrap_or(program).as_bytes());
-            h.update([0x1f]);
-            // Flags as split (`-rf` is `-r -f`): a short cluster whose every
-            // letter is listed on its own is left out (`-name` is not one).
-            let split = |f: &&compact_str::CompactString| {
-                let Some(letters) = f
-                    .strip_prefix('-')
-                    .filter(|l| l.len() > 1 && !l.starts_with('-'))
-                else {
-                    return true;
-                };
-                !letters.chars().all(|c| {
-                    command.flags.iter().any(|g| {
-                        g.strip_prefix('-')
-                            .is_some_and(|x| x.len() == c.len_utf8() && x.starts_with(c))
-                    })
-                })
-            };
-            for flag in command.flags.iter().filter(split) {
-                h.update(flag.as_bytes());
-                h.update([0x1f]);
-            }
-            h.update([0x1c]);
-            for word in &command.positionals {
-                h.update(word.text.as_bytes());
-                h.update([0x1f]);
+            field(command.path.as_deref().unwrap_or(program).as_bytes());
+            for word in &command.argv {
+                field(word.text.as_bytes());
             }
             for r in &command.redirects {
-                h.update(r.target.text.as_bytes());
-                h.update([0x1d]);
+                field(format!("{:?}{:?}", r.fd, r.op).as_bytes());
+                field(r.target.text.as_bytes());
             }
-            h.update([0x1e]);
+            field(command.input.as_deref().unwrap_or("").as_bytes());
+            for via in &command.via {
+                field(via.as_bytes());
+            }
+            field(b"\x1e");
         }
+        ActionKey(h.finalize().into())
+    }
+
+    /// This key with `extra` mixed in (what else the action depends on:
+    /// the recorded write of a script it runs).
+    pub fn mixed(&self, extra: &[u8]) -> ActionKey {
+        let mut h = Sha256::new();
+        h.update(self.0);
+        h.update(extra);
         ActionKey(h.finalize().into())
     }
 
@@ -212,11 +235,31 @@ mod tests {
         let a = Request::command("rm -rf build");
         assert_eq!(
             ActionKey::of(&a),
-            ActionKey::of(&Request::command("rm  -r -f build"))
+            ActionKey::of(&Request::command(" rm  -rf build "))
         );
+        for other in [
+            "rm -rf dist",
+            "rm -r -f build",
+            "sudo rm -rf build",
+            "X=1 rm -rf build",
+            "rm -rf build; ls",
+            "rm -rf 'build x'",
+        ] {
+            assert_ne!(
+                ActionKey::of(&a),
+                ActionKey::of(&Request::command(other)),
+                "{other}"
+            );
+        }
+        let kube = Request::command("kubectl delete pod -n staging web-1");
         assert_ne!(
-            ActionKey::of(&a),
-            ActionKey::of(&Request::command("rm -rf dist"))
+            ActionKey::of(&kube),
+            ActionKey::of(&Request::command("kubectl delete pod staging -n web-1"))
+        );
+        let sql = |body: &str| Request::command(format!("psql db <<EOF\n{body}\nEOF"));
+        assert_ne!(
+            ActionKey::of(&sql("UPDATE sessions SET seen=0")),
+            ActionKey::of(&sql("UPDATE accounts SET balance=0"))
         );
         assert_ne!(
             ActionKey::of(&Request::command("find . -print")),

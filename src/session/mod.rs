@@ -55,6 +55,9 @@ pub struct Session {
     /// Facts dropped at the bound.
     #[serde(default, skip_serializing_if = "is_zero")]
     dropped: u64,
+    /// The time of the newest fact dropped (Unix seconds).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    dropped_at: u64,
     /// Why the session's earlier state could not be read, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unreadable: Option<String>,
@@ -192,6 +195,7 @@ impl Session {
             step: 0,
             last: 0,
             dropped: 0,
+            dropped_at: 0,
             unreadable: None,
             facts: VecDeque::new(),
         }
@@ -280,6 +284,7 @@ impl Session {
         if self.step > 0 && now > self.last.saturating_add(expire_after) {
             self.facts.clear();
             self.dropped = 0;
+            self.dropped_at = 0;
             self.unreadable = None;
         }
         self.trim(max);
@@ -318,12 +323,33 @@ impl Session {
         })
     }
 
-    /// The first fact of untrusted content, described.
+    /// The first fact of untrusted content, described; or, when facts
+    /// were dropped or the earlier state could not be read, why one may
+    /// have been forgotten.
     pub fn untrusted(&self) -> Option<String> {
         self.facts
             .iter()
             .find(|f| matches!(f.kind, FactKind::Untrusted { .. }))
             .map(Fact::describe)
+            .or_else(|| self.forgot())
+    }
+
+    /// Why this session may have forgotten a fact: facts dropped at the
+    /// bound, or an earlier state that could not be read. Every reaction
+    /// that looks for a fact treats that as the fact (stricter, never
+    /// looser).
+    pub fn forgot(&self) -> Option<String> {
+        if let Some(why) = &self.unreadable {
+            return Some(format!(
+                "this session's earlier state could not be read ({why})"
+            ));
+        }
+        (self.dropped > 0).then(|| {
+            format!(
+                "{} older facts of this session were dropped at its bound",
+                self.dropped
+            )
+        })
     }
 
     /// The latest write of `path` in the session: the same normalized path,
@@ -347,6 +373,19 @@ impl Session {
     /// Destructive actions recorded within `window` seconds before `now`
     /// (a fact stamped later than `now` — the clock went backwards — counts).
     pub fn destructive_within(&self, now: u64, window: u64) -> usize {
+        // Forgotten facts could each have been one: count them in, those
+        // dropped only while the newest of them is within the window.
+        let forgotten = if self.unreadable.is_some() {
+            usize::MAX / 2
+        } else if self.dropped > 0 && self.dropped_at.saturating_add(window) >= now {
+            usize::try_from(self.dropped).unwrap_or(usize::MAX / 2)
+        } else {
+            0
+        };
+        forgotten.saturating_add(self.destructive_recorded(now, window))
+    }
+
+    fn destructive_recorded(&self, now: u64, window: u64) -> usize {
         self.facts
             .iter()
             .filter(|f| {
@@ -419,10 +458,20 @@ impl Session {
         }
         match &kind {
             FactKind::Written { path, .. } => {
-                let path = path.clone();
-                self.facts.retain(
-                    |f| !matches!(&f.kind, FactKind::Written { path: p, .. } if *p == path),
+                // A later write replaces an earlier one only when it is at
+                // least as strict to run: whether a write ran is not known
+                // (`false && echo ok > x.sh`, a refused `ask`), so a clean
+                // rewrite must not vouch for a download that did run.
+                let earlier = self.facts.iter().position(
+                    |f| matches!(&f.kind, FactKind::Written { path: p, .. } if p == path),
                 );
+                if let Some(at) = earlier {
+                    let kept = self.facts.get(at).map(|f| run_rank(&f.kind));
+                    if kept.is_some_and(|k| k > run_rank(&kind)) {
+                        return;
+                    }
+                    self.facts.remove(at);
+                }
             }
             FactKind::Asked { key, .. } | FactKind::Approved { key, .. } => {
                 let key = key.clone();
@@ -447,7 +496,9 @@ impl Session {
     /// Drops the oldest facts beyond `max`, counting them.
     fn trim(&mut self, max: usize) {
         while self.facts.len() > max.max(1) {
-            self.facts.pop_front();
+            if let Some(f) = self.facts.pop_front() {
+                self.dropped_at = self.dropped_at.max(f.at);
+            }
             self.dropped = self.dropped.saturating_add(1);
         }
     }
@@ -496,6 +547,21 @@ impl Fact {
                 format!("approved at step {step} of this session (code {code})")
             }
         }
+    }
+}
+
+/// How strictly running a written file is decided: clean content 0, content
+/// a rule asks about 1, content not seen 2, content a rule denies 3.
+fn run_rank(kind: &FactKind) -> u8 {
+    match kind {
+        FactKind::Written {
+            content: Some(v), ..
+        } => match v.effect {
+            Effect::Allow => 0,
+            Effect::Ask => 1,
+            Effect::Deny => 3,
+        },
+        _ => 2,
     }
 }
 

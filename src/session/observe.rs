@@ -38,6 +38,8 @@ const CONTENT_KEYS: &[&str] = &["content", "file_text", "contents"];
 pub(crate) struct Runners {
     first: Vec<String>,
     after: HashMap<String, Vec<String>>,
+    downloads: HashMap<String, Vec<String>>,
+    remote_name: HashMap<String, Vec<String>>,
     extensions: HashMap<String, String>,
     shebang: HashMap<String, String>,
     inline: HashMap<String, String>,
@@ -91,6 +93,9 @@ pub struct Observed<'r> {
     pub fetches: Vec<String>,
     /// The tool's name, for a tool call.
     pub tool: Option<&'r str>,
+    /// The tool's MCP server, when the call names it apart from the tool
+    /// (Windsurf's and Cursor's MCP events).
+    pub server: Option<&'r str>,
     /// Secrets the request carries: each detector's name and the secret's
     /// hash ([`secret_hash`]).
     pub secrets: Vec<(&'static str, String)>,
@@ -149,6 +154,7 @@ pub fn observe<'r>(
         }
         Action::Tool(call) => {
             out.tool = Some(&call.name);
+            out.server = call.server.as_deref();
             of_tool(&call.name, &call.arguments, home, &mut out);
         }
         Action::Named(_) => {}
@@ -227,6 +233,13 @@ pub fn of_analysis(
                 Access::Delete => out.deletes.push(path),
             }
         }
+        for path in downloaded(command) {
+            let path = access::normalize(&path, command.cwd.as_deref());
+            out.writes.push(Write {
+                path: home_relative(&path, home).into_owned(),
+                content: None,
+            });
+        }
         if let Some(script) = script_run(command) {
             let path = access::normalize(script, command.cwd.as_deref());
             out.executes.push(home_relative(&path, home).into_owned());
@@ -286,6 +299,46 @@ fn whole_content(command: &SimpleCommand) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The files a download client writes what it fetches to (`runners.toml`:
+/// `downloads`, `remote_name`).
+fn downloaded(command: &SimpleCommand) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(program) = command.program.as_deref() else {
+        return out;
+    };
+    let r = runners();
+    let (named, remote) = (r.downloads.get(program), r.remote_name.get(program));
+    if named.is_none() && remote.is_none() {
+        return out;
+    }
+    let words: Vec<&str> = command.argv.iter().map(|w| w.text.as_str()).collect();
+    for (i, word) in words.iter().enumerate() {
+        for option in named.into_iter().flatten() {
+            if word == option {
+                if let Some(next) = words.get(i + 1) {
+                    out.push((*next).to_owned());
+                }
+            } else if let Some(value) = word
+                .strip_prefix(option.as_str())
+                .and_then(|rest| rest.strip_prefix('='))
+            {
+                out.push(value.to_owned());
+            }
+        }
+        if remote.into_iter().flatten().any(|o| o == word) {
+            // Every URL argument, by its last path segment.
+            for url in words.iter().filter(|w| w.contains("://")) {
+                let path = url.split(['?', '#']).next().unwrap_or(url);
+                if let Some(name) = path.rsplit('/').next().filter(|n| !n.is_empty() && !path.ends_with("//")) {
+                    out.push(name.to_owned());
+                }
+            }
+        }
+    }
+    out.retain(|p| !p.is_empty() && p != "-");
+    out
 }
 
 /// The file `command` runs as a script or program, if any.
@@ -444,6 +497,12 @@ mod tests {
         assert_eq!(of("bash scripts/run.sh arg").executes, ["scripts/run.sh"]);
         assert_eq!(of("deno run -A t.ts").executes, ["t.ts"]);
         assert_eq!(of("source ./env.sh").executes, ["env.sh"]);
+        let writes = |line: &str| -> Vec<String> { of(line).writes.into_iter().map(|w| w.path).collect() };
+        assert_eq!(writes("curl -fsSL https://x.example/i.sh -o i.sh"), ["i.sh"]);
+        assert_eq!(writes("wget -O /tmp/s.sh https://x.example/s"), ["/tmp/s.sh"]);
+        assert_eq!(writes("curl --output=a.py https://x.example/a"), ["a.py"]);
+        assert_eq!(writes("curl -O https://x.example/dl/setup.sh?v=1"), ["setup.sh"]);
+        assert!(writes("curl -s https://x.example/a").is_empty());
         assert!(of("python3 -c 'print(1)'").executes.is_empty());
         assert!(of("python3 -m pytest").executes.is_empty());
     }

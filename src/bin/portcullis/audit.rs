@@ -93,13 +93,15 @@ pub fn show(files: &[PathBuf], session: Option<&str>) -> Result<u8, String> {
         rows.sort_by_key(|(step, _)| *step);
     }
     for (step, record) in &rows {
-        let text = |p: &str| record.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
+        // Reasons quote what agents sent: control characters are shown
+        // escaped, never sent to the terminal.
+        let text = |p: &str| printable(record.pointer(p).and_then(|v| v.as_str()).unwrap_or(""));
         let rule = match text("/rule") {
-            "" => "(default)",
+            r if r.is_empty() => "(default)".to_owned(),
             r => r,
         };
         let hook = match text("/hook") {
-            "" => String::new(),
+            h if h.is_empty() => String::new(),
             h => format!(" [hook: {h}]"),
         };
         let at = if session.is_some() {
@@ -121,7 +123,7 @@ pub fn show(files: &[PathBuf], session: Option<&str>) -> Result<u8, String> {
         );
         let facts = record.pointer("/session/facts").and_then(|v| v.as_array());
         for fact in facts.into_iter().flatten() {
-            println!("    because {}", fact.as_str().unwrap_or(""));
+            println!("    because {}", printable(fact.as_str().unwrap_or("")));
         }
     }
     if session.is_some_and(|_| rows.is_empty()) {
@@ -131,4 +133,18 @@ pub fn show(files: &[PathBuf], session: Option<&str>) -> Result<u8, String> {
         ));
     }
     Ok(0)
+}
+
+/// `text` with control characters escaped (`\u{1b}`).
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }

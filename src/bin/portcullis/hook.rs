@@ -139,13 +139,14 @@ fn answer(
         .map_or(0, |d| d.as_secs());
     if payload.ran {
         if let Some(locked) = &mut session {
-            for request in &payload.requests {
-                engine.ran_in(
-                    &mut locked.session,
-                    request,
-                    payload.output.as_deref(),
-                    secs,
-                );
+            let output = payload.output.as_deref();
+            if payload.failed {
+                // A failed call approves nothing; its output still counts.
+                engine.output_in(&mut locked.session, output, secs);
+            } else {
+                for request in &payload.requests {
+                    engine.ran_in(&mut locked.session, request, output, secs);
+                }
             }
             save(locked)?;
         }
