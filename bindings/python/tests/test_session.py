@@ -95,7 +95,7 @@ def test_round_trip_keeps_what_the_session_learned(engine):
     with Session("round-trip") as s:
         engine.decide_in(s, READ_ENV, now=1000)
         state = s.to_json()
-    assert json.loads(state)["facts"][0]["fact"] == "sensitive_read"
+    assert "sensitive_read" in json.loads(state)["facts"][0]["fact"]
     with Session.from_json(state) as back:
         assert (back.id, back.step) == ("round-trip", 1)
         assert back.to_json() == state
