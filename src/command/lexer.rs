@@ -163,6 +163,12 @@ impl Parser<'_, '_> {
 
     /// The inside of `"…"`, after the opening quote.
     fn double_quoted(&mut self, w: &mut Word) {
+        self.in_double_quotes += 1;
+        self.double_quoted_body(w);
+        self.in_double_quotes -= 1;
+    }
+
+    fn double_quoted_body(&mut self, w: &mut Word) {
         while !self.ctx.aborted {
             match self.peek() {
                 None => {
@@ -248,9 +254,7 @@ impl Parser<'_, '_> {
             }
             Some(b) if b.is_ascii_digit() || b"?$!#@*-".contains(&b) => {
                 self.pos += 2;
-                w.dynamic = true;
-                w.text.push('$');
-                w.text.push(char::from(b));
+                self.special_parameter(w, b);
             }
             _ => {
                 self.pos += 1;
@@ -259,12 +263,49 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// The value of `$name`: home, a literal assigned earlier, or unknown.
+    /// `$1`…`$9`, `$@`, `$*`, `$#`: from an earlier `set -- …`, or unknown.
+    fn special_parameter(&mut self, w: &mut Word, b: u8) {
+        let value = match (&self.ctx.positional, b) {
+            (Some(args), b'1'..=b'9') => {
+                Some(args.get(usize::from(b - b'1')).cloned().unwrap_or_default())
+            }
+            (Some(args), b'@' | b'*') => Some(args.join(" ")),
+            (Some(args), b'#') => Some(args.len().to_string()),
+            _ => None,
+        };
+        match value {
+            Some(value) => {
+                // `"$@"` is one word per parameter even inside quotes.
+                let split = b == b'@' || self.in_double_quotes == 0;
+                self.push_expansion(w, &value, split);
+            }
+            None => {
+                w.dynamic = true;
+                w.text.push('$');
+                w.text.push(char::from(b));
+            }
+        }
+    }
+
+    /// Appends an expansion's known value; unquoted, it is split into words later.
+    fn push_expansion(&mut self, w: &mut Word, value: &str, split: bool) {
+        let start = w.text.len();
+        w.text.push_str(value);
+        if split && !value.is_empty() {
+            w.split.push((start, w.text.len()));
+        }
+    }
+
+    /// The value of `$name`: home, a literal assigned earlier, `$IFS`, or unknown.
     fn parameter(&mut self, w: &mut Word, name: &str) {
+        let unquoted = self.in_double_quotes == 0;
         if name == "HOME" {
             w.text.push_str("$HOME");
         } else if let Some(value) = self.ctx.vars.get(name) {
-            w.text.push_str(value);
+            let value = value.clone();
+            self.push_expansion(w, &value, unquoted);
+        } else if name == "IFS" {
+            self.push_expansion(w, super::parser::DEFAULT_IFS, unquoted);
         } else {
             w.dynamic = true;
             w.text.push('$');

@@ -230,8 +230,8 @@ impl CommandMatcher {
             field: "program",
             message: e.message,
         })?;
-        m.patterns =
-            RegexSet::with_build(&patterns, build).map_err(|e| set_error(&pattern_tags, "pattern", e))?;
+        m.patterns = RegexSet::with_build(&patterns, build)
+            .map_err(|e| set_error(&pattern_tags, "pattern", e))?;
         Ok(m)
     }
 

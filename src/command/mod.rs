@@ -69,6 +69,11 @@ pub struct Analysis {
     pub problems: Vec<Problem>,
 }
 
+/// `text` as one single-quoted shell word.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// Analyzes a shell command line.
 pub fn analyze(line: &str) -> Analysis {
     let tables = match tables::tables() {
@@ -92,26 +97,70 @@ pub fn analyze(line: &str) -> Analysis {
     let mut cwd: Option<String> = None;
     let mut cwd_unknown = false;
     let mut i = 0;
-    while let Some(slot) = ctx.commands.get_mut(i) {
-        let raw = std::mem::take(slot);
-        let piped = raw
-            .pipe_prev
-            .and_then(|p| became.get(p).copied().flatten())
-            .and_then(|c| commands.get(c))
-            .map(normalize::Piped::from_writer);
-        let first_new = commands.len();
-        let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
-        for command in commands.iter_mut().skip(first_new) {
-            command.cwd.clone_from(&cwd);
-            command.cwd_unknown = cwd_unknown;
-        }
-        if let Some(command) = index.and_then(|c| commands.get(c)) {
-            if matches!(command.program.as_deref(), Some("cd" | "pushd")) {
-                (cwd, cwd_unknown) = paths::change_directory(cwd, cwd_unknown, command);
+    // Commands before this index were checked for aliases already.
+    let mut alias_checked = 0;
+    let mut alias_expansions = 0;
+    loop {
+        while let Some(slot) = ctx.commands.get_mut(i) {
+            let raw = std::mem::take(slot);
+            let piped = raw
+                .pipe_prev
+                .and_then(|p| became.get(p).copied().flatten())
+                .and_then(|c| commands.get(c))
+                .map(normalize::Piped::from_writer);
+            let first_new = commands.len();
+            let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
+            for command in commands.iter_mut().skip(first_new) {
+                command.cwd.clone_from(&cwd);
+                command.cwd_unknown = cwd_unknown;
             }
+            if let Some(command) = index.and_then(|c| commands.get(c)) {
+                if matches!(command.program.as_deref(), Some("cd" | "pushd")) {
+                    (cwd, cwd_unknown) = paths::change_directory(cwd, cwd_unknown, command);
+                }
+            }
+            became.push(index);
+            i += 1;
         }
-        became.push(index);
-        i += 1;
+        // Aliases: a command word naming an alias defined anywhere in the line
+        // (also inside `eval`) runs the alias's text, so that text is analyzed
+        // too: over-eager, as the guard must be.
+        let before = ctx.commands.len();
+        for command in commands.iter().skip(alias_checked) {
+            let Some(name) = command.program.as_deref() else {
+                continue;
+            };
+            let Some(value) = ctx.aliases.get(name).cloned() else {
+                continue;
+            };
+            // An alias is not expanded inside its own expansion (`alias ls='ls -F'`).
+            let how = format!("alias {name}");
+            if command.via.contains(&how) {
+                continue;
+            }
+            alias_expansions += 1;
+            if alias_expansions > MAX_DEPTH {
+                ctx.abort(command.span.0, "too many alias expansions");
+                break;
+            }
+            let mut script = value.clone();
+            for word in command.argv.iter().skip(1) {
+                script.push(' ');
+                if word.is_known() {
+                    script.push_str(&quote(&word.text));
+                } else {
+                    script.push_str("\"$(unknown)\"");
+                }
+            }
+            let mut via = command.via.clone();
+            via.push(how);
+            let span = command.span;
+            Parser::new(&script, &mut ctx, 1, Some(span), via).parse();
+        }
+        alias_checked = commands.len();
+        if ctx.commands.len() == before || ctx.aborted {
+            break;
+        }
     }
     Analysis {
         commands,

@@ -133,9 +133,15 @@ pub(crate) fn normalize(
                 ShellRun::Stdin => {
                     if let Some(body) = input.take() {
                         origin.parse(ctx, &body, format!("{name} <<heredoc"));
+                    } else {
+                        piped_script(ctx, &origin, &name, piped, &raw.redirects);
                     }
                 }
-                ShellRun::File => {}
+                ShellRun::File(file) if reads_stdin(&file) => match input.take() {
+                    Some(body) => origin.parse(ctx, &body, format!("{name} <<heredoc")),
+                    None => piped_script(ctx, &origin, &name, piped, &raw.redirects),
+                },
+                ShellRun::File(_) => {}
             },
             WrapperKind::Eval => {
                 let script = join(words.iter().skip(1));
@@ -300,8 +306,55 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
 
 enum ShellRun {
     Script(Word),
-    File,
+    File(Word),
     Stdin,
+}
+
+/// A script file that is the shell's own input: `sh /dev/stdin`, `. -`,
+/// `bash <(…)` (a process substitution reads like a pipe).
+fn reads_stdin(file: &Word) -> bool {
+    matches!(
+        file.text.as_str(),
+        "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+    ) || file.text.starts_with("/dev/fd/")
+}
+
+/// A shell reading its script from a pipe or a redirection: the script is
+/// analyzed when the pipe prints known text (`echo 'rm -rf /' | sh`);
+/// otherwise it cannot be seen, which the engine turns into `ask`.
+fn piped_script(
+    ctx: &mut Context,
+    origin: &Origin<'_>,
+    name: &str,
+    piped: Option<&Piped>,
+    redirects: &[super::parser::Redirect],
+) {
+    match piped {
+        Some(Piped {
+            text: Some(text), ..
+        }) => origin.parse(ctx, text, format!("{name} <pipe")),
+        Some(Piped { program, .. }) => ctx.problem(
+            origin.span.0,
+            format!(
+                "`{name}` runs the script `{}` prints, which is not known until it runs",
+                program.as_deref().unwrap_or("a command")
+            ),
+        ),
+        None => {
+            if let Some(r) = redirects
+                .iter()
+                .find(|r| r.op == super::parser::RedirectOp::Read)
+            {
+                ctx.problem(
+                    origin.span.0,
+                    format!(
+                        "`{name}` runs the script in `{}`, which is not seen",
+                        r.target.text
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// How a shell invocation gets its script: `-c STRING`, a file, or stdin.
@@ -332,7 +385,7 @@ fn shell_script(words: &[Word], wrapper: &Wrapper) -> ShellRun {
     }
     match words.get(i) {
         Some(script) if c_mode => ShellRun::Script(script.clone()),
-        Some(_) => ShellRun::File,
+        Some(file) => ShellRun::File(file.clone()),
         None => ShellRun::Stdin,
     }
 }
@@ -398,23 +451,28 @@ fn xargs_template(words: &[Word], wrapper: &Wrapper, piped: Option<&Piped>) -> O
 #[derive(Debug, Default)]
 pub(crate) struct Piped {
     program: Option<String>,
-    printed: Option<Vec<Word>>,
+    /// What the writer prints, when the line says it: `echo`/`printf` of
+    /// known words, `cat` of a here-document or here-string.
+    text: Option<String>,
 }
 
 impl Piped {
     pub(crate) fn from_writer(writer: &SimpleCommand) -> Self {
-        let echoes = matches!(writer.program.as_deref(), Some("echo" | "printf"))
-            && writer.positionals.iter().all(Word::is_known);
-        let printed = echoes.then(|| {
-            writer
-                .positionals
-                .iter()
-                .flat_map(|w| w.text.split_whitespace().map(Word::literal))
-                .collect()
-        });
+        let text = match writer.program.as_deref() {
+            Some("echo" | "printf") if writer.positionals.iter().all(Word::is_known) => Some(
+                writer
+                    .positionals
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Some("cat") if writer.positionals.is_empty() => writer.input.clone(),
+            _ => None,
+        };
         Piped {
             program: writer.program.clone(),
-            printed,
+            text,
         }
     }
 }
@@ -422,7 +480,8 @@ impl Piped {
 /// What the pipe prints, as words; one unknown word when it is not known.
 fn piped_words(piped: Option<&Piped>) -> Vec<Word> {
     piped
-        .and_then(|p| p.printed.clone())
+        .and_then(|p| p.text.as_deref())
+        .map(|text| text.split_whitespace().map(Word::literal).collect())
         .unwrap_or_else(|| vec![Word::unknown("(piped input)")])
 }
 

@@ -26,6 +26,41 @@ pub const MAX_DEPTH: usize = 16;
 /// Most simple commands analyzed in one command line.
 pub const MAX_COMMANDS: usize = 1024;
 
+/// Most aliases one line may define.
+const MAX_ALIASES: usize = 64;
+
+/// `$IFS` when the line does not assign it: space, tab, newline.
+pub(crate) const DEFAULT_IFS: &str = " \t\n";
+
+/// The words an expanded word becomes: split at `ifs` characters inside the
+/// ranges that came from unquoted expansions; empty fields vanish.
+fn split_fields(word: &Word, ifs: &str) -> Vec<Word> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let flush = |current: &mut String, fields: &mut Vec<Word>| {
+        if !current.is_empty() {
+            let text = std::mem::take(current);
+            fields.push(Word {
+                glob: word.glob && text.contains(['*', '?', '[']),
+                text: text.into(),
+                dynamic: word.dynamic,
+                quoted: word.quoted,
+                ..Word::default()
+            });
+        }
+    };
+    for (at, c) in word.text.char_indices() {
+        let expanded = word.split.iter().any(|&(s, e)| s <= at && at < e);
+        if expanded && ifs.contains(c) {
+            flush(&mut current, &mut fields);
+        } else {
+            current.push(c);
+        }
+    }
+    flush(&mut current, &mut fields);
+    fields
+}
+
 /// What a redirection does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedirectOp {
@@ -123,6 +158,12 @@ pub(crate) struct Context {
     pub(crate) problems: Vec<Problem>,
     /// Variables assigned literal values earlier in the line (`x=rm; $x -rf /`).
     pub(crate) vars: HashMap<String, String>,
+    /// Positional parameters set by `set -- …` earlier in the line; `None`
+    /// when unknown (the script's own arguments).
+    pub(crate) positional: Option<Vec<String>>,
+    /// Aliases defined earlier in the line (`alias k='rm -rf /'`), expanded
+    /// wherever their name is a command word (see [`super::aliases`]).
+    pub(crate) aliases: HashMap<String, String>,
     /// Pipes and background operators seen, for fork-bomb detection.
     pub(crate) operators: usize,
     /// Set when a bound was exceeded: every loop stops.
@@ -172,6 +213,8 @@ pub(crate) struct Parser<'s, 'c> {
     heredocs: Vec<PendingHeredoc>,
     case_depth: usize,
     expect_case_pattern: bool,
+    /// Inside `"…"`: expansions are not split into words there.
+    pub(crate) in_double_quotes: usize,
 }
 
 enum Flow {
@@ -199,6 +242,7 @@ impl<'s, 'c> Parser<'s, 'c> {
             heredocs: Vec::new(),
             case_depth: 0,
             expect_case_pattern: false,
+            in_double_quotes: 0,
         }
     }
 
@@ -666,6 +710,7 @@ impl<'s, 'c> Parser<'s, 'c> {
         if words.iter().all(|w| w.assignment.is_some()) {
             self.remember_assignments(&words);
         }
+        self.remember_definitions(&words);
         let command = RawCommand {
             words,
             redirects,
@@ -688,8 +733,14 @@ impl<'s, 'c> Parser<'s, 'c> {
         }
     }
 
-    /// Adds a word, applying brace expansion (`{rm,-rf,/}` is three words).
+    /// Adds a word, applying field splitting of unquoted expansions
+    /// (`rm${IFS}-rf` is two words) or brace expansion (`{rm,-rf,/}` is three words).
     fn push_word(&mut self, words: &mut Vec<Word>, word: Word) {
+        if !word.split.is_empty() && word.assignment.is_none() {
+            let ifs = self.ifs();
+            words.extend(split_fields(&word, &ifs));
+            return;
+        }
         match super::braces::expand_braces(&word) {
             Ok(Some(expanded)) => words.extend(expanded),
             Ok(None) => words.push(word),
@@ -711,6 +762,48 @@ impl<'s, 'c> Parser<'s, 'c> {
             } else {
                 self.ctx.vars.insert(name, value.to_owned());
             }
+        }
+    }
+
+    /// The field separators: `$IFS` as assigned earlier in the line, or the default.
+    pub(crate) fn ifs(&self) -> String {
+        self.ctx
+            .vars
+            .get("IFS")
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_IFS.to_owned())
+    }
+
+    /// `set -- a b` sets the positional parameters; `alias k='…'` defines an alias.
+    fn remember_definitions(&mut self, words: &[Word]) {
+        let Some(first) = words.first().filter(|w| !w.quoted && !w.dynamic) else {
+            return;
+        };
+        match first.text.as_str() {
+            "set" => {
+                let rest = match words.get(1) {
+                    Some(w) if w.text == "--" => words.get(2..),
+                    Some(w) if w.text.starts_with(['-', '+']) => None,
+                    _ => words.get(1..),
+                };
+                if let Some(rest) = rest {
+                    self.ctx.positional = rest
+                        .iter()
+                        .map(|w| w.is_known().then(|| w.text.to_string()))
+                        .collect();
+                }
+            }
+            "alias" => {
+                for word in words.iter().skip(1) {
+                    let Some(eq) = word.assignment else { continue };
+                    let name = word.text.get(..eq).unwrap_or_default().to_owned();
+                    let value = word.text.get(eq + 1..).unwrap_or_default().to_owned();
+                    if self.ctx.aliases.len() < MAX_ALIASES {
+                        self.ctx.aliases.insert(name, value);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

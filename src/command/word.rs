@@ -26,6 +26,9 @@ pub struct Word {
     pub(crate) assignment: Option<usize>,
     /// Positions of unquoted `{`, `,`, `}` in `text`, for brace expansion.
     pub(crate) braces: Vec<usize>,
+    /// Byte ranges of `text` that came from unquoted expansions (`$cmd`,
+    /// `${IFS}`, `$@`): the shell splits them into words at `$IFS`.
+    pub(crate) split: Vec<(usize, usize)>,
 }
 
 impl Word {
