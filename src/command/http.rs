@@ -702,7 +702,10 @@ fn git_style(command: &SimpleCommand) -> Vec<HttpCall> {
         return Vec::new();
     }
     let method = if verb == "push" { "POST" } else { "GET" };
+    // Only the first word names a repository: after it come refspecs
+    // (`push origin a:b`, where `a:b` is no scp-style host) or a directory.
     let mut calls: Vec<HttpCall> = words
+        .take(1)
         .filter_map(remote_url)
         .map(|url| HttpCall {
             client: "git".into(),

@@ -13,6 +13,7 @@
 //! linear in the code, and deliberately over-eager (a call named `system` in
 //! any language counts).
 
+use super::quote::quote;
 use super::simple::SimpleCommand;
 use super::word::Word;
 
@@ -88,10 +89,22 @@ pub(crate) fn shell_outs(command: &SimpleCommand, language: &str) -> Vec<(String
 /// the input of an interpreter reading stdin.
 pub(crate) fn code_of<'c>(command: &'c SimpleCommand, language: &str) -> Vec<&'c str> {
     let mut code = Vec::new();
-    let options: &[String] = match super::tables::tables() {
-        Ok(t) => t.code_options(language),
-        Err(_) => &[],
-    };
+    let tables = super::tables::tables().ok();
+    let options: &[String] = tables.map_or(&[][..], |t| t.code_options(language));
+    let after_file = tables
+        .zip(command.program.as_deref())
+        .and_then(|(t, p)| t.program(p))
+        .is_some_and(|p| p.code_after_file);
+    if after_file {
+        code.extend(
+            command
+                .positionals
+                .iter()
+                .skip(1)
+                .filter(|w| w.is_known())
+                .map(|w| w.text.as_str()),
+        );
+    }
     let mut words = command.argv.iter().skip(1).peekable();
     while let Some(word) = words.next() {
         if options.iter().any(|o| *o == word.text) {
@@ -124,11 +137,6 @@ fn awk_program(argv: &[Word]) -> Option<&str> {
         }
     }
     None
-}
-
-/// Quotes `s` as one shell word.
-pub(crate) fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 struct Scanner<'a> {

@@ -109,8 +109,21 @@ impl Parser<'_, '_> {
                 }
                 b'$' => self.dollar(&mut w),
                 b'`' => self.backtick(&mut w),
-                b'*' | b'?' | b'[' => {
+                b'*' | b'?' => {
                     w.glob = true;
+                    w.text.push(char::from(b));
+                    self.pos += 1;
+                }
+                b'[' => {
+                    // A bracket is a pattern only when a `]` closes it in the
+                    // same word: `[` alone is the test command, `a[` a name.
+                    w.glob |= self
+                        .rest()
+                        .as_bytes()
+                        .iter()
+                        .skip(1)
+                        .take_while(|c| !c.is_ascii_whitespace() && !b";|&()<>".contains(c))
+                        .any(|&c| c == b']');
                     w.text.push(char::from(b));
                     self.pos += 1;
                 }

@@ -23,6 +23,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod parser;
 pub mod paths;
+pub mod quote;
 pub mod rule;
 pub mod simple;
 pub mod tables;
@@ -67,11 +68,6 @@ pub struct Analysis {
     /// Why parts of the line could not be analyzed (unterminated quotes,
     /// bounds exceeded, scripts unknown until run).
     pub problems: Vec<Problem>,
-}
-
-/// `text` as one single-quoted shell word.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Analyzes a shell command line.
@@ -147,7 +143,7 @@ pub fn analyze(line: &str) -> Analysis {
             for word in command.argv.iter().skip(1) {
                 script.push(' ');
                 if word.is_known() {
-                    script.push_str(&quote(&word.text));
+                    script.push_str(&quote::quote(&word.text));
                 } else {
                     script.push_str("\"$(unknown)\"");
                 }

@@ -104,6 +104,18 @@ pub(crate) fn normalize(
             depth: raw.depth,
             via: &via,
         };
+        if !wrapper.subcommands.is_empty() {
+            // `npm exec prisma …`: the wrapping subcommand is consumed, so the
+            // options after it are the wrapper's; any other subcommand is the
+            // program's own.
+            let wraps = words.get(1).is_some_and(|w| {
+                w.is_known() && !w.glob && wrapper.subcommands.iter().any(|s| *s == w.text)
+            });
+            if !wraps {
+                break;
+            }
+            words.remove(1);
+        }
         match wrapper.kind {
             WrapperKind::Prefix | WrapperKind::String => match peel(&words, wrapper) {
                 Peeled::Command(rest) if wrapper.kind == WrapperKind::Prefix => {
@@ -113,6 +125,9 @@ pub(crate) fn normalize(
                 }
                 Peeled::Script(script) => {
                     run_script(ctx, &origin, &script, format!("{name} -c"));
+                }
+                Peeled::Split(command) => {
+                    run_script(ctx, &origin, &command, format!("{name} -S"));
                 }
                 Peeled::Shell => {
                     via.push(name);
@@ -223,6 +238,8 @@ enum Peeled {
     Command(Vec<Word>),
     /// An option's value is a script (`su -c`, `env -S`, `flock -c`).
     Script(Word),
+    /// A split option's value and the words after it (`env -S 'A=1 cmd' x`).
+    Split(Word),
     /// An interactive shell (`sudo -i`).
     Shell,
     /// Nothing is run (`command -v x`, `sudo -l`).
@@ -236,6 +253,10 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
     let mut shell = false;
     while let Some(word) = words.get(i) {
         let text = word.text.as_str();
+        if has(&wrapper.ignored_words, text) {
+            i += 1;
+            continue;
+        }
         if word.dynamic || !text.starts_with('-') || text.len() < 2 {
             if wrapper.skip_assignments && word.assignment.is_some() {
                 i += 1;
@@ -262,6 +283,29 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
                 Some(script) => Peeled::Script(script),
                 None => Peeled::Nothing,
             };
+        }
+        if has(&wrapper.split_options, name) {
+            let value = match attached {
+                Some(value) => Word::literal(value),
+                None => match words.get(i + 1) {
+                    Some(value) => value.clone(),
+                    None => return Peeled::Nothing,
+                },
+            };
+            // The value is split as a script; the words after it stay words.
+            let next = i + if attached.is_some() { 1 } else { 2 };
+            let mut line = value;
+            for word in words.iter().skip(next) {
+                line.text.push(' ');
+                if word.glob {
+                    // Still a pattern when parsed again (`env -S x rm -rf /*`).
+                    line.text.push_str(&word.text);
+                } else {
+                    line.text.push_str(&super::quote::quote(&word.text));
+                }
+                line.dynamic |= word.dynamic;
+            }
+            return Peeled::Split(line);
         }
         if has(&wrapper.shell_options, name) {
             shell = true;
@@ -392,8 +436,12 @@ fn shell_script(words: &[Word], wrapper: &Wrapper) -> ShellRun {
 
 /// The command `xargs` (or `parallel`) runs, with the piped input as arguments.
 fn xargs_template(words: &[Word], wrapper: &Wrapper, piped: Option<&Piped>) -> Option<Vec<Word>> {
+    // GNU parallel replaces `{}` without being asked, and runs its input
+    // lines as commands when it is given none; xargs does neither.
+    let parallel = words.first().is_some_and(|w| basename(&w.text) == "parallel");
     let mut i = 1;
-    let mut replace: Option<String> = None;
+    let mut replace: Option<String> = parallel.then(|| "{}".into());
+    let mut from_file = false;
     while let Some(word) = words.get(i) {
         let text = word.text.as_str();
         if !text.starts_with('-') || text.len() < 2 {
@@ -403,13 +451,22 @@ fn xargs_template(words: &[Word], wrapper: &Wrapper, piped: Option<&Piped>) -> O
             i += 1;
             break;
         }
-        if text == "-I" {
+        if text == "-I" || text == "-J" {
             replace = words.get(i + 1).map(|w| w.text.to_string());
-        } else if let Some(r) = text.strip_prefix("-I") {
+        } else if let Some(r) = text.strip_prefix("-I").or_else(|| text.strip_prefix("-J")) {
             replace = Some(r.to_owned());
-        } else if text == "-i" || text.starts_with("--replace") {
+        } else if let Some(r) = text
+            .strip_prefix("--replace=")
+            .or_else(|| text.strip_prefix("-i"))
+            .filter(|r| !r.is_empty())
+        {
+            replace = Some(r.to_owned());
+        } else if text.starts_with("--replace") || text == "-i" {
+            // An empty replacement (`--replace=`) is `{}`, as GNU xargs reads it.
             replace = Some("{}".into());
         }
+        // `-a FILE`: the input is a file's content, not the pipe.
+        from_file |= text == "-a" || text.starts_with("--arg-file") || text.starts_with("-a");
         let takes_value = wrapper.value_options.iter().any(|o| o == text);
         i += if takes_value { 2 } else { 1 };
     }
@@ -425,14 +482,24 @@ fn xargs_template(words: &[Word], wrapper: &Wrapper, piped: Option<&Piped>) -> O
                 .collect::<Vec<_>>(),
         );
     }
+    let input: Vec<Word> = match inline_input {
+        Some(words) => words,
+        None if from_file => vec![Word::unknown("(input file)")],
+        // parallel takes each input line as one argument; xargs splits at blanks.
+        None if parallel => piped_lines(piped),
+        None => piped_words(piped),
+    };
+    if template.is_empty() && parallel {
+        return Some(vec![Word::literal("sh"), Word::literal("-c"), join(input.iter())]);
+    }
     if template.is_empty() {
         template.push(Word::literal("echo"));
     }
-    let input: Vec<Word> = match inline_input {
-        Some(words) => words,
-        None => piped_words(piped),
-    };
     match replace {
+        // parallel appends the input when the command has no `{}`.
+        Some(r) if parallel && !template.iter().any(|w| w.text.contains(r.as_str())) => {
+            template.extend(input);
+        }
         Some(r) => {
             let value = join(input.iter());
             for w in template.iter_mut().filter(|w| w.text.contains(r.as_str())) {
@@ -454,6 +521,9 @@ pub(crate) struct Piped {
     /// What the writer prints, when the line says it: `echo`/`printf` of
     /// known words, `cat` of a here-document or here-string.
     text: Option<String>,
+    /// The paths the writer prints, when only their place is known: `find
+    /// ROOT -name x` prints paths under ROOT.
+    paths: Option<Vec<Word>>,
 }
 
 impl Piped {
@@ -470,18 +540,34 @@ impl Piped {
             Some("cat") if writer.positionals.is_empty() => writer.input.clone(),
             _ => None,
         };
+        let paths = (writer.program.as_deref() == Some("find")).then(|| find_listing(&writer.argv));
         Piped {
             program: writer.program.clone(),
             text,
+            paths,
         }
     }
 }
 
 /// What the pipe prints, as words; one unknown word when it is not known.
 fn piped_words(piped: Option<&Piped>) -> Vec<Word> {
+    if let Some(paths) = piped.and_then(|p| p.paths.clone()) {
+        return paths;
+    }
     piped
         .and_then(|p| p.text.as_deref())
         .map(|text| text.split_whitespace().map(Word::literal).collect())
+        .unwrap_or_else(|| vec![Word::unknown("(piped input)")])
+}
+
+/// What the pipe prints, one word per line (parallel's arguments).
+fn piped_lines(piped: Option<&Piped>) -> Vec<Word> {
+    if let Some(paths) = piped.and_then(|p| p.paths.clone()) {
+        return paths;
+    }
+    piped
+        .and_then(|p| p.text.as_deref())
+        .map(|text| text.lines().map(Word::literal).collect())
         .unwrap_or_else(|| vec![Word::unknown("(piped input)")])
 }
 
@@ -495,24 +581,26 @@ fn find_actions(
     out: &mut Vec<SimpleCommand>,
 ) {
     let args: Vec<&Word> = words.iter().skip(1).collect();
-    let mut roots: Vec<Word> = args
-        .iter()
-        .take_while(|w| !(w.text.starts_with('-') || w.text == "(" || w.text == "!"))
-        .map(|w| (*w).clone())
-        .collect();
-    if roots.is_empty() {
-        roots.push(Word::literal("."));
-    }
-    let mut i = roots.len();
+    let (roots, mut i) = find_roots(&args);
+    // Until a test narrows what is found (`-name`, `-newer`, …), an action
+    // applies to the whole tree, the root included: `find . -delete` is
+    // `rm -r -f .`. After a test it applies to some of what is under the root.
+    let mut whole = true;
+    let target = find_target;
     while let Some(word) = args.get(i) {
-        match word.text.as_str() {
+        let text = word.text.as_str();
+        if let Some(skip) = whole_tree_option(text) {
+            i += 1 + skip;
+            continue;
+        }
+        match text {
             "-delete" => {
                 for root in &roots {
                     let argv = vec![
                         Word::literal("rm"),
                         Word::literal("-r"),
                         Word::literal("-f"),
-                        root.clone(),
+                        target(root, whole),
                     ];
                     let mut via = origin.via.to_vec();
                     via.push("find -delete".into());
@@ -536,14 +624,14 @@ fn find_actions(
                     .collect();
                 i += template.len() + 1;
                 for root in &roots {
-                    let under = format!("{}/**", root.text.trim_end_matches('/'));
+                    let found = target(root, whole);
                     let words = template
                         .iter()
                         .map(|w| {
                             if w.text.contains("{}") {
                                 Word {
-                                    text: w.text.replace("{}", &under).into(),
-                                    glob: true,
+                                    text: w.text.replace("{}", &found.text).into(),
+                                    glob: found.glob || w.glob,
                                     dynamic: w.dynamic || root.dynamic,
                                     ..Word::default()
                                 }
@@ -555,11 +643,85 @@ fn find_actions(
                     origin.queue(ctx, words, format!("find {action}"));
                 }
             }
+            _ if text.starts_with('-') || text == "(" || text == "!" => whole = false,
             _ => {}
         }
         i += 1;
     }
 }
+
+/// `find`'s roots (`.` when none is given) and the index of its first expression word.
+fn find_roots(args: &[&Word]) -> (Vec<Word>, usize) {
+    let mut roots: Vec<Word> = args
+        .iter()
+        .take_while(|w| !(w.text.starts_with('-') || w.text == "(" || w.text == "!"))
+        .map(|w| (*w).clone())
+        .collect();
+    let first = roots.len();
+    if roots.is_empty() {
+        roots.push(Word::literal("."));
+    }
+    (roots, first)
+}
+
+/// What `find` acts on under `root`: the root itself when nothing narrows the
+/// search, else anything under it.
+fn find_target(root: &Word, whole: bool) -> Word {
+    if whole {
+        root.clone()
+    } else {
+        Word {
+            text: format!("{}/**", root.text.trim_end_matches('/')).into(),
+            glob: true,
+            dynamic: root.dynamic,
+            ..Word::default()
+        }
+    }
+}
+
+/// How many values follow `option` when it does not narrow what `find` finds.
+fn whole_tree_option(option: &str) -> Option<usize> {
+    FIND_WHOLE_TREE
+        .iter()
+        .find(|(o, _)| *o == option)
+        .map(|(_, n)| *n)
+}
+
+/// The paths `find` prints: its roots, or what is under them after a test.
+fn find_listing(argv: &[Word]) -> Vec<Word> {
+    let args: Vec<&Word> = argv.iter().skip(1).collect();
+    let (roots, mut i) = find_roots(&args);
+    let mut whole = true;
+    while let Some(word) = args.get(i) {
+        match whole_tree_option(&word.text) {
+            Some(skip) => i += 1 + skip,
+            None => {
+                whole = false;
+                break;
+            }
+        }
+    }
+    roots.iter().map(|r| find_target(r, whole)).collect()
+}
+
+/// `find` options that do not narrow what is found, with how many values
+/// follow each: an action after only these applies to the whole tree.
+const FIND_WHOLE_TREE: [(&str, usize); 14] = [
+    ("-depth", 0),
+    ("-d", 0),
+    ("-maxdepth", 1),
+    ("-mindepth", 1),
+    ("-xdev", 0),
+    ("-mount", 0),
+    ("-follow", 0),
+    ("-noleaf", 0),
+    ("-ignore_readdir_race", 0),
+    ("-daystart", 0),
+    ("-type", 1),
+    ("-print", 0),
+    ("-print0", 0),
+    ("-ls", 0),
+];
 
 /// Builds the normalized view of an argv.
 fn build(
@@ -653,6 +815,7 @@ fn build(
         }
     }
     let language = info.and_then(|i| i.language.clone());
+    let input = input.or_else(|| piped_code(language.as_deref(), &argv, &positionals, piped, tables));
     SimpleCommand {
         program,
         argv,
@@ -670,6 +833,29 @@ fn build(
         cwd_unknown: false,
         path,
     }
+}
+
+/// The code an interpreter reads from a pipe whose text is known
+/// (`echo 'DROP TABLE t' | psql`, `printf '…' | python3`): a database client
+/// reads SQL from stdin unless a code option gives it; another interpreter
+/// reads its program from stdin when no script file (or `-`) is named.
+fn piped_code(
+    language: Option<&str>,
+    argv: &[Word],
+    positionals: &[Word],
+    piped: Option<&Piped>,
+    tables: &Tables,
+) -> Option<String> {
+    let language = language?;
+    let text = piped?.text.as_ref()?;
+    let options = tables.code_options(language);
+    if argv.iter().any(|w| options.iter().any(|o| *o == w.text)) {
+        return None;
+    }
+    let reads_stdin = language == "sql"
+        || positionals.is_empty()
+        || positionals.first().is_some_and(|w| w.text == "-");
+    reads_stdin.then(|| text.clone())
 }
 
 fn push_flag(flags: &mut Vec<CompactString>, flag: &str) {

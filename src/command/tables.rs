@@ -42,10 +42,22 @@ pub(crate) struct Wrapper {
     pub(crate) shell_options: Vec<String>,
     #[serde(default)]
     pub(crate) script_options: Vec<String>,
+    /// Options whose value is split into words that go before the rest
+    /// (`env -S 'A=1 cmd' x` runs `A=1 cmd x`).
+    #[serde(default)]
+    pub(crate) split_options: Vec<String>,
+    /// Words skipped where an option could be (`env -` is `env -i`).
+    #[serde(default)]
+    pub(crate) ignored_words: Vec<String>,
     #[serde(default)]
     pub(crate) positionals: usize,
     #[serde(default)]
     pub(crate) skip_assignments: bool,
+    /// For wrappers that are a subcommand of a larger tool (`npm exec`,
+    /// `bundle exec`, `poetry run`): the subcommands that wrap. Empty: the
+    /// program itself wraps.
+    #[serde(default)]
+    pub(crate) subcommands: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +71,10 @@ struct Options {
 struct Language {
     programs: Vec<String>,
     code_options: Vec<String>,
+    /// Programs whose arguments after the first positional (a database
+    /// file) are code: `sqlite3 app.db "DROP TABLE t"`.
+    #[serde(default)]
+    code_after_file: Vec<String>,
 }
 
 /// `programs.toml`, as serde reads it (unkeyed hash maps: the file is
@@ -87,6 +103,8 @@ pub(crate) struct Program {
     flags: FlagScopes,
     value_options: FxHashSet<String>,
     pub(crate) language: Option<String>,
+    /// Its arguments after the first positional are code (`sqlite3 FILE SQL…`).
+    pub(crate) code_after_file: bool,
 }
 
 impl Program {
@@ -157,6 +175,9 @@ pub(crate) fn load() -> Result<Tables, String> {
     for (language, spec) in file.languages {
         for program in spec.programs {
             programs.entry(program).or_default().language = Some(language.clone());
+        }
+        for program in spec.code_after_file {
+            programs.entry(program).or_default().code_after_file = true;
         }
         code_options.insert(language, spec.code_options);
     }

@@ -270,17 +270,7 @@ pub fn most_severe(decisions: Vec<Decision>) -> Option<Decision> {
 /// `word` quoted for a POSIX shell when it needs it: an argv quoted back
 /// into one line, and the hook command `portcullis init` writes (agents
 /// run hook commands through a shell).
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        crate::command::inline::quote(word)
-    }
-}
+pub use crate::command::quote::shell_quote;
 
 #[cfg(test)]
 mod tests {

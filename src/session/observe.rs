@@ -467,7 +467,7 @@ pub fn as_command(language: &str, content: &str) -> Option<String> {
     let runner = runners().inline.get(language)?;
     Some(format!(
         "{runner} {}",
-        crate::command::inline::quote(content)
+        crate::command::quote::quote(content)
     ))
 }
 
