@@ -10,7 +10,19 @@ use proptest::prelude::*;
 /// Single-line commands the corpora expect to be blocked (deny or ask).
 fn blocked() -> Vec<String> {
     let mut out = Vec::new();
-    for file in ["corpus/commands.tsv", "corpus/commands_extra.tsv"] {
+    let mut files = vec![
+        "corpus/commands.tsv".to_owned(),
+        "corpus/commands_extra.tsv".to_owned(),
+    ];
+    let mut round2: Vec<String> = std::fs::read_dir(common::data("corpus/round2"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tsv"))
+        .map(|name| format!("corpus/round2/{name}"))
+        .collect();
+    round2.sort();
+    files.extend(round2);
+    for file in &files {
         for line in common::read(file).lines() {
             let Some((expect, command)) = line.split_once('\t') else {
                 continue;
@@ -89,8 +101,9 @@ fn add_quotes(command: &str, style: u8) -> String {
         .join(" ")
 }
 
+/// One way to run `command` that must not change what it does (`n` picks a variant).
 fn transform(command: &str, kind: u8, n: u8) -> String {
-    match kind % 9 {
+    match kind % KINDS {
         0 => format!("sudo {command}"),
         1 => format!("env X{n}=1 {command}"),
         2 => format!("timeout {n} {command}"),
@@ -99,9 +112,25 @@ fn transform(command: &str, kind: u8, n: u8) -> String {
         5 => rewrite_clusters(command, true),
         6 => add_quotes(command, n),
         7 => format!("true && {command}"),
-        _ => format!("ls; {command}"),
+        8 => format!("ls; {command}"),
+        // Second round: wrappers and splices that hide the command.
+        9 => format!("env -S {}", single_quote(command)),
+        10 => format!("printf '%s\\n' {} | sh", single_quote(command)),
+        // A fresh name at each nesting: an alias that redefines itself
+        // inside its own body runs nothing on this line, in any shell.
+        11 => {
+            let name = format!("k{n}_{}", command.len());
+            format!("alias {name}={}; {name}", single_quote(command))
+        }
+        12 => format!("set -- {}; eval \"$1\"", single_quote(command)),
+        13 => format!("npx -c {}", single_quote(command)),
+        14 => format!("parallel ::: {}", single_quote(command)),
+        _ => format!("echo {} | bash", single_quote(command)),
     }
 }
+
+/// How many rewrites `transform` knows.
+const KINDS: u8 = 16;
 
 fn corpus() -> &'static [String] {
     static BLOCKED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -121,7 +150,12 @@ proptest! {
         let mut command = original.clone();
         for (kind, n) in &steps {
             // Simple word-level rewrites only apply to one-line commands without quotes.
-            let textual = kind % 9 == 4 || kind % 9 == 5 || kind % 9 == 6;
+            let textual = matches!(kind % KINDS, 4..=6);
+            // A prefix wraps only the first command of a list (`sudo a; b`).
+            let prefix = matches!(kind % KINDS, 0..=2);
+            if prefix && command.contains([';', '&', '|', '\n']) {
+                continue;
+            }
             if textual && (command.contains(['\'', '"', '\\', '$', '`', '{'])) {
                 continue;
             }

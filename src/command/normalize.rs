@@ -528,8 +528,15 @@ pub(crate) struct Piped {
 
 impl Piped {
     pub(crate) fn from_writer(writer: &SimpleCommand) -> Self {
+        let known = writer.positionals.iter().all(Word::is_known);
         let text = match writer.program.as_deref() {
-            Some("echo" | "printf") if writer.positionals.iter().all(Word::is_known) => Some(
+            // printf's arguments may start with `-`: they are arguments, not flags.
+            Some("printf") if writer.argv.iter().all(Word::is_known) => {
+                let args = writer.argv.get(1..).unwrap_or_default();
+                let dashes = args.first().is_some_and(|w| w.text == "--");
+                printf_output(args.get(usize::from(dashes)..).unwrap_or_default())
+            }
+            Some("echo") if known => Some(
                 writer
                     .positionals
                     .iter()
@@ -545,6 +552,49 @@ impl Piped {
             program: writer.program.clone(),
             text,
             paths,
+        }
+    }
+}
+
+/// What `printf FORMAT ARGS…` prints: `%s` and `%b` take the next argument
+/// (the format repeats while arguments remain, as printf does), `\n`, `\t`
+/// and `\\` are escapes. Any other directive makes the output unknown.
+fn printf_output(words: &[Word]) -> Option<String> {
+    let (format, mut args) = words.split_first()?;
+    let mut args_left = args.len();
+    let mut out = String::new();
+    loop {
+        let mut directives = 0;
+        let mut chars = format.text.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('\\') => out.push('\\'),
+                    Some(other) => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    None => out.push('\\'),
+                },
+                '%' => match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s' | 'b') => {
+                        directives += 1;
+                        if let Some((arg, rest)) = args.split_first() {
+                            out.push_str(&arg.text);
+                            args = rest;
+                            args_left -= 1;
+                        }
+                    }
+                    _ => return None,
+                },
+                c => out.push(c),
+            }
+        }
+        if directives == 0 || args_left == 0 {
+            return Some(out);
         }
     }
 }

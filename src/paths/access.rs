@@ -28,6 +28,8 @@ pub(crate) struct Table {
     write: Vec<String>,
     in_place: std::collections::HashMap<String, Vec<String>>,
     delete: Vec<String>,
+    /// Programs whose paths are `KEY=PATH` operands (`dd if=… of=…`): how each key touches its path.
+    operands: std::collections::HashMap<String, std::collections::HashMap<String, Access>>,
     tool_write_words: Vec<String>,
 }
 
@@ -94,6 +96,7 @@ pub fn programs() -> Vec<&'static str> {
     .into_iter()
     .flatten()
     .chain(t.in_place.keys())
+    .chain(t.operands.keys())
     .map(String::as_str)
     .collect()
 }
@@ -133,7 +136,12 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
     let t = table();
     let program = command.program.as_deref().unwrap_or_default();
     let role = roles().get(program).copied();
-    if role.is_none() && !t.in_place.contains_key(program) && command.redirects.is_empty() {
+    let operands = t.operands.get(program);
+    if role.is_none()
+        && operands.is_none()
+        && !t.in_place.contains_key(program)
+        && command.redirects.is_empty()
+    {
         // Most commands touch no path: nothing to collect.
         return out;
     }
@@ -155,7 +163,13 @@ pub fn of_command(command: &SimpleCommand) -> Vec<(Access, String)> {
             .iter()
             .any(|f| flags.iter().any(|x| in_place_flag(f, x)))
     });
-    if in_place {
+    if let Some(keys) = operands {
+        for (key, path) in known.iter().filter_map(|w| w.split_once('=')) {
+            if let Some(&access) = keys.get(key) {
+                out.push((access, normalize(path, cwd)));
+            }
+        }
+    } else if in_place {
         for p in known.iter().skip(1) {
             out.push((Access::Write, normalize(p, cwd)));
         }
@@ -264,6 +278,13 @@ mod tests {
         assert_eq!(
             accesses("grep -rn 'cat ~/.aws/credentials' src"),
             [(Access::Read, "src".to_owned())]
+        );
+        assert_eq!(
+            accesses("dd if=/dev/zero of=/etc/passwd bs=1M count=1"),
+            [
+                (Access::Read, "/dev/zero".to_owned()),
+                (Access::Write, "/etc/passwd".to_owned())
+            ]
         );
     }
 
