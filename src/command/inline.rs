@@ -51,6 +51,44 @@ const TREE_DELETES: &[&str] = &[
     "remove_dir_all",
     "rimraf",
     "rmdirSync",
+    "remove_tree",
+    "remove_dir",
+    "remove_entry",
+    "remove_entry_secure",
+];
+
+/// Expressions that are the home directory in some language (Perl, Ruby,
+/// Python, Node, Deno, Bun, PHP): a deletion of exactly one of them is a
+/// deletion of `~`. Followed by anything but `)` or `,` (`Path.home() / "x"`)
+/// they are the start of some other path, which is not guessed.
+const HOME_EXPRESSIONS: &[&str] = &[
+    "$ENV{HOME}",
+    "$ENV{'HOME'}",
+    "$ENV{\"HOME\"}",
+    "Dir.home",
+    "Dir.home()",
+    "ENV['HOME']",
+    "ENV[\"HOME\"]",
+    "os.homedir()",
+    "require('os').homedir()",
+    "require(\"os\").homedir()",
+    "homedir()",
+    "process.env.HOME",
+    "process.env['HOME']",
+    "Path.home()",
+    "pathlib.Path.home()",
+    "os.path.expanduser('~')",
+    "os.path.expanduser(\"~\")",
+    "os.environ['HOME']",
+    "os.environ[\"HOME\"]",
+    "os.getenv('HOME')",
+    "os.getenv(\"HOME\")",
+    "getenv('HOME')",
+    "getenv(\"HOME\")",
+    "Deno.env.get('HOME')",
+    "Deno.env.get(\"HOME\")",
+    "Bun.env.HOME",
+    "$_SERVER['HOME']",
 ];
 
 /// Calls that delete one file (or a tree, when a `recursive` option is given).
@@ -59,6 +97,7 @@ const FILE_DELETES: &[&str] = &[
     "unlink",
     "unlinkSync",
     "rmSync",
+    "removeSync",
     "rm",
     "rm_f",
     "delete_file",
@@ -207,6 +246,18 @@ impl<'a> Scanner<'a> {
         Some(value)
     }
 
+    /// A home-directory expression at the cursor, alone as an argument: `~`.
+    fn home(&mut self) -> Option<String> {
+        let rest = self.code.get(self.pos..)?;
+        let expression = HOME_EXPRESSIONS.iter().find(|e| rest.starts_with(**e))?;
+        let after = rest.get(expression.len()..)?.trim_start();
+        if !after.starts_with([')', ',']) {
+            return None;
+        }
+        self.pos += expression.len();
+        Some("~".to_owned())
+    }
+
     /// `[ "a", 'b' ]` at the cursor: the elements, when all are literals.
     fn list(&mut self) -> Option<Vec<String>> {
         if self.peek() != Some(b'[') {
@@ -278,7 +329,19 @@ fn scan(code: &str) -> Vec<String> {
             Some(b'[') if shell => s
                 .list()
                 .map(|items| items.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")),
-            _ => s.literal().map(|v| if shell { v } else { quote(&v) }),
+            _ => {
+                let start = s.pos;
+                match s.literal() {
+                    Some(v) if shell => Some(v),
+                    Some(v) => Some(quote(&v)),
+                    // A failed literal may have read a string prefix (`r` of `require`).
+                    None if !shell => {
+                        s.pos = start;
+                        s.home()
+                    }
+                    None => None,
+                }
+            }
         };
         let Some(argument) = argument else { continue };
         let rest_of_call: String = code
@@ -319,6 +382,20 @@ mod tests {
             scan("require('fs').rmSync('/srv', {recursive: true})"),
             vec!["rm -r -f '/srv'"]
         );
+        assert_eq!(
+            scan("use File::Path qw(remove_tree); remove_tree($ENV{HOME})"),
+            vec!["rm -r -f ~"]
+        );
+        assert_eq!(
+            scan("require 'fileutils'; FileUtils.rm_rf(Dir.home)"),
+            vec!["rm -r -f ~"]
+        );
+        assert_eq!(
+            scan("Deno.removeSync(Deno.env.get('HOME'), { recursive: true })"),
+            vec!["rm -r -f ~"]
+        );
+        // The start of another path is not guessed.
+        assert!(scan("shutil.rmtree(Path.home() / '.cache' / 'x')").is_empty());
         assert_eq!(
             scan(r#"BEGIN{system("shutdown now")}"#),
             vec!["shutdown now"]

@@ -108,13 +108,39 @@ pub(crate) fn normalize(
             // `npm exec prisma …`: the wrapping subcommand is consumed, so the
             // options after it are the wrapper's; any other subcommand is the
             // program's own.
-            let wraps = words.get(1).is_some_and(|w| {
-                w.is_known() && !w.glob && wrapper.subcommands.iter().any(|s| *s == w.text)
+            // The tool's own options may come first (`kubectl -n prod exec`).
+            let info = tables.program(&name);
+            let mut at = 1;
+            while let Some(word) = words.get(at).filter(|w| w.text.starts_with('-')) {
+                let takes = !word.text.contains('=') && info.is_some_and(|p| p.takes_value(&word.text));
+                at += if takes { 2 } else { 1 };
+            }
+            // `docker compose exec`: a subcommand may be several words.
+            let wraps = wrapper.subcommands.iter().find_map(|sub| {
+                let mut n = 0;
+                for part in sub.split(' ') {
+                    let word = words.get(at + n)?;
+                    if !(word.is_known() && !word.glob && word.text == part) {
+                        return None;
+                    }
+                    n += 1;
+                }
+                Some(n)
             });
-            if !wraps {
+            let Some(n) = wraps else {
+                break;
+            };
+            if wrapper.keep_outer {
+                // `docker exec --privileged web sh`: the outer command is judged
+                // too; the inner one is queued as a command of its own.
+                let mut inner = words.clone();
+                inner.drain(1..at + n);
+                if let Peeled::Command(rest) = peel(&inner, wrapper) {
+                    origin.queue(ctx, rest, format!("{name} exec"));
+                }
                 break;
             }
-            words.remove(1);
+            words.drain(1..at + n);
         }
         match wrapper.kind {
             WrapperKind::Prefix | WrapperKind::String => match peel(&words, wrapper) {
@@ -336,7 +362,18 @@ fn peel(words: &[Word], wrapper: &Wrapper) -> Peeled {
         }
         i += 1;
     }
-    i += wrapper.positionals;
+    if wrapper.after_dashes {
+        // `kubectl exec POD -c app -- CMD`: the command is what follows `--`.
+        match words.iter().position(|w| w.text == "--" && !w.quoted) {
+            Some(dashes) => i = dashes + 1,
+            None => return Peeled::Nothing,
+        }
+    } else {
+        i += wrapper.positionals;
+        if words.get(i).is_some_and(|w| w.text == "--" && !w.quoted) {
+            i += 1;
+        }
+    }
     let rest: Vec<Word> = words.iter().skip(i).cloned().collect();
     if rest.is_empty() {
         return if shell {
@@ -545,6 +582,9 @@ impl Piped {
                     .join(" "),
             ),
             Some("cat") if writer.positionals.is_empty() => writer.input.clone(),
+            Some(decoder @ ("base64" | "xxd" | "rev")) => {
+                writer.input.as_deref().and_then(|input| decode(decoder, writer, input))
+            }
             _ => None,
         };
         let paths = (writer.program.as_deref() == Some("find")).then(|| find_listing(&writer.argv));
@@ -554,6 +594,31 @@ impl Piped {
             paths,
         }
     }
+}
+
+/// What a decoder prints for a known input: `base64 -d`, `xxd -r -p` (plain
+/// hex), `rev` (each line reversed). Undecodable input or another mode (an
+/// encoder, `xxd` without `-p`): unknown. Bounded by the input's length.
+fn decode(decoder: &str, writer: &SimpleCommand, input: &str) -> Option<String> {
+    let has = |flag: &str| writer.flags.iter().any(|f| f == flag);
+    let compact = || input.split_whitespace().collect::<String>();
+    let bytes = match decoder {
+        "base64" if has("-d") || has("--decode") || has("-D") => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(compact())
+                .ok()?
+        }
+        "xxd" if (has("-r") || has("-revert")) && (has("-p") || has("-ps") || has("-plain")) => {
+            hex::decode(compact()).ok()?
+        }
+        "rev" => {
+            let lines: Vec<String> = input.lines().map(|l| l.chars().rev().collect()).collect();
+            return Some(lines.join("\n"));
+        }
+        _ => return None,
+    };
+    String::from_utf8(bytes).ok()
 }
 
 /// What `printf FORMAT ARGS…` prints: `%s` and `%b` take the next argument
@@ -865,7 +930,7 @@ fn build(
         }
     }
     let language = info.and_then(|i| i.language.clone());
-    let input = input.or_else(|| piped_code(language.as_deref(), &argv, &positionals, piped, tables));
+    let input = input.or_else(|| piped_input(language.as_deref(), &argv, &positionals, piped, tables));
     SimpleCommand {
         program,
         argv,
@@ -885,19 +950,25 @@ fn build(
     }
 }
 
-/// The code an interpreter reads from a pipe whose text is known
-/// (`echo 'DROP TABLE t' | psql`, `printf '…' | python3`): a database client
-/// reads SQL from stdin unless a code option gives it; another interpreter
-/// reads its program from stdin when no script file (or `-`) is named.
-fn piped_code(
+/// The input a command reads from a pipe whose text is known, when it
+/// matters: a database client reads SQL from stdin unless a code option
+/// gives it (`echo 'DROP TABLE t' | psql`); another interpreter reads its
+/// program from stdin when no script file (or `-`) is named (`printf '…' |
+/// python3`); a decoder decodes it (`echo … | base64 -d | sh`).
+fn piped_input(
     language: Option<&str>,
     argv: &[Word],
     positionals: &[Word],
     piped: Option<&Piped>,
     tables: &Tables,
 ) -> Option<String> {
-    let language = language?;
     let text = piped?.text.as_ref()?;
+    let Some(language) = language else {
+        // A decoder reading the pipe (`echo … | base64 -d`) decodes its text.
+        let program = argv.first().map(|w| w.text.as_str());
+        let decoder = matches!(program, Some("base64" | "xxd" | "rev"));
+        return (decoder && positionals.is_empty()).then(|| text.clone());
+    };
     let options = tables.code_options(language);
     if argv.iter().any(|w| options.iter().any(|o| *o == w.text)) {
         return None;

@@ -58,6 +58,14 @@ pub(crate) struct Wrapper {
     /// program itself wraps.
     #[serde(default)]
     pub(crate) subcommands: Vec<String>,
+    /// The command is what follows the first `--` (`kubectl exec POD -- CMD`);
+    /// without one, nothing is run that the line shows.
+    #[serde(default)]
+    pub(crate) after_dashes: bool,
+    /// The wrapping command is judged as itself too (`docker exec
+    /// --privileged …`); what it runs is queued as a command of its own.
+    #[serde(default)]
+    pub(crate) keep_outer: bool,
 }
 
 #[derive(Deserialize)]
