@@ -106,6 +106,43 @@ fn commands(c: &mut Criterion) {
         })
     });
     peer.finish();
+
+    // The typosquat lookup alone (index built before measuring), and a whole
+    // install decision against a plain one; the naive reference is a linear
+    // scan of the popular keys with the one-edit test.
+    use portcullis::command::packages::Ecosystem;
+    use portcullis::command::typosquat::{key, near_popular, within_one_edit};
+    let _ = near_popular(Ecosystem::Pypi, "requests");
+    let mut squat = c.benchmark_group("typosquat");
+    for (name, word) in [
+        ("popular", "requests"),
+        ("near", "python-dateutils"),
+        ("far", "an-entirely-different-name"),
+    ] {
+        squat.bench_function(format!("pypi_{name}"), |b| {
+            b.iter(|| near_popular(Ecosystem::Pypi, black_box(word)))
+        });
+    }
+    let keys: Vec<Vec<u8>> = include_str!("../src/command/popular/pypi.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(key)
+        .collect();
+    squat.bench_function("pypi_near_linear_scan", |b| {
+        let wanted = key("python-dateutils");
+        b.iter(|| {
+            keys.iter()
+                .position(|k| within_one_edit(black_box(&wanted), k))
+        })
+    });
+    for (name, line) in [
+        ("install_decision", "pip install python-dateutils"),
+        ("plain_decision", "pip list --outdated"),
+    ] {
+        let request = portcullis::Request::command(line);
+        squat.bench_function(name, |b| b.iter(|| engine.decide(black_box(&request))));
+    }
+    squat.finish();
 }
 
 criterion_group!(benches, commands);

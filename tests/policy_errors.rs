@@ -48,7 +48,7 @@ fn duplicate_id_names_both_rules() {
 fn rule_without_matcher_is_refused() {
     assert_eq!(
         only_error("empty_rule.json"),
-        "commands[0] (rule `everything`) at line 4, column 5: rule has no matcher; set at least one of: program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern"
+        "commands[0] (rule `everything`) at line 4, column 5: rule has no matcher; set at least one of: program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern, packages_near_popular"
     );
 }
 

@@ -164,7 +164,8 @@ pub fn client_names() -> Option<Vec<&'static str>> {
     )
 }
 
-/// The HTTP requests `command` would send (none for other programs). A
+/// The HTTP requests `command` would send: a client's from its arguments,
+/// an interpreter's from the literal calls in its code (none for other programs). A
 /// client table that failed to load yields one request of unknown
 /// destination, so that the command is not judged as if it sent nothing.
 pub fn http_calls(command: &SimpleCommand) -> Vec<HttpCall> {
@@ -180,7 +181,8 @@ pub fn http_calls(command: &SimpleCommand) -> Vec<HttpCall> {
         .get(program)
         .and_then(|&i| clients.list.get(i))
     else {
-        return Vec::new();
+        // Interpreters send requests from their code (`code_http.rs`).
+        return super::code_http::code_calls(command);
     };
     let args = command.argv.get(1..).unwrap_or_default();
     let mut calls = match client.style {

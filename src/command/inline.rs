@@ -103,6 +103,43 @@ const FILE_DELETES: &[&str] = &[
     "delete_file",
 ];
 
+/// Calls that read the file their first argument names (`open`,
+/// `readFileSync`, `File.read`, `file_get_contents`): seen as `cat PATH`,
+/// or as `tee PATH` when a literal mode writes (`open(p, 'w')`, `fopen(p, "a")`).
+const FILE_OPENS: &[&str] = &[
+    "open",
+    "fopen",
+    "readFileSync",
+    "readFile",
+    "readTextFile",
+    "readTextFileSync",
+    "file_get_contents",
+    "read_to_string",
+    "binread",
+    "readlines",
+];
+
+/// Calls that write or append to the file their first argument names.
+const FILE_WRITES: &[(&str, bool)] = &[
+    ("writeFileSync", false),
+    ("writeFile", false),
+    ("writeTextFile", false),
+    ("writeTextFileSync", false),
+    ("file_put_contents", false),
+    ("appendFileSync", true),
+    ("appendFile", true),
+];
+
+/// Calls around a path that expand `~` (`os.path.expanduser('~/.ssh/id_rsa')`).
+const EXPANDERS: &[&str] = &[
+    "os.path.expanduser(",
+    "path.expanduser(",
+    "expanduser(",
+    "File.expand_path(",
+    "Path(",
+    "pathlib.Path(",
+];
+
 /// Shell scripts found in `command`'s code, each with how it was found.
 pub(crate) fn shell_outs(command: &SimpleCommand, language: &str) -> Vec<(String, String)> {
     let program = command.program.as_deref().unwrap_or("");
@@ -178,17 +215,43 @@ fn awk_program(argv: &[Word]) -> Option<&str> {
     None
 }
 
-struct Scanner<'a> {
+/// A cursor over code that reads string literals (shared with `code_http.rs`).
+pub(crate) struct Scanner<'a> {
     code: &'a str,
     pos: usize,
 }
 
 impl<'a> Scanner<'a> {
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn new(code: &'a str) -> Self {
+        Scanner { code, pos: 0 }
+    }
+
+    /// The code from the cursor on.
+    pub(crate) fn rest(&self) -> &'a str {
+        self.code.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Moves the cursor `n` bytes on (to the next character boundary).
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.code.len());
+        while !self.code.is_char_boundary(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    pub(crate) fn done(&self) -> bool {
+        self.pos >= self.code.len()
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.code.as_bytes().get(self.pos).copied()
     }
 
-    fn skip_spaces(&mut self) {
+    pub(crate) fn skip_spaces(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
         }
@@ -196,7 +259,7 @@ impl<'a> Scanner<'a> {
 
     /// A string literal at the cursor: its value, or `None` when it is not a
     /// plain literal (an f-string, a template with `${…}`, not a string at all).
-    fn literal(&mut self) -> Option<String> {
+    pub(crate) fn literal(&mut self) -> Option<String> {
         let mut interpolated = false;
         // Python string prefixes.
         while let Some(b) = self.peek() {
@@ -244,6 +307,14 @@ impl<'a> Scanner<'a> {
             return None;
         }
         Some(value)
+    }
+
+    /// A home-directory expression at the cursor, whatever follows: `~`.
+    pub(crate) fn home_expression(&mut self) -> Option<String> {
+        let rest = self.code.get(self.pos..)?;
+        let expression = HOME_EXPRESSIONS.iter().find(|e| rest.starts_with(**e))?;
+        self.pos += expression.len();
+        Some("~".to_owned())
     }
 
     /// A home-directory expression at the cursor, alone as an argument: `~`.
@@ -313,6 +384,21 @@ fn scan(code: &str) -> Vec<String> {
         let shell = SHELL_CALLS.contains(&name);
         let tree = TREE_DELETES.contains(&name);
         let file = FILE_DELETES.contains(&name);
+        let qualified = |q: &str| code.get(..i - len).is_some_and(|b| b.ends_with(q));
+        let opens = FILE_OPENS.contains(&name)
+            || (matches!(name, "read" | "write") && (qualified("File.") || qualified("IO.")));
+        let writes = FILE_WRITES
+            .iter()
+            .find(|(w, _)| *w == name)
+            .map(|(_, append)| *append)
+            .or_else(|| (name == "write" && qualified("File.")).then_some(false));
+        if opens || writes.is_some() {
+            if let Some((script, end)) = file_access(code, i, name, writes) {
+                scripts.push(script);
+                i = end;
+            }
+            continue;
+        }
         if !(shell || tree || file) {
             continue;
         }
@@ -361,6 +447,85 @@ fn scan(code: &str) -> Vec<String> {
         i = s.pos.max(call_start);
     }
     scripts
+}
+
+/// A file read or write at `at` (just after the call's name) as `cat`,
+/// `tee` or `tee -a` of its path, and where the call's path argument ends.
+fn file_access(code: &str, at: usize, name: &str, writes: Option<bool>) -> Option<(String, usize)> {
+    let mut s = Scanner { code, pos: at };
+    s.skip_spaces();
+    if s.peek() != Some(b'(') {
+        return None;
+    }
+    s.pos += 1;
+    s.skip_spaces();
+    let path = path_argument(&mut s)?;
+    let end = s.pos;
+    let append = match writes {
+        Some(append) => Some(append),
+        None => {
+            // A literal mode after the path: `'w'`, `"a+"`, `'wb'`.
+            s.skip_spaces();
+            let mode = if s.peek() == Some(b',') {
+                s.pos += 1;
+                s.skip_spaces();
+                s.literal().filter(|m| m.len() <= 4)
+            } else {
+                None
+            };
+            let mode = mode.unwrap_or_default();
+            let writing = name != "readFileSync" && mode.contains(['w', 'a', 'x', '+']);
+            writing.then(|| mode.contains('a'))
+        }
+    };
+    let script = match append {
+        None => format!("cat {path}"),
+        Some(false) => format!("tee {path}"),
+        Some(true) => format!("tee -a {path}"),
+    };
+    Some((script, end))
+}
+
+/// A path argument as a shell word: a literal (quoted), a literal inside
+/// a `~`-expanding call (`~/` kept unquoted), or `path.join(HOME, 'a', …)`.
+fn path_argument(s: &mut Scanner<'_>) -> Option<String> {
+    let rest = s.rest();
+    if let Some(expander) = EXPANDERS.iter().find(|e| rest.starts_with(**e)) {
+        s.pos += expander.len();
+        s.skip_spaces();
+        let value = s.literal()?;
+        return Some(match value.strip_prefix("~/") {
+            Some(under) => format!("~/{}", quote(under)),
+            None if value == "~" => "~".to_owned(),
+            None => quote(&value),
+        });
+    }
+    for join in ["path.join(", "os.path.join(", "File.join(", "require('path').join(", "require(\"path\").join("] {
+        if rest.starts_with(join) {
+            s.pos += join.len();
+            s.skip_spaces();
+            let home = s.home_expression()?;
+            let mut parts = vec![home];
+            loop {
+                s.skip_spaces();
+                if s.peek() != Some(b',') {
+                    break;
+                }
+                s.pos += 1;
+                s.skip_spaces();
+                parts.push(quote(&s.literal()?));
+            }
+            return Some(parts.join("/"));
+        }
+    }
+    let start = s.pos;
+    match s.literal() {
+        Some(value) => Some(quote(&value)),
+        None => {
+            s.pos = start;
+            None
+        }
+    }
 }
 
 #[cfg(test)]

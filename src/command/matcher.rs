@@ -23,11 +23,13 @@
 
 use rustc_hash::FxHashMap;
 
+use super::packages::Ecosystem;
 use super::parser::Construct;
 use super::paths::{glob_directory, join, normalize_path};
 use super::rule::ArgvRule;
 use super::simple::SimpleCommand;
 use super::tables::Tables;
+use super::typosquat::near_popular;
 use super::word::Word;
 use crate::pattern::{glob_to_path_regex, Build, Matches, NameSet, RegexSet, RegexSetError};
 
@@ -67,6 +69,7 @@ struct Rule {
     writes: Option<RegexSet>,
     piped_from: Vec<String>,
     construct: Option<Construct>,
+    packages_near_popular: Option<Ecosystem>,
     /// Index of the rule's `pattern` in the matcher's pattern set.
     pattern: Option<usize>,
 }
@@ -222,6 +225,7 @@ impl CommandMatcher {
                 writes,
                 piped_from: rule.piped_from.clone(),
                 construct: rule.construct,
+                packages_near_popular: rule.packages_near_popular,
                 pattern,
             });
         }
@@ -317,6 +321,11 @@ impl CommandMatcher {
         {
             return None;
         }
+        if let Some(ecosystem) = rule.packages_near_popular {
+            if !installs_near_popular(ecosystem, &rule.subcommands, command) {
+                return None;
+            }
+        }
         if !rule
             .flags_all
             .iter()
@@ -364,6 +373,7 @@ impl CommandMatcher {
         }
         // An unknown program matches only on what its arguments show.
         let shown = !rule.subcommands.is_empty()
+            || rule.packages_near_popular.is_some()
             || !rule.flags_all.is_empty()
             || !rule.flags_any.is_empty()
             || rule.args.is_some()
@@ -441,6 +451,29 @@ fn path_views(text: &str, glob: bool) -> Vec<String> {
         views.push(glob_directory(text));
     }
     views
+}
+
+/// True when a known argument after the subcommand (the shortest matching
+/// alternative: `pip install` skips one word, `uv pip install` two) names a
+/// package one edit away from a popular one. Unknown words (`$PKG`) name
+/// nothing known and are passed over.
+fn installs_near_popular(
+    ecosystem: Ecosystem,
+    subcommands: &[Vec<String>],
+    command: &SimpleCommand,
+) -> bool {
+    let skip = subcommands
+        .iter()
+        .filter(|alt| subcommand_matches(alt, command))
+        .map(Vec::len)
+        .min()
+        .unwrap_or(0);
+    command
+        .subcommand_at
+        .iter()
+        .skip(skip)
+        .filter_map(|&i| command.positionals.get(i))
+        .any(|word| !word.dynamic && near_popular(ecosystem, &word.text).is_some())
 }
 
 fn subcommand_matches(globs: &[String], command: &SimpleCommand) -> bool {

@@ -16,19 +16,24 @@
 //! [`Analysis::problems`], which the engine turns into `ask`.
 
 mod braces;
+mod git_line;
+pub mod code_http;
 pub mod http;
 pub mod inline;
 pub mod lexer;
 pub mod matcher;
 pub mod normalize;
+pub mod packages;
 pub mod parser;
 pub mod paths;
 pub mod quote;
 pub mod rule;
 pub mod simple;
 pub mod tables;
+pub mod typosquat;
 pub mod word;
 
+pub use packages::Ecosystem;
 pub use parser::{Construct, Problem, Redirect, RedirectOp, MAX_COMMANDS, MAX_DEPTH};
 pub use rule::ArgvRule;
 pub use simple::SimpleCommand;
@@ -92,6 +97,8 @@ pub fn analyze(line: &str) -> Analysis {
     // The working directory left by `cd` commands so far: known, or unknown.
     let mut cwd: Option<String> = None;
     let mut cwd_unknown = false;
+    // Remotes and aliases the line's git commands define.
+    let mut git = git_line::GitLine::default();
     let mut i = 0;
     // Commands before this index were checked for aliases already.
     let mut alias_checked = 0;
@@ -109,6 +116,8 @@ pub fn analyze(line: &str) -> Analysis {
             for command in commands.iter_mut().skip(first_new) {
                 command.cwd.clone_from(&cwd);
                 command.cwd_unknown = cwd_unknown;
+                git.resolve_remote(command);
+                git.learn(command);
             }
             if let Some(command) = index.and_then(|c| commands.get(c)) {
                 if matches!(command.program.as_deref(), Some("cd" | "pushd")) {
@@ -123,6 +132,17 @@ pub fn analyze(line: &str) -> Analysis {
         // too: over-eager, as the guard must be.
         let before = ctx.commands.len();
         for command in commands.iter().skip(alias_checked) {
+            if let Some((script, how)) = git.expansion(command) {
+                alias_expansions += 1;
+                if alias_expansions > MAX_DEPTH {
+                    ctx.abort(command.span.0, "too many alias expansions");
+                    break;
+                }
+                let mut via = command.via.clone();
+                via.push(how);
+                Parser::new(&script, &mut ctx, 1, Some(command.span), via).parse();
+                continue;
+            }
             let Some(name) = command.program.as_deref() else {
                 continue;
             };

@@ -8,6 +8,7 @@
 //! values (canonical flags, known constructs, checked regular expressions)
 //! but nothing compiled: building it costs the strings it holds.
 
+use super::packages::Ecosystem;
 use super::parser::Construct;
 use crate::pattern::NamePattern;
 
@@ -34,6 +35,9 @@ pub struct ArgvRule {
     pub piped_from: Vec<String>,
     /// A construct recognized by structure (`fork-bomb`).
     pub construct: Option<Construct>,
+    /// A package argument after the subcommand must be one edit away from a
+    /// popular name of this registry (a likely typosquat).
+    pub packages_near_popular: Option<Ecosystem>,
     /// A regular expression searched in the normalized command text.
     pub pattern: Option<String>,
 }

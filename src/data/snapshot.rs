@@ -3,7 +3,7 @@
 //! time and embedded as bytes.
 //!
 //! A `portcullis hook` process makes one decision and exits, so reading the
-//! seventeen JSON parts of the default policy, parsing the TOML tables and
+//! twenty-one JSON parts of the default policy, parsing the TOML tables and
 //! building the automata its one decision touches cost more than the
 //! decision itself, many times over. `src/defaults/snapshot.bin` (some 70
 //! KB) holds the results in three sections:

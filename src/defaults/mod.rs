@@ -10,7 +10,7 @@
 //! ranges, private-use names: `special` deny rules that only an allow rule
 //! with `override_special` overrides), one pack per area under `packs/`
 //! (filesystem, git, databases, containers, infrastructure, cloud, remote
-//! code, publishing, credentials, system) and `packs/control-plane.json`
+//! code, publishing, supply chain, credentials, system) and `packs/control-plane.json`
 //! (destructive API calls: GraphQL mutations and REST deletes on cloud,
 //! PaaS, Git hosting and DNS providers). Each rule carries examples, which
 //! compiling checks. The parts are read and concatenated once per process.

@@ -54,6 +54,10 @@ pub const PARTS: &[(&str, &str)] = &[
         include_str!("../defaults/packs/publishing.json"),
     ),
     (
+        "packs/supply-chain",
+        include_str!("../defaults/packs/supply-chain.json"),
+    ),
+    (
         "packs/credentials",
         include_str!("../defaults/packs/credentials.json"),
     ),

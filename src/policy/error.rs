@@ -118,6 +118,9 @@ pub enum ErrorKind {
     /// A `construct` the analyzer does not know.
     #[error("unknown construct `{0}`; expected `fork-bomb`")]
     UnknownConstruct(String),
+    /// A `packages_near_popular` registry with no list of popular names.
+    #[error("unknown package registry `{0}`; expected one of: pypi, npm, crates, rubygems, go")]
+    UnknownEcosystem(String),
     /// A flag the program table does not know for the program (a warning).
     #[error("`{program}` has no flag `{flag}` in the program table; the rule may never match")]
     UnknownFlag {

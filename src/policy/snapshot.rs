@@ -1,6 +1,6 @@
 //! The composed default policy in the snapshot's binary form.
 //!
-//! Reading the default policy means parsing seventeen JSON parts into value
+//! Reading the default policy means parsing the twenty-one JSON parts into value
 //! trees, validating every field with its path, and composing the parts
 //! (`builtin`): several million instructions, the most expensive thing a
 //! one-decision process did. The snapshot's model section holds the result
@@ -251,6 +251,7 @@ fn witness() -> Policy {
                 piped_from: vec![s("f"); 6],
                 construct: Some(crate::command::Construct::ForkBomb),
                 pattern: Some(s("re")),
+                packages_near_popular: Some(crate::command::Ecosystem::Go),
             },
         }],
         tools: vec![ToolRule {

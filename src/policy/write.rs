@@ -182,6 +182,9 @@ fn argv(r: &ArgvRule, o: &mut Map<String, Value>) {
     if let Some(p) = &r.pattern {
         o.insert("pattern".into(), json!(p));
     }
+    if let Some(e) = r.packages_near_popular {
+        o.insert("packages_near_popular".into(), json!(e.as_str()));
+    }
 }
 
 /// A tool rule's matching fields.

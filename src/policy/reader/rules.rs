@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::{Reader, META_FIELDS};
-use crate::command::{ArgvRule, Construct};
+use crate::command::{ArgvRule, Construct, Ecosystem};
 use crate::effect::Effect;
 use crate::paths::{Access, AccessRule};
 use crate::policy::error::{Diagnostic, ErrorKind};
@@ -150,6 +150,9 @@ static COMMAND_FIELDS: RuleFields<ArgvRule> = RuleFields::new(&[
         rule.construct = r.construct(v, p);
     }),
     Field::matcher("pattern", |r, v, p, rule| rule.pattern = r.regex(v, p)),
+    Field::matcher("packages_near_popular", |r, v, p, rule| {
+        rule.packages_near_popular = r.ecosystem(v, p);
+    }),
 ]);
 
 static TOOL_FIELDS: RuleFields<CallRule> = RuleFields::new(&[
@@ -316,6 +319,16 @@ impl Reader {
         construct
     }
 
+    /// A package registry's policy name (`pypi`).
+    fn ecosystem(&mut self, value: &Value, path: FieldPath) -> Option<Ecosystem> {
+        let raw = self.string(value, &path)?;
+        let ecosystem = Ecosystem::from_name(raw);
+        if ecosystem.is_none() {
+            self.error(path, ErrorKind::UnknownEcosystem(raw.to_owned()));
+        }
+        ecosystem
+    }
+
     /// `{"destructiveHint": true, …}`: the known annotations and their values.
     fn annotations(&mut self, value: &Value, path: &FieldPath) -> Vec<(String, bool)> {
         let mut annotations = Vec::new();
@@ -377,7 +390,8 @@ mod tests {
             ),
             (
                 COMMAND_FIELDS.matcher_list(),
-                "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern",
+                "program, subcommand, flags_all, flags_any, args_any, writes_any, piped_from, construct, pattern, \
+                 packages_near_popular",
             ),
             (
                 TOOL_FIELDS.matcher_list(),
@@ -405,7 +419,8 @@ mod tests {
             [
                 "unknown field `flag_any`; expected one of: id, effect, reason, shadow, examples, \
               roles, environments, actions, program, subcommand, flags_all, flags_any, \
-              not_flags, args_any, writes_any, piped_from, construct, pattern"
+              not_flags, args_any, writes_any, piped_from, construct, pattern, \
+              packages_near_popular"
             ]
         );
     }
