@@ -41,6 +41,30 @@ const SHELL_CALLS: &[&str] = &[
     "capture2e",
     "capture3",
     "qx",
+    "Command",
+];
+
+/// A shell word for an argument that is not known until the code runs.
+const UNKNOWN_WORD: &str = "\"$(unknown)\"";
+
+/// Calls of database drivers whose first argument is SQL (`cursor.execute`,
+/// `db.query`, `knex.raw`, Prisma's `$executeRawUnsafe`), optionally inside a
+/// `text(…)`-style wrapper; seen as the statement run by a SQL client.
+const SQL_CALLS: &[&str] = &[
+    "execute",
+    "executescript",
+    "executemany",
+    "query",
+    "raw",
+    "executeRawUnsafe",
+    "queryRawUnsafe",
+];
+
+/// First words that make a string SQL (case-insensitive): a shell-out or
+/// driver call whose literal starts with one runs a statement.
+const SQL_KEYWORDS: &[&str] = &[
+    "select", "insert", "update", "delete", "drop", "truncate", "alter", "create", "with", "merge", "replace",
+    "grant", "revoke", "vacuum", "attach", "pragma",
 ];
 
 /// Calls that delete a whole tree.
@@ -55,6 +79,7 @@ const TREE_DELETES: &[&str] = &[
     "remove_dir",
     "remove_entry",
     "remove_entry_secure",
+    "RemoveAll",
 ];
 
 /// Expressions that are the home directory in some language (Perl, Ruby,
@@ -101,6 +126,7 @@ const FILE_DELETES: &[&str] = &[
     "rm",
     "rm_f",
     "delete_file",
+    "Remove",
 ];
 
 /// Calls that read the file their first argument names (`open`,
@@ -329,6 +355,95 @@ impl<'a> Scanner<'a> {
         Some("~".to_owned())
     }
 
+    /// A call wrapping the argument (`text(`, `sa.text(`, `sql.SQL(`) at the
+    /// cursor is stepped over; anything else stays.
+    fn skip_wrapper(&mut self) {
+        let rest = self.rest();
+        let name = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+            .count();
+        if name > 0 && rest.as_bytes().get(name) == Some(&b'(') {
+            self.pos += name + 1;
+            self.skip_spaces();
+        }
+    }
+
+    /// The arguments after a program name, as shell words: `, '-rf', '/'`
+    /// or `, ['-rf', dir]`; an argument that is not a literal becomes an
+    /// unknown word. `None` when no argument follows or the first is neither
+    /// a literal nor a list (`shell=True`, a callback, an options object).
+    fn more_arguments(&mut self) -> Option<Vec<String>> {
+        let start = self.pos;
+        let mut words = Vec::new();
+        loop {
+            self.skip_spaces();
+            if self.peek() != Some(b',') {
+                break;
+            }
+            self.pos += 1;
+            self.skip_spaces();
+            if self.peek() == Some(b'[') {
+                self.pos += 1;
+                self.list_words(&mut words);
+                continue;
+            }
+            let before = self.pos;
+            match self.literal() {
+                Some(v) => words.push(quote(&v)),
+                None if !words.is_empty() => {
+                    self.pos = before;
+                    words.push(UNKNOWN_WORD.to_owned());
+                    break;
+                }
+                None => {
+                    self.pos = start;
+                    return None;
+                }
+            }
+        }
+        (!words.is_empty()).then_some(words)
+    }
+
+    /// The elements of a list just after its `[`, as shell words: literals
+    /// quoted, anything else an unknown word; the cursor ends after `]`.
+    fn list_words(&mut self, words: &mut Vec<String>) {
+        loop {
+            self.skip_spaces();
+            match self.peek() {
+                None => return,
+                Some(b']') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b',') => self.pos += 1,
+                Some(_) => {
+                    let before = self.pos;
+                    match self.literal() {
+                        Some(v) => words.push(quote(&v)),
+                        None => {
+                            self.pos = before;
+                            // An expression: skipped to the next `,` or `]` outside brackets.
+                            let mut depth = 0usize;
+                            while let Some(b) = self.peek() {
+                                match b {
+                                    b'(' | b'[' | b'{' => depth += 1,
+                                    b')' | b'}' => depth = depth.saturating_sub(1),
+                                    b']' if depth == 0 => break,
+                                    b']' => depth -= 1,
+                                    b',' if depth == 0 => break,
+                                    _ => {}
+                                }
+                                self.advance(1);
+                            }
+                            words.push(UNKNOWN_WORD.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// `[ "a", 'b' ]` at the cursor: the elements, when all are literals.
     fn list(&mut self) -> Option<Vec<String>> {
         if self.peek() != Some(b'[') {
@@ -399,18 +514,33 @@ fn scan(code: &str) -> Vec<String> {
             }
             continue;
         }
-        if !(shell || tree || file) {
+        let sql = SQL_CALLS.contains(&name);
+        if !(shell || tree || file || sql) {
             continue;
         }
         let mut s = Scanner { code, pos: i };
         s.skip_spaces();
+        // `system "…"` without parentheses is a statement: its name starts
+        // the code or follows a separator, not a path (`"os/exec"`).
+        let statement = (i - len)
+            .checked_sub(1)
+            .and_then(|p| bytes.get(p))
+            .is_none_or(|p| matches!(p, b' ' | b'\t' | b'\n' | b';' | b'{' | b'(' | b'&' | b'|'));
         match s.peek() {
             Some(b'(' | b'{') => s.pos += 1,
-            Some(b'\'' | b'"') if shell => {}
+            Some(b'\'' | b'"') if shell && statement => {}
             _ => continue,
         }
         s.skip_spaces();
         let call_start = s.pos;
+        if sql {
+            s.skip_wrapper();
+            if let Some(statement) = s.literal().filter(|v| is_sql(v)) {
+                scripts.push(format!("psql -c {}", quote(&statement)));
+            }
+            i = s.pos.max(call_start);
+            continue;
+        }
         let argument = match s.peek() {
             Some(b'[') if shell => s
                 .list()
@@ -418,7 +548,13 @@ fn scan(code: &str) -> Vec<String> {
             _ => {
                 let start = s.pos;
                 match s.literal() {
-                    Some(v) if shell => Some(v),
+                    // A statement handed to `exec` (`db.exec('DROP TABLE t')`) is SQL.
+                    Some(v) if shell && is_sql(&v) => Some(format!("psql -c {}", quote(&v))),
+                    // `spawn('rm', ['-rf', p])`, `system('rm', '-rf', p)`: a program and its arguments.
+                    Some(v) if shell => Some(match s.more_arguments() {
+                        Some(rest) => format!("{} {}", quote(&v), rest.join(" ")),
+                        None => v,
+                    }),
                     Some(v) => Some(quote(&v)),
                     // A failed literal may have read a string prefix (`r` of `require`).
                     None if !shell => {
@@ -447,6 +583,17 @@ fn scan(code: &str) -> Vec<String> {
         i = s.pos.max(call_start);
     }
     scripts
+}
+
+/// True when `text` starts with a SQL statement keyword.
+fn is_sql(text: &str) -> bool {
+    let word: String = text
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let word = word.to_ascii_lowercase();
+    SQL_KEYWORDS.contains(&word.as_str()) && text.trim_start().len() > word.len()
 }
 
 /// A file read or write at `at` (just after the call's name) as `cat`,
@@ -531,6 +678,39 @@ fn path_argument(s: &mut Scanner<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argv_calls_keep_their_arguments_and_mark_unknown_ones() {
+        assert_eq!(scan("spawn('rm', ['-rf', '/'])"), vec!["'rm' '-rf' '/'"]);
+        assert_eq!(scan("system('rm', '-rf', dir)"), vec![format!("'rm' '-rf' {UNKNOWN_WORD}")]);
+        assert_eq!(
+            scan("spawn('rm', ['-rf', path.join(a, 'b'), '/etc'])"),
+            vec![format!("'rm' '-rf' {UNKNOWN_WORD} '/etc'")]
+        );
+        // An options object or a keyword argument is not an argument of the program.
+        assert_eq!(scan("spawn('ls', {stdio: 'inherit'})"), vec!["ls"]);
+        assert_eq!(scan("subprocess.run('ls -la', shell=True)"), vec!["ls -la"]);
+        // Go: exec.Command's variadic arguments; a path ending in `exec` is not a call.
+        assert_eq!(
+            scan("import \"os/exec\"\nfunc main() { exec.Command(\"rm\", \"-rf\", \"/\").Run() }"),
+            vec!["'rm' '-rf' '/'"]
+        );
+        assert_eq!(scan("os.RemoveAll(\"/home/me\")"), vec!["rm -r -f '/home/me'"]);
+    }
+
+    #[test]
+    fn driver_calls_with_sql_are_statements() {
+        assert_eq!(
+            scan("sqlite3.connect('a.db').execute('DROP TABLE users')"),
+            vec!["psql -c 'DROP TABLE users'"]
+        );
+        assert_eq!(scan("conn.execute(text('TRUNCATE t'))"), vec!["psql -c 'TRUNCATE t'"]);
+        assert_eq!(scan("db.exec('DELETE FROM t')"), vec!["psql -c 'DELETE FROM t'"]);
+        // Not SQL: a query string that is not a statement, a word alone.
+        assert!(scan("db.query('users')").is_empty());
+        assert!(scan("params.query('select')").is_empty());
+        assert!(scan("q.execute(stmt)").is_empty());
+    }
 
     #[test]
     fn shell_outs_and_deletions_are_found() {

@@ -17,6 +17,8 @@
 
 mod braces;
 mod git_line;
+mod line_files;
+pub(crate) mod runners;
 pub mod code_http;
 pub mod http;
 pub mod inline;
@@ -99,6 +101,8 @@ pub fn analyze(line: &str) -> Analysis {
     let mut cwd_unknown = false;
     // Remotes and aliases the line's git commands define.
     let mut git = git_line::GitLine::default();
+    // Files the line's commands write, for later commands that run them.
+    let mut files = line_files::LineFiles::default();
     let mut i = 0;
     // Commands before this index were checked for aliases already.
     let mut alias_checked = 0;
@@ -112,12 +116,13 @@ pub fn analyze(line: &str) -> Analysis {
                 .and_then(|c| commands.get(c))
                 .map(normalize::Piped::from_writer);
             let first_new = commands.len();
-            let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &mut commands);
+            let index = normalize::normalize(raw, &mut ctx, tables, piped.as_ref(), &files, &mut commands);
             for command in commands.iter_mut().skip(first_new) {
                 command.cwd.clone_from(&cwd);
                 command.cwd_unknown = cwd_unknown;
                 git.resolve_remote(command);
                 git.learn(command);
+                files.learn(command, piped.as_ref());
             }
             if let Some(command) = index.and_then(|c| commands.get(c)) {
                 if matches!(command.program.as_deref(), Some("cd" | "pushd")) {

@@ -15,6 +15,7 @@
 use compact_str::CompactString;
 
 use super::inline;
+use super::line_files::{LineFiles, Written};
 use super::parser::{Context, Parser, RawCommand, MAX_DEPTH};
 use super::simple::SimpleCommand;
 use super::tables::{Tables, Wrapper, WrapperKind};
@@ -75,6 +76,7 @@ pub(crate) fn normalize(
     ctx: &mut Context,
     tables: &Tables,
     piped: Option<&Piped>,
+    files: &LineFiles,
     out: &mut Vec<SimpleCommand>,
 ) -> Option<usize> {
     let mut words: Vec<Word> = raw
@@ -175,14 +177,18 @@ pub(crate) fn normalize(
                     if let Some(body) = input.take() {
                         origin.parse(ctx, &body, format!("{name} <<heredoc"));
                     } else {
-                        piped_script(ctx, &origin, &name, piped, &raw.redirects);
+                        piped_script(ctx, &origin, &name, piped, &raw.redirects, files);
                     }
                 }
                 ShellRun::File(file) if reads_stdin(&file) => match input.take() {
                     Some(body) => origin.parse(ctx, &body, format!("{name} <<heredoc")),
-                    None => piped_script(ctx, &origin, &name, piped, &raw.redirects),
+                    None => piped_script(ctx, &origin, &name, piped, &raw.redirects, files),
                 },
-                ShellRun::File(_) => {}
+                ShellRun::File(file) => {
+                    if let Some(written) = files.script(&file) {
+                        run_written(ctx, &origin, &name, &file, written);
+                    }
+                }
             },
             WrapperKind::Eval => {
                 let script = join(words.iter().skip(1));
@@ -216,20 +222,92 @@ pub(crate) fn normalize(
     }
 
     let command = build(words, raw.redirects, input, raw.span, via, tables, piped);
-    let command = SimpleCommand {
+    let mut command = SimpleCommand {
         construct: raw.construct,
         ..command
     };
     let origin = Origin {
         span: raw.span,
         depth: raw.depth,
-        via: &command.via,
+        via: &command.via.clone(),
     };
+    run_written_program(&mut command, ctx, &origin, tables, files);
     for (script, how) in embedded_scripts(&command) {
         origin.parse(ctx, &script, how);
     }
     out.push(command);
     Some(out.len() - 1)
+}
+
+/// A shell running a file the line wrote: its known text is parsed as the
+/// script; a file some program wrote with output not known is reported.
+fn run_written(ctx: &mut Context, origin: &Origin<'_>, name: &str, file: &Word, written: &Written) {
+    match written {
+        Written::Known(text) => origin.parse(ctx, text, format!("{name} {} (written earlier in the line)", file.text)),
+        Written::Unknown(writer) => ctx.problem(
+            origin.span.0,
+            format!(
+                "`{name}` runs `{}`, which `{writer}` wrote earlier in the line and is not known until it runs",
+                file.text
+            ),
+        ),
+    }
+}
+
+/// An interpreter, a SQL client or `./file` running a file the line wrote:
+/// known text becomes the command's code (`python3 x.py` judged like
+/// `python3 -c …`); a `./file` whose text has no interpreter line runs as a
+/// shell script.
+fn run_written_program(
+    command: &mut SimpleCommand,
+    ctx: &mut Context,
+    origin: &Origin<'_>,
+    tables: &Tables,
+    files: &LineFiles,
+) {
+    let name = command.program.clone().unwrap_or_default();
+    if let Some(path) = command.path.as_deref().map(Word::literal) {
+        match files.script(&path) {
+            Some(Written::Known(text)) => match shebang_language(text, tables) {
+                Some(language) => {
+                    command.language = Some(language);
+                    command.input = Some(text.clone());
+                }
+                None => run_written(ctx, origin, &name, &path, &Written::Known(text.clone())),
+            },
+            Some(unknown) => run_written(ctx, origin, &name, &path, unknown),
+            None => {}
+        }
+        return;
+    }
+    let Some(language) = command.language.as_deref() else {
+        return;
+    };
+    let options = tables.code_options(language);
+    if command.input.is_some() || command.argv.iter().any(|w| options.iter().any(|o| *o == w.text)) {
+        return;
+    }
+    match files.run_by(command) {
+        Some((_, Written::Known(text))) => command.input = Some(text.clone()),
+        Some((file, unknown)) => {
+            let file = file.clone();
+            let unknown = unknown.clone();
+            run_written(ctx, origin, &name, &file, &unknown);
+        }
+        None => {}
+    }
+}
+
+/// The language a script's `#!` line names (`#!/usr/bin/env python3`), if
+/// the tables know the interpreter; `None` for a shell or no `#!` line.
+fn shebang_language(text: &str, tables: &Tables) -> Option<String> {
+    let line = text.lines().next()?.strip_prefix("#!")?;
+    let mut words = line.split_whitespace();
+    let mut interpreter = basename(words.next()?);
+    if interpreter == "env" {
+        interpreter = words.find(|w| !w.starts_with('-'))?;
+    }
+    tables.program(basename(interpreter))?.language.clone()
 }
 
 /// Parses a script word, or reports that it cannot be known before it runs.
@@ -409,6 +487,7 @@ fn piped_script(
     name: &str,
     piped: Option<&Piped>,
     redirects: &[super::parser::Redirect],
+    files: &LineFiles,
 ) {
     match piped {
         Some(Piped {
@@ -426,6 +505,10 @@ fn piped_script(
                 .iter()
                 .find(|r| r.op == super::parser::RedirectOp::Read)
             {
+                if let Some(written) = files.script(&r.target) {
+                    run_written(ctx, origin, name, &r.target, written);
+                    return;
+                }
                 ctx.problem(
                     origin.span.0,
                     format!(
@@ -564,6 +647,11 @@ pub(crate) struct Piped {
 }
 
 impl Piped {
+    /// What the writer prints, when the line says it.
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
     pub(crate) fn from_writer(writer: &SimpleCommand) -> Self {
         let known = writer.positionals.iter().all(Word::is_known);
         let text = match writer.program.as_deref() {

@@ -64,7 +64,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("detectors.toml", "src/secrets/detectors.toml"),
     ("agents.toml", "src/hook/agents.toml"),
     ("redaction.toml", "src/audit/redaction.toml"),
-    ("runners.toml", "src/session/runners.toml"),
+    ("runners.toml", "src/command/runners.toml"),
 ];
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {

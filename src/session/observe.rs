@@ -16,10 +16,8 @@
 //! when nothing looks like a secret).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::command::http::HttpCall;
@@ -27,33 +25,11 @@ use crate::command::{Analysis, SimpleCommand};
 use crate::paths::access::{self, home_relative};
 use crate::paths::Access;
 use crate::request::{Action, Request};
+use crate::command::runners::{downloaded, runners, script_run};
 use crate::tool::route::{self, Class};
 
 /// Argument keys that carry a written file's whole content.
 const CONTENT_KEYS: &[&str] = &["content", "file_text", "contents"];
-
-/// `runners.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Runners {
-    first: Vec<String>,
-    after: HashMap<String, Vec<String>>,
-    downloads: HashMap<String, Vec<String>>,
-    remote_name: HashMap<String, Vec<String>>,
-    extensions: HashMap<String, String>,
-    shebang: HashMap<String, String>,
-    inline: HashMap<String, String>,
-}
-
-/// Reads `runners.toml` (through [`crate::data`]).
-pub(crate) fn load() -> Result<Runners, String> {
-    crate::data::toml("runners.toml", include_str!("runners.toml"))
-}
-
-fn runners() -> &'static Runners {
-    static RUNNERS: OnceLock<Runners> = OnceLock::new();
-    RUNNERS.get_or_init(|| load().unwrap_or_default())
-}
 
 /// A file a request writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,79 +277,6 @@ fn whole_content(command: &SimpleCommand) -> Option<String> {
     }
 }
 
-/// The files a download client writes what it fetches to (`runners.toml`:
-/// `downloads`, `remote_name`).
-fn downloaded(command: &SimpleCommand) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(program) = command.program.as_deref() else {
-        return out;
-    };
-    let r = runners();
-    let (named, remote) = (r.downloads.get(program), r.remote_name.get(program));
-    if named.is_none() && remote.is_none() {
-        return out;
-    }
-    let words: Vec<&str> = command.argv.iter().map(|w| w.text.as_str()).collect();
-    for (i, word) in words.iter().enumerate() {
-        for option in named.into_iter().flatten() {
-            if word == option {
-                if let Some(next) = words.get(i + 1) {
-                    out.push((*next).to_owned());
-                }
-            } else if let Some(value) = word
-                .strip_prefix(option.as_str())
-                .and_then(|rest| rest.strip_prefix('='))
-            {
-                out.push(value.to_owned());
-            }
-        }
-        if remote.into_iter().flatten().any(|o| o == word) {
-            // Every URL argument, by its last path segment.
-            for url in words.iter().filter(|w| w.contains("://")) {
-                let path = url.split(['?', '#']).next().unwrap_or(url);
-                if let Some(name) = path.rsplit('/').next().filter(|n| !n.is_empty() && !path.ends_with("//")) {
-                    out.push(name.to_owned());
-                }
-            }
-        }
-    }
-    out.retain(|p| !p.is_empty() && p != "-");
-    out
-}
-
-/// The file `command` runs as a script or program, if any.
-fn script_run(command: &SimpleCommand) -> Option<&str> {
-    if let Some(path) = &command.path {
-        return Some(path.as_str());
-    }
-    let program = command.program.as_deref()?;
-    let r = runners();
-    let known = |i: usize| {
-        command
-            .positionals
-            .get(i)
-            .filter(|w| w.is_known() && !w.text.is_empty())
-            .map(|w| w.text.as_str())
-    };
-    if let Some(subcommands) = r.after.get(program) {
-        let sub = known(0)?;
-        if subcommands.iter().any(|s| s == sub) {
-            return known(1);
-        }
-    }
-    if r.first.iter().any(|p| p == program) {
-        // `bash -c '…'` runs no file (its code is analyzed inline).
-        let inline = command
-            .flags
-            .iter()
-            .any(|f| matches!(f.as_str(), "-c" | "-e" | "-r" | "--eval" | "-m"));
-        if !inline {
-            return known(0);
-        }
-    }
-    None
-}
-
 /// A tool call's facts.
 fn of_tool<'r>(name: &str, arguments: &'r Value, home: Option<&str>, out: &mut Observed<'r>) {
     let how = access::of_tool(name);
@@ -479,11 +382,6 @@ mod tests {
     fn of(line: &str) -> Observed<'static> {
         let request = Box::leak(Box::new(Request::command(line)));
         observe(request, None)
-    }
-
-    #[test]
-    fn the_table_loads() {
-        load().unwrap();
     }
 
     #[test]
