@@ -7,7 +7,7 @@
 mod common;
 
 use portcullis::sql::{classify, Kind};
-use sqlparser::ast::{BinaryOperator, Expr, SetExpr, Statement};
+use sqlparser::ast::{BinaryOperator, CopyTarget, Expr, MergeAction, SetExpr, Statement};
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
@@ -113,12 +113,38 @@ fn reference(s: &Statement) -> Option<Kind> {
         .unwrap_or_default()
         .to_owned();
     Some(match s {
-        Statement::Query(q) => match &*q.body {
-            SetExpr::Delete(inner) | SetExpr::Update(inner) | SetExpr::Insert(inner) => {
-                reference(inner)?
-            }
-            _ => Kind::Read,
+        Statement::Query(q) => {
+            let body = match &*q.body {
+                SetExpr::Delete(inner)
+                | SetExpr::Update(inner)
+                | SetExpr::Insert(inner)
+                | SetExpr::Merge(inner) => reference(inner)?,
+                _ => Kind::Read,
+            };
+            // A data-changing statement in a `WITH` body counts when more severe.
+            let ctes = q.with.iter().flat_map(|w| &w.cte_tables);
+            ctes.filter_map(|cte| reference(&Statement::Query(cte.query.clone())))
+                .fold(body, Kind::max)
+        }
+        Statement::Merge(m) => {
+            let all = all_rows(&Some((*m.on).clone()));
+            m.clauses
+                .iter()
+                .map(|c| match (&c.action, all) {
+                    (MergeAction::Delete { .. }, true) => Kind::DeleteAll,
+                    (MergeAction::Delete { .. }, false) => Kind::Delete,
+                    (MergeAction::Update(_), true) => Kind::UpdateAll,
+                    (MergeAction::Update(_), false) => Kind::Update,
+                    _ => Kind::Write,
+                })
+                .fold(Kind::Write, Kind::max)
+        }
+        Statement::Copy { target, .. } => match target {
+            CopyTarget::Program { .. } => Kind::Program,
+            CopyTarget::File { .. } => Kind::File,
+            _ => Kind::Write,
         },
+        Statement::AttachDatabase { .. } | Statement::LoadData { .. } => Kind::File,
         Statement::Delete(d) => {
             if all_rows(&d.selection) {
                 Kind::DeleteAll
@@ -159,7 +185,7 @@ fn reference(s: &Statement) -> Option<Kind> {
         _ if variant == "Truncate" => Kind::Truncate,
         _ if variant == "Grant" => Kind::Grant,
         _ if variant == "Revoke" => Kind::Revoke,
-        _ if ["Insert", "Copy", "Merge", "LoadData"].contains(&variant.as_str()) => Kind::Write,
+        _ if variant == "Insert" => Kind::Write,
         _ if variant.starts_with("Create")
             || variant == "Comment"
             || variant.starts_with("Rename") =>

@@ -1,7 +1,8 @@
 //! Tool calls under the default policy and under tool rules: the fixtures
-//! in `tests/data/tools/calls.jsonl` (MCP database, filesystem, cloud,
-//! GitHub, browser and fetch tools, and the coding agents' own tools), each
-//! with its expected effect; and the tool-rule matchers.
+//! in `tests/data/tools/*.jsonl` (`calls.jsonl`: MCP database, filesystem,
+//! cloud, GitHub, browser and fetch tools, and the coding agents' own tools;
+//! one more file per server family or class), each with its expected
+//! effect; and the tool-rule matchers.
 
 mod common;
 
@@ -11,23 +12,38 @@ use serde_json::{json, Value};
 #[test]
 fn every_fixture_gets_its_expected_effect_under_the_default_policy() {
     let engine = Engine::default_policy().unwrap();
-    let text = common::read("tools/calls.jsonl");
+    let mut files: Vec<String> = std::fs::read_dir(common::data("tools"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".jsonl"))
+        .collect();
+    files.sort();
     let mut failures = Vec::new();
     let mut n = 0;
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
+    let lines: Vec<(String, usize, String)> = files
+        .iter()
+        .flat_map(|name| {
+            let text = common::read(&format!("tools/{name}"));
+            let lines: Vec<(String, usize, String)> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| (name.clone(), i, l.to_owned()))
+                .collect();
+            lines
+        })
+        .collect();
+    for (file, i, line) in &lines {
+        let (i, line) = (*i, line.as_str());
         let case: Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{file} line {}: {e}", i + 1));
         let call: ToolCall = serde_json::from_value(case["tool"].clone()).unwrap();
         let want: Effect = case["expect"].as_str().unwrap().parse().unwrap();
         let d = engine.check_tool_call(&call);
         n += 1;
         if d.effect != want {
             failures.push(format!(
-                "line {} ({}): {} expected, got {} ({:?}: {})",
+                "{file} line {} ({}): {} expected, got {} ({:?}: {})",
                 i + 1,
                 case["why"],
                 want,

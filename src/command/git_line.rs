@@ -32,7 +32,9 @@ pub(crate) struct GitLine {
 impl GitLine {
     /// Records what `command` defines, if it is such a git command.
     pub(crate) fn learn(&mut self, command: &SimpleCommand) {
-        if command.program.as_deref() != Some("git") {
+        if command.program.as_deref() != Some("git")
+            || !matches!(command.subcommand().next(), Some("remote" | "config"))
+        {
             return;
         }
         let words: Vec<&str> = command.subcommand().collect();

@@ -50,6 +50,11 @@ impl LineFiles {
     /// files and download targets. `piped` is what its stdin pipe carries.
     pub(crate) fn learn(&mut self, command: &SimpleCommand, piped: Option<&Piped>) {
         let program = command.program.as_deref().unwrap_or("a command");
+        // The common case, a command that writes no file, costs one lookup.
+        let downloads = super::runners::is_download_client(program);
+        if command.redirects.is_empty() && program != "tee" && !downloads {
+            return;
+        }
         let stdout_targets = command
             .redirects
             .iter()
@@ -73,8 +78,10 @@ impl LineFiles {
                 self.record(file, input.clone(), program, append);
             }
         }
-        for target in super::runners::downloaded(command) {
-            self.record(&Word::literal(&target), None, program, false);
+        if downloads {
+            for target in super::runners::downloaded(command) {
+                self.record(&Word::literal(&target), None, program, false);
+            }
         }
     }
 

@@ -226,12 +226,16 @@ pub(crate) fn normalize(
         construct: raw.construct,
         ..command
     };
+    let written = run_written_program(&mut command, tables, files);
     let origin = Origin {
         span: raw.span,
         depth: raw.depth,
-        via: &command.via.clone(),
+        via: &command.via,
     };
-    run_written_program(&mut command, ctx, &origin, tables, files);
+    if let Some((file, written)) = written {
+        let name = command.program.as_deref().unwrap_or_default();
+        run_written(ctx, &origin, name, &file, &written);
+    }
     for (script, how) in embedded_scripts(&command) {
         origin.parse(ctx, &script, how);
     }
@@ -256,45 +260,36 @@ fn run_written(ctx: &mut Context, origin: &Origin<'_>, name: &str, file: &Word, 
 
 /// An interpreter, a SQL client or `./file` running a file the line wrote:
 /// known text becomes the command's code (`python3 x.py` judged like
-/// `python3 -c …`); a `./file` whose text has no interpreter line runs as a
-/// shell script.
+/// `python3 -c …`); what is left to [`run_written`] is returned — a
+/// `./file` whose text has no interpreter line (a shell script), or a file
+/// whose text is not known.
 fn run_written_program(
     command: &mut SimpleCommand,
-    ctx: &mut Context,
-    origin: &Origin<'_>,
     tables: &Tables,
     files: &LineFiles,
-) {
-    let name = command.program.clone().unwrap_or_default();
+) -> Option<(Word, Written)> {
     if let Some(path) = command.path.as_deref().map(Word::literal) {
-        match files.script(&path) {
-            Some(Written::Known(text)) => match shebang_language(text, tables) {
-                Some(language) => {
-                    command.language = Some(language);
-                    command.input = Some(text.clone());
-                }
-                None => run_written(ctx, origin, &name, &path, &Written::Known(text.clone())),
-            },
-            Some(unknown) => run_written(ctx, origin, &name, &path, unknown),
-            None => {}
+        let written = files.script(&path)?;
+        if let Written::Known(text) = written {
+            if let Some(language) = shebang_language(text, tables) {
+                command.language = Some(language);
+                command.input = Some(text.clone());
+                return None;
+            }
         }
-        return;
+        return Some((path, written.clone()));
     }
-    let Some(language) = command.language.as_deref() else {
-        return;
-    };
+    let language = command.language.as_deref()?;
     let options = tables.code_options(language);
     if command.input.is_some() || command.argv.iter().any(|w| options.iter().any(|o| *o == w.text)) {
-        return;
+        return None;
     }
-    match files.run_by(command) {
-        Some((_, Written::Known(text))) => command.input = Some(text.clone()),
-        Some((file, unknown)) => {
-            let file = file.clone();
-            let unknown = unknown.clone();
-            run_written(ctx, origin, &name, &file, &unknown);
+    match files.run_by(command)? {
+        (_, Written::Known(text)) => {
+            command.input = Some(text.clone());
+            None
         }
-        None => {}
+        (file, unknown) => Some((file, unknown.clone())),
     }
 }
 

@@ -7,9 +7,9 @@
 //! wrote) ask the same questions, from one table, `runners.toml`. Cost: a
 //! map lookup by program name, then one pass over the arguments.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 
 use super::simple::SimpleCommand;
@@ -37,6 +37,21 @@ pub(crate) fn load() -> Result<Runners, String> {
 pub(crate) fn runners() -> &'static Runners {
     static RUNNERS: OnceLock<Runners> = OnceLock::new();
     RUNNERS.get_or_init(|| load().unwrap_or_default())
+}
+
+/// True when `program` writes what it fetches to a file an option names
+/// (`runners.toml`: `downloads`, `remote_name`).
+pub(crate) fn is_download_client(program: &str) -> bool {
+    // A handful of names: a scan is cheaper than hashing the program.
+    static CLIENTS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(|| {
+        let r = runners();
+        let mut names: Vec<&str> = r.downloads.keys().chain(r.remote_name.keys()).map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
+    clients.contains(&program)
 }
 
 /// The files a download client writes what it fetches to (`runners.toml`:

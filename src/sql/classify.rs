@@ -3,7 +3,9 @@
 //! The text is split into statements on `;` tokens (never inside a string,
 //! comment, quoted identifier or dollar-quoted body). Each statement's kind
 //! comes from its leading keywords — after `WITH …` common table
-//! expressions and `EXPLAIN ANALYZE`, which run the statement they wrap —
+//! expressions and `EXPLAIN ANALYZE`, which run the statement they wrap; a
+//! more severe `DELETE`/`UPDATE`/`INSERT`/`MERGE` in a `WITH` body decides
+//! instead (nested up to [`MAX_NESTING`] deep) —
 //! and, for `DELETE` and `UPDATE`, from whether a `WHERE` clause at the top
 //! level restricts the rows: a missing clause, or one that names no column
 //! (`WHERE 1=1`, `WHERE true`, `WHERE 'a'='a'`), affects every row. The
@@ -33,6 +35,11 @@ pub enum Kind {
     Grant,
     /// `REVOKE`.
     Revoke,
+    /// A file on the database server read or written by the statement:
+    /// `COPY … TO/FROM 'path'`, SQLite's `ATTACH DATABASE 'path'` and
+    /// `VACUUM INTO 'path'`, MySQL's `… INTO OUTFILE`/`DUMPFILE` and `LOAD
+    /// DATA INFILE`. Its objects are the paths.
+    File,
     /// `UPDATE` of every row (no `WHERE`, or one that names no column).
     UpdateAll,
     /// `DELETE` of every row (no `WHERE`, or one that names no column).
@@ -43,6 +50,9 @@ pub enum Kind {
     Truncate,
     /// `DROP <object>`.
     Drop,
+    /// A program run on the database server: `COPY … TO/FROM PROGRAM
+    /// 'cmd'`. Its object is the command line.
+    Program,
 }
 
 impl Kind {
@@ -57,16 +67,18 @@ impl Kind {
             Kind::Ddl => "ddl",
             Kind::Grant => "grant",
             Kind::Revoke => "revoke",
+            Kind::File => "file",
             Kind::UpdateAll => "update-all",
             Kind::DeleteAll => "delete-all",
             Kind::AlterDrop => "alter-drop",
             Kind::Truncate => "truncate",
             Kind::Drop => "drop",
+            Kind::Program => "program",
         }
     }
 
     /// Every kind, for validation and documentation.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Other,
         Kind::Read,
         Kind::Write,
@@ -75,11 +87,13 @@ impl Kind {
         Kind::Ddl,
         Kind::Grant,
         Kind::Revoke,
+        Kind::File,
         Kind::UpdateAll,
         Kind::DeleteAll,
         Kind::AlterDrop,
         Kind::Truncate,
         Kind::Drop,
+        Kind::Program,
     ];
 
     /// The kind named `name`.
@@ -264,8 +278,122 @@ fn rows(toks: &[Token<'_>], from: usize, restricted: Kind, all: Kind) -> Kind {
     }
 }
 
-/// Classifies one statement's tokens.
+/// How deep statements inside `WITH` bodies are followed (`WITH a AS (WITH
+/// b AS (DELETE …) …) …`); deeper ones are not classified.
+const MAX_NESTING: usize = 8;
+
+/// Classifies one statement's tokens: its own kind, or that of a more
+/// severe data-changing statement in one of its `WITH` bodies (`WITH d AS
+/// (DELETE FROM t RETURNING *) SELECT * FROM d` deletes every row of `t`).
 fn statement(toks: &[Token<'_>], span: (usize, usize)) -> Statement {
+    nested(toks, span, 0)
+}
+
+fn nested(toks: &[Token<'_>], span: (usize, usize), nesting: usize) -> Statement {
+    let outer = leading(toks, span);
+    if nesting >= MAX_NESTING || !toks.first().is_some_and(|t| is(t, "with")) {
+        return outer;
+    }
+    let mut worst = outer;
+    for body in with_bodies(toks) {
+        let inner = nested(body, span, nesting + 1);
+        if inner.kind > worst.kind {
+            worst = inner;
+        }
+    }
+    worst
+}
+
+/// The bodies of a `WITH` prelude that may change data: `(DELETE …)`,
+/// `(UPDATE …)`, `(INSERT …)`, `(MERGE …)`, `(WITH …)`, each without its
+/// parentheses, up to the statement the prelude leads to.
+fn with_bodies<'t, 'a>(toks: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+    // A body that is itself a `WITH` query is followed too (`(WITH b AS (DELETE …) …)`).
+    const DML: &[&str] = &["delete", "update", "insert", "merge", "with"];
+    let mut out = Vec::new();
+    let mut k = 1;
+    while let Some(t) = toks.get(k) {
+        match t {
+            Token::Punct('(') => {
+                // Its matching `)`, or the end.
+                let mut depth = 0usize;
+                let mut close = toks.len();
+                for (j, t) in toks.iter().enumerate().skip(k) {
+                    match t {
+                        Token::Punct('(') => depth += 1,
+                        Token::Punct(')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                close = j;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if toks.get(k + 1).is_some_and(|t| DML.iter().any(|d| is(t, d))) {
+                    out.push(toks.get(k + 1..close).unwrap_or_default());
+                }
+                k = close + 1;
+            }
+            t if ["select", "insert", "update", "delete", "merge", "values"]
+                .iter()
+                .any(|w| is(t, w)) =>
+            {
+                break
+            }
+            _ => k += 1,
+        }
+    }
+    out
+}
+
+/// `MERGE … ON cond WHEN MATCHED THEN DELETE | UPDATE …`: a delete or
+/// update of the rows the condition matches, of every row when it names no
+/// column (`ON true`, `ON 1 = 1`); a write otherwise.
+fn merge_kind(toks: &[Token<'_>], from: usize) -> Kind {
+    let on = top_level(toks, from, "on");
+    let condition_end = on.and_then(|o| top_level(toks, o + 1, "when")).unwrap_or(toks.len());
+    let all = on.is_some_and(|o| affects_all(toks.get(..condition_end).unwrap_or_default(), o + 1));
+    let mut kind = Kind::Write;
+    for (k, t) in toks.iter().enumerate().skip(from) {
+        if !is(t, "then") {
+            continue;
+        }
+        let action = match toks.get(k + 1) {
+            Some(a) if is(a, "delete") => {
+                if all {
+                    Kind::DeleteAll
+                } else {
+                    Kind::Delete
+                }
+            }
+            Some(a) if is(a, "update") => {
+                if all {
+                    Kind::UpdateAll
+                } else {
+                    Kind::Update
+                }
+            }
+            _ => Kind::Write,
+        };
+        kind = kind.max(action);
+    }
+    kind
+}
+
+/// The string literal right after the top-level word `keyword` (`COPY t TO
+/// '/tmp/x'`, `INTO OUTFILE '/x'`), if there is one.
+fn literal_after(toks: &[Token<'_>], from: usize, keyword: &str) -> Option<String> {
+    let k = top_level(toks, from, keyword)?;
+    match toks.get(k + 1)? {
+        Token::String(path) => Some((*path).to_owned()),
+        _ => None,
+    }
+}
+
+/// Classifies one statement by its leading keywords.
+fn leading(toks: &[Token<'_>], span: (usize, usize)) -> Statement {
     let mut s = Statement {
         kind: Kind::Other,
         object_type: None,
@@ -405,11 +533,57 @@ fn statement(toks: &[Token<'_>], span: (usize, usize)) -> Statement {
         "grant" => s.kind = Kind::Grant,
         "revoke" => s.kind = Kind::Revoke,
         "create" | "rename" | "comment" | "reindex" | "cluster" | "refresh" => s.kind = Kind::Ddl,
-        "insert" | "replace" | "merge" | "upsert" | "copy" | "load" | "call" | "do" | "exec"
-        | "execute" => s.kind = Kind::Write,
-        "select" | "show" | "describe" | "desc" | "values" | "table" | "pragma" | "help" => {
-            s.kind = Kind::Read
+        "merge" => {
+            let j = skip_words(toks, i + 1, &["into"]);
+            s.objects = names(toks, j).into_iter().take(1).collect();
+            s.kind = merge_kind(toks, j);
         }
+        // `COPY … TO/FROM PROGRAM 'cmd'` runs a command on the server;
+        // `COPY … TO/FROM 'path'` reads or writes one of its files.
+        "copy" => {
+            if let Some(program) = literal_after(toks, i, "program") {
+                s.kind = Kind::Program;
+                s.objects = vec![program];
+            } else if let Some(path) = literal_after(toks, i, "to").or_else(|| literal_after(toks, i, "from")) {
+                s.kind = Kind::File;
+                s.objects = vec![path];
+            } else {
+                s.kind = Kind::Write;
+            }
+        }
+        // `ATTACH DATABASE 'path' AS x` opens (or creates) any file as a database.
+        "attach" => {
+            let j = skip_words(toks, i + 1, &["database"]);
+            s.kind = Kind::File;
+            if let Some(Token::String(path)) = toks.get(j) {
+                s.objects = vec![(*path).to_owned()];
+            }
+        }
+        // `VACUUM INTO 'path'` writes a copy of the database to a file.
+        "vacuum" => {
+            if let Some(path) = literal_after(toks, i, "into") {
+                s.kind = Kind::File;
+                s.objects = vec![path];
+            }
+        }
+        // `LOAD DATA [LOCAL] INFILE 'path'` reads a file (of the client, with LOCAL).
+        "load" => match literal_after(toks, i, "infile") {
+            Some(path) => {
+                s.kind = Kind::File;
+                s.objects = vec![path];
+            }
+            None => s.kind = Kind::Write,
+        },
+        "insert" | "replace" | "upsert" | "call" | "do" | "exec" | "execute" => s.kind = Kind::Write,
+        // `SELECT … INTO OUTFILE|DUMPFILE 'path'` writes a file on the server.
+        "select" => match literal_after(toks, i, "outfile").or_else(|| literal_after(toks, i, "dumpfile")) {
+            Some(path) => {
+                s.kind = Kind::File;
+                s.objects = vec![path];
+            }
+            None => s.kind = Kind::Read,
+        },
+        "show" | "describe" | "desc" | "values" | "table" | "pragma" | "help" => s.kind = Kind::Read,
         _ => {}
     }
     // `PRAGMA x = y` changes a setting.
@@ -488,6 +662,45 @@ mod tests {
     }
 
     #[test]
+    fn statements_in_with_bodies_and_merge_actions_decide() {
+        assert_eq!(kinds("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d"), ["delete-all"]);
+        let nested = "WITH a AS (WITH b AS (DELETE FROM t RETURNING *) SELECT * FROM b) SELECT 1";
+        assert_eq!(kinds(nested), ["delete-all"]);
+        let s = &classify("WITH d AS (DELETE FROM sessions RETURNING *) SELECT 1").statements[0];
+        assert_eq!(s.objects, ["sessions"]);
+        // Past the nesting bound the inner statement is not followed.
+        let deep = format!(
+            "{}DELETE FROM t RETURNING *{} SELECT 1",
+            "WITH a AS (".repeat(MAX_NESTING + 1),
+            ") SELECT 1".repeat(MAX_NESTING + 1)
+        );
+        assert_eq!(kinds(&deep), ["read"]);
+        assert_eq!(kinds("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE"), ["delete"]);
+        assert_eq!(kinds("MERGE INTO t USING s ON 1=1 WHEN MATCHED THEN DELETE"), ["delete-all"]);
+        assert_eq!(classify("MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE").statements[0].objects, ["t"]);
+    }
+
+    #[test]
+    fn comments_between_statements_split_nothing_and_hide_nothing() {
+        assert_eq!(
+            kinds("DELETE FROM a WHERE id = 1; /* ; DROP TABLE x; */ DROP TABLE b; -- ; TRUNCATE c\nSELECT 1"),
+            ["delete", "drop", "read"]
+        );
+        assert_eq!(kinds("SELECT 1 /* ; */ ; # ;\nTRUNCATE t"), ["read", "truncate"]);
+    }
+
+    #[test]
+    fn server_programs_and_files_are_named() {
+        let s = &classify("COPY t TO PROGRAM 'gzip > /tmp/t.gz'").statements[0];
+        assert_eq!((s.kind, s.objects.clone()), (Kind::Program, vec!["gzip > /tmp/t.gz".to_owned()]));
+        let s = &classify("ATTACH DATABASE '/var/www/x.php' AS x").statements[0];
+        assert_eq!((s.kind, s.objects.clone()), (Kind::File, vec!["/var/www/x.php".to_owned()]));
+        assert_eq!(kinds("VACUUM INTO '/tmp/c.db'; VACUUM"), ["file", "other"]);
+        assert_eq!(kinds("COPY t FROM STDIN"), ["write"]);
+        assert_eq!(kinds("SELECT 'INTO OUTFILE' FROM t"), ["read"]);
+    }
+
+    #[test]
     fn destructive_statements_are_told_apart() {
         assert_eq!(
             kinds("DROP TABLE users; drop database prod"),
@@ -528,7 +741,7 @@ mod tests {
         );
         assert_eq!(
             kinds("with x as (delete from t returning *) select * from x"),
-            ["read"]
+            ["delete-all"]
         );
         assert_eq!(kinds("with x as (select 1) delete from t"), ["delete-all"]);
         assert_eq!(kinds("explain delete from t"), ["read"]);

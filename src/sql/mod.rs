@@ -5,7 +5,7 @@
 //! database clients in commands (`psql -c`, `mysql -e`, heredocs) and HTTP
 //! bodies. [`lexer`] tokenizes with the dialects' quoting rules (PostgreSQL,
 //! MySQL, SQLite); [`classify`](mod@classify) splits statements and names their kind
-//! (`drop`, `truncate`, `delete-all`, `update-all`, `alter-drop`, `grant`,
+//! (`drop`, `truncate`, `program`, `file`, `delete-all`, `update-all`, `alter-drop`, `grant`,
 //! `revoke`, `ddl`, `write`, `delete`, `update`, `read`, `other`) and the
 //! objects they touch. It knows nothing of policies. The matcher side:
 //! [`rule`] (`StatementRule`, the SQL rule as data) and [`matcher`].
