@@ -90,15 +90,24 @@ impl LineFiles {
             return;
         }
         let key = normalize_path(&target.text);
-        let written = match (self.get(&key), text, append) {
-            (Some(Written::Known(before)), Some(text), true) => Written::Known(format!("{before}{text}\n")),
-            (None, Some(text), true) | (_, Some(text), false) => Written::Known(format!("{text}\n")),
-            _ => Written::Unknown(program.to_owned()),
-        };
-        if let Some(slot) = self.files.iter_mut().find(|(k, _)| *k == key) {
-            slot.1 = written;
-        } else if self.files.len() < MAX_FILES {
-            self.files.push((key, written));
+        let slot = self.files.iter_mut().find(|(k, _)| *k == key);
+        match (slot, text) {
+            // Appends grow the text in place: linear in what the line writes.
+            (Some((_, Written::Known(before))), Some(text)) if append => {
+                before.push_str(&text);
+                before.push('\n');
+            }
+            (Some((_, written)), Some(text)) => *written = Written::Known(format!("{text}\n")),
+            (Some((_, written)), None) => *written = Written::Unknown(program.to_owned()),
+            (None, text) => {
+                if self.files.len() < MAX_FILES {
+                    let written = match text {
+                        Some(text) => Written::Known(format!("{text}\n")),
+                        None => Written::Unknown(program.to_owned()),
+                    };
+                    self.files.push((key, written));
+                }
+            }
         }
     }
 
@@ -182,6 +191,21 @@ mod tests {
         let files = files_of("tee x.py <<< 'import os' > /dev/null");
         assert_eq!(files.script(&Word::literal("x.py")), Some(&Written::Known("import os\n".into())));
         assert_eq!(files.script(&Word::literal("/dev/null")), None);
+    }
+
+    #[test]
+    fn many_appends_to_one_file_stay_linear_and_complete() {
+        // As many commands as a line may hold.
+        let last = crate::command::MAX_COMMANDS - 2;
+        let line: Vec<String> = std::iter::once("echo start > a.sh".to_owned())
+            .chain((0..=last).map(|i| format!("echo {i} >> a.sh")))
+            .collect();
+        let files = files_of(&line.join("; "));
+        let Some(Written::Known(text)) = files.script(&Word::literal("a.sh")) else {
+            panic!("a.sh not known");
+        };
+        assert!(text.starts_with("start\n0\n1\n"), "{text:.40}");
+        assert!(text.ends_with(&format!("\n{last}\n")), "{:?}", text.get(text.len().saturating_sub(40)..));
     }
 
     #[test]
