@@ -225,50 +225,26 @@ fn keyed_value(args: &str, keys: &[&str]) -> Option<String> {
 
 /// Index of the `)` that closes the call whose arguments start at `start`.
 fn closing(code: &str, start: usize) -> Option<usize> {
-    let mut depth = 0usize;
     let mut scanner = Scanner::new(code.get(start..)?);
-    while let Some(b) = scanner.peek() {
-        match b {
-            b'\'' | b'"' | b'`' => {
-                if scanner.literal().is_none() {
-                    scanner.advance(1);
-                }
-                continue;
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                if depth == 0 {
-                    return (b == b')').then(|| start + scanner.pos());
-                }
-                depth -= 1;
-            }
-            _ => {}
+    loop {
+        match scanner.skip_to_separator()? {
+            b',' => scanner.advance(1),
+            b')' => return Some(start + scanner.pos()),
+            _ => return None,
         }
-        scanner.advance(1);
     }
-    None
 }
 
-/// Index of the first `,` outside brackets and strings.
+/// Index of the first `,` outside brackets and strings (a stray closing
+/// bracket is stepped over).
 fn top_level_comma(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
     let mut scanner = Scanner::new(text);
-    while let Some(b) = scanner.peek() {
-        match b {
-            b'\'' | b'"' | b'`' => {
-                if scanner.literal().is_none() {
-                    scanner.advance(1);
-                }
-                continue;
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 0 => return Some(scanner.pos()),
-            _ => {}
+    loop {
+        match scanner.skip_to_separator()? {
+            b',' => return Some(scanner.pos()),
+            _ => scanner.advance(1),
         }
-        scanner.advance(1);
     }
-    None
 }
 
 #[cfg(test)]

@@ -423,17 +423,10 @@ impl<'a> Scanner<'a> {
                         Some(v) => words.push(quote(&v)),
                         None => {
                             self.pos = before;
-                            // An expression: skipped to the next `,` or `]` outside brackets.
-                            let mut depth = 0usize;
-                            while let Some(b) = self.peek() {
-                                match b {
-                                    b'(' | b'[' | b'{' => depth += 1,
-                                    b')' | b'}' => depth = depth.saturating_sub(1),
-                                    b']' if depth == 0 => break,
-                                    b']' => depth -= 1,
-                                    b',' if depth == 0 => break,
-                                    _ => {}
-                                }
+                            // An expression: skipped to the next `,` or `]`
+                            // outside brackets and strings (a stray `)` or
+                            // `}` is stepped over).
+                            while matches!(self.skip_to_separator(), Some(b')' | b'}')) {
                                 self.advance(1);
                             }
                             words.push(UNKNOWN_WORD.to_owned());
@@ -442,6 +435,30 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+    }
+
+    /// Moves the cursor to the first `,` or closing bracket outside brackets
+    /// and string literals, and returns that byte without consuming it;
+    /// `None` at the end of the code. Shared by every reader of call
+    /// arguments (`code_http.rs` too).
+    pub(crate) fn skip_to_separator(&mut self) -> Option<u8> {
+        let mut depth = 0usize;
+        while let Some(b) = self.peek() {
+            match b {
+                b'\'' | b'"' | b'`' => {
+                    if self.literal().is_none() {
+                        self.advance(1);
+                    }
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' | b',' if depth == 0 => return Some(b),
+                b')' | b']' | b'}' => depth -= 1,
+                _ => {}
+            }
+            self.advance(1);
+        }
+        None
     }
 
     /// `[ "a", 'b' ]` at the cursor: the elements, when all are literals.
