@@ -1,6 +1,8 @@
 //! The egress bypass corpus: every spelling of a destination decides as the
 //! destination does (`tests/data/egress/bypass.tsv`, under
-//! `tests/data/policies/egress-bypass.json`).
+//! `tests/data/policies/egress-bypass.json`), and every spelling of a path
+//! decides as the path does, in the standard and the strict path mode
+//! (`tests/data/egress/paths.tsv`, under `tests/data/policies/egress-paths.json`).
 
 use std::collections::BTreeMap;
 
@@ -52,6 +54,53 @@ fn bypass_corpus_decides_as_expected() {
         "the corpus has {total} cases; at least 80 are required"
     );
     assert!(classes.len() >= 20, "classes: {classes:?}");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn path_corpus_decides_and_reports_the_path_matched() {
+    let policy: serde_json::Value =
+        serde_json::from_str(include_str!("data/policies/egress-paths.json")).expect("json");
+    let mut strict = policy.clone();
+    strict["inspection"] = serde_json::json!({"paths": "strict"});
+    let standard = Engine::from_json(&policy.to_string()).expect("standard policy compiles");
+    let strict = Engine::from_json(&strict.to_string()).expect("strict policy compiles");
+    let mut failures = Vec::new();
+    let mut counts = BTreeMap::new();
+    for (n, line) in include_str!("data/egress/paths.tsv").lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [mode, expect, url, path, class, note] = cols[..] else {
+            panic!("line {}: expected 6 tab-separated columns: {line:?}", n + 1);
+        };
+        *counts.entry(mode).or_insert(0) += 1;
+        let engine = match mode {
+            "standard" => &standard,
+            "strict" => &strict,
+            other => panic!("line {}: unknown mode {other:?}", n + 1),
+        };
+        let expect: Effect = expect.parse().expect("effect");
+        let d = engine.check_http_request(&HttpRequest::new(url).with_method("GET"));
+        let reported = d.canonical.as_ref().map(|c| c.path.as_str());
+        if d.effect != expect || reported != Some(path) {
+            failures.push(format!(
+                "line {} [{mode} {class}] {note}: {url}: want {expect} on {path}, got {} on {reported:?} ({})",
+                n + 1,
+                d.effect,
+                d.reason
+            ));
+        }
+    }
+    let total: usize = counts.values().sum();
+    assert!(total >= 40, "the corpus has {total} cases; at least 40 are required");
+    assert!(counts.len() == 2, "both modes have cases: {counts:?}");
     assert!(
         failures.is_empty(),
         "{} of {total} failed:\n{}",

@@ -211,6 +211,60 @@ proptest! {
     }
 }
 
+/// Naive URL path glob core: `**` any run, `*` any run without `/`, `?` one
+/// character other than `/`.
+fn naive_url_core(glob: &[char], path: &[char]) -> bool {
+    match glob {
+        ['*', '*', rest @ ..] => {
+            (0..=path.len()).any(|k| naive_url_core(rest, path.get(k..).unwrap_or_default()))
+        }
+        ['*', rest @ ..] => (0..=path.len())
+            .take_while(|&k| k == 0 || path.get(k - 1) != Some(&'/'))
+            .any(|k| naive_url_core(rest, path.get(k..).unwrap_or_default())),
+        ['?', rest @ ..] => matches!(path.first(), Some(c) if *c != '/')
+            && naive_url_core(rest, &path[1..]),
+        [g, rest @ ..] => path.first() == Some(g) && naive_url_core(rest, &path[1..]),
+        [] => path.is_empty(),
+    }
+}
+
+/// Naive URL path glob semantics: the core, plus the directory itself for a
+/// trailing `/**` or `/*`, plus a trailing `/` for a glob ending in neither
+/// `/` nor `*`.
+fn naive_url_glob(glob: &str, path: &str) -> bool {
+    let g: Vec<char> = glob.chars().collect();
+    let p: Vec<char> = path.chars().collect();
+    if naive_url_core(&g, &p) {
+        return true;
+    }
+    if let Some(body) = glob.strip_suffix("/**").filter(|b| !b.is_empty()) {
+        return naive_url_core(&body.chars().collect::<Vec<_>>(), &p);
+    }
+    if let Some(body) = glob.strip_suffix("/*").filter(|b| !b.is_empty() && !b.ends_with('*')) {
+        return naive_url_core(&body.chars().collect::<Vec<_>>(), &p);
+    }
+    !glob.ends_with(['/', '*']) && path.ends_with('/') && naive_url_core(&g, &p[..p.len() - 1])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn url_path_globs_agree_with_a_naive_matcher(
+        globs in prop::collection::vec("/[ab/*?]{0,6}", 1..6),
+        paths in prop::collection::vec("/[ab/]{0,7}", 1..8),
+    ) {
+        let regexes: Vec<String> = globs.iter().map(|g| portcullis::pattern::path_glob_to_regex(g)).collect();
+        let set = RegexSet::new(&regexes).unwrap();
+        for path in &paths {
+            let got = set.matches(path);
+            for (i, glob) in globs.iter().enumerate() {
+                prop_assert_eq!(got.contains(i), naive_url_glob(glob, path), "glob {:?} path {:?}", glob, path);
+            }
+        }
+    }
+}
+
 /// The default policy's command patterns, as one set and one by one.
 fn default_patterns() -> &'static (RegexSet, Vec<regex_automata::meta::Regex>) {
     static PATTERNS: std::sync::OnceLock<(RegexSet, Vec<regex_automata::meta::Regex>)> =

@@ -145,6 +145,10 @@ fn wrong_types_and_bad_values_are_classified() {
             "expected an array, found an object",
         ),
         (
+            r#"{"version": 1, "inspection": {"paths": "loose"}}"#,
+            "inspection.paths at line 1, column 31: expected \"standard\" or \"strict\", found a string",
+        ),
+        (
             r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "hosts": "a.example"}]}"#,
             "expected an array, found a string",
         ),

@@ -7,7 +7,7 @@
 //! the rest of a decision. This recognizer accepts only a strict subset of
 //! URLs on which the WHATWG parse is the identity, and returns the same
 //! [`Target`] the `url`-based path does; anything else — any uppercase in
-//! the host, a trailing dot, `%`, `\`, userinfo, an IPv6 literal or an
+//! the host, a trailing dot, `%`, `\`, `//` in the path, userinfo, an IPv6 literal or an
 //! IPv4 address in any but dotted-decimal form, a number as the last label, punycode, `--` anywhere in the host, a dot segment, a
 //! fragment, a character a percent-encode set covers — returns `None` and
 //! takes the full path. It is a recognizer, not a second parser: the
@@ -167,7 +167,7 @@ pub(crate) fn parse_canonical(raw: &str) -> Option<Target> {
         Some(i) => (tail.get(..i)?, Some(tail.get(i + 1..)?)),
         None => (tail, None),
     };
-    let path_ok = all_in(path, &PATH_BYTES) && !has_dot_segment(path);
+    let path_ok = all_in(path, &PATH_BYTES) && !has_dot_segment(path) && !path.contains("//");
     if !path_ok || !query.is_none_or(|q| all_in(q, &QUERY_BYTES)) {
         return None;
     }
@@ -209,6 +209,7 @@ mod tests {
             "https://xn--bcher-kva.example/",
             "https://a--b.example/",
             "https://example.com/a/../b",
+            "https://example.com/a//b",
             "https://example.com/%41",
             "https://example.com/a#f",
             "https://example.com\\a",

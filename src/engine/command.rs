@@ -494,13 +494,13 @@ fn decide_requests<'f, 'c>(
     }
     let mut decided = Vec::with_capacity(messages.len());
     for ((i, _), message) in calls.iter().zip(messages) {
-        let Some(message) = message else {
+        let Some(mut message) = message else {
             continue;
         };
         let about = About::of_command(Some(*i), decided.len());
         super::http::verdicts(
             compiled,
-            &message,
+            &mut message,
             Slot::CommandEgress,
             verdicts,
             about,

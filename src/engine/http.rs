@@ -24,6 +24,7 @@ use crate::decision::Canonical;
 use crate::effect::Effect;
 use crate::egress::graphql::{self, GraphqlError, Operation};
 use crate::egress::message::Message;
+use crate::egress::path::strict_path;
 use crate::egress::Destination;
 
 /// The facts a decision reports of a request.
@@ -102,15 +103,23 @@ fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
 
 /// Adds the verdicts on `message` to `sink`: every rule that matches it and,
 /// when no allow rule does, the default of `slot`. Each verdict is about
-/// `(command, http)`.
+/// `(command, http)`. Under the policy's strict path mode the message's
+/// path is first rewritten to the one matched ([`strict_path`]), so the
+/// decision's canonical facts show it.
 pub(crate) fn verdicts<'c>(
     compiled: &'c Compiled,
-    message: &Message<'_>,
+    message: &mut Message<'_>,
     slot: Slot,
     sink: &mut Vec<Verdict>,
     about: About,
     who: &mut Who<'c>,
 ) {
+    if compiled.inspection.strict_paths {
+        if let Cow::Owned(path) = strict_path(&message.target.path) {
+            message.target.path = path.into();
+        }
+    }
+    let message = &*message;
     let index = compiled.egress();
     let rbac = &compiled.rbac;
     let start = sink.len();

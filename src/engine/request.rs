@@ -42,8 +42,15 @@ impl<'a, 'm: 'a> Subject<'a> for HttpSubject<'m> {
     }
 
     fn verdicts(&mut self, compiled: &'a Compiled, who: &mut Who<'a>, out: &mut Vec<Verdict>) {
+        super::http::verdicts(
+            compiled,
+            &mut self.message,
+            Slot::Egress,
+            out,
+            About::Message(0),
+            who,
+        );
         let message = &self.message;
-        super::http::verdicts(compiled, message, Slot::Egress, out, About::Message(0), who);
         if !super::exfiltration::allowed(compiled, out.iter()) {
             let texts = std::iter::once(self.url)
                 .chain(message.headers.iter().map(|(_, v)| *v))

@@ -162,10 +162,10 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
                     .engine
                     .shell_argument_verdicts(self.principal, r.text, out),
                 Class::Url => match Message::read("GET", r.text, Vec::new(), None, None) {
-                    Ok(message) => {
+                    Ok(mut message) => {
                         super::http::verdicts(
                             compiled,
-                            &message,
+                            &mut message,
                             Slot::CommandEgress,
                             out,
                             About::Message(self.messages.len()),

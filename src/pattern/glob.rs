@@ -11,7 +11,7 @@
 //! | dialect | function | `*` | `**` | `?` |
 //! |---|---|---|---|---|
 //! | names (tool, program, server, SQL, GraphQL field) | [`glob_to_regex`] | any run, possibly empty | two `*`: the same as `*` | one character |
-//! | URL paths (egress `paths`) | [`path_glob_to_regex`] | any run without `/` | any run, `/` included | one character other than `/` |
+//! | URL paths (egress `paths`) | [`path_glob_to_regex`] | any run without `/`; a trailing `/*` also matches the directory itself | any run, `/` included; a trailing `/**` also matches the directory itself | one character other than `/` |
 //! | file paths (path rules, command path arguments) | [`glob_to_path_regex`] | any run without `/` | any run, `/` included; a trailing `/**` also matches the directory itself | one character other than `/` |
 //!
 //! The file-path dialect also reads the glob in the spelling paths are
@@ -44,14 +44,32 @@ pub fn glob_to_regex(glob: &str) -> String {
 
 /// The anchored regular expression for a URL path glob: `**` is any run of
 /// characters, `/` included; `*` any run within one segment (no `/`); `?`
-/// one character other than `/`; everything else literal. A leading `**`
+/// one character other than `/`; everything else literal. A trailing `/**`
+/// or `/*` also matches the directory itself (`/p/**` and `/p/*` match
+/// `/p`), and a glob that ends in neither `/` nor `*` also matches the path
+/// with a trailing `/` (`/p` matches `/p/`). A leading `**`
 /// leaves the start unanchored instead of spelling out `\A.*` (the same
 /// matches for a search, and a smaller automaton to build).
 pub fn path_glob_to_regex(glob: &str) -> String {
+    // A trailing `/**` or `/*` also names the directory itself: a rule on
+    // `/admin/**` covers `/admin`, as a server routes both to one handler.
+    let (body, tail) = if let Some(body) = glob.strip_suffix("/**").filter(|b| !b.is_empty()) {
+        (body, "(?:/.*)?")
+    } else if let Some(body) = glob
+        .strip_suffix("/*")
+        .filter(|b| !b.is_empty() && !b.ends_with('*'))
+    {
+        (body, "(?:/[^/]*)?")
+    } else if glob.ends_with(['/', '*']) {
+        (glob, "")
+    } else {
+        // A trailing `/` on the path names the same resource.
+        (glob, "/?")
+    };
     let mut out = String::with_capacity(glob.len() + 16);
     out.push_str(r"\A(?s:");
     let mut literal = String::new();
-    let mut chars = glob.chars().peekable();
+    let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
         let piece = match c {
             '*' if chars.peek() == Some(&'*') => {
@@ -72,6 +90,7 @@ pub fn path_glob_to_regex(glob: &str) -> String {
         out.push_str(piece);
     }
     regex_syntax::escape_into(&literal, &mut out);
+    out.push_str(tail);
     out.push_str(r")\z");
     drop_leading_any(out)
 }
@@ -178,6 +197,13 @@ mod tests {
         assert!(m("/repos/*/issues", "/repos/a%2Fb/issues"));
         assert!(m("/v1/**", "/v1/a/b/c"));
         assert!(!m("/v1/**", "/v2/a"));
+        assert!(m("/v1/**", "/v1") && m("/v1/**", "/v1/"));
+        assert!(!m("/v1/**", "/v1x"));
+        assert!(m("/v1/*", "/v1") && m("/v1/*", "/v1/a") && !m("/v1/*", "/v1/a/b"));
+        assert!(!m("/v1/*", "/v1x"));
+        assert!(m("**/admin/**", "/x/admin") && m("/**", "/"));
+        assert!(m("/graphql", "/graphql/") && !m("/graphql", "/graphql//"));
+        assert!(!m("/graphql", "/graphqlx") && m("/", "/"));
         assert!(m("/a.b", "/a.b") && !m("/a.b", "/axb"));
     }
 

@@ -290,7 +290,7 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
             }
         }
     }
-    let [max_body, oversize] = layer.explicit.inspection;
+    let [max_body, oversize, strict_paths] = layer.explicit.inspection;
     if max_body {
         merged.inspection.max_body_bytes = layer.inspection.max_body_bytes;
         merged.explicit.inspection[0] = true;
@@ -298,6 +298,10 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     if oversize {
         merged.inspection.oversize = layer.inspection.oversize;
         merged.explicit.inspection[1] = true;
+    }
+    if strict_paths {
+        merged.inspection.strict_paths = layer.inspection.strict_paths;
+        merged.explicit.inspection[2] = true;
     }
     if layer.explicit.audit_overflow {
         merged.audit_overflow = layer.audit_overflow;

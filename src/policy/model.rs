@@ -144,8 +144,8 @@ impl Policy {
 pub struct Explicit {
     /// `defaults.egress`, `.command`, `.tool`, `.command_egress`.
     pub defaults: [bool; 4],
-    /// `inspection.max_body_bytes`, `.oversize`.
-    pub inspection: [bool; 2],
+    /// `inspection.max_body_bytes`, `.oversize`, `.paths`.
+    pub inspection: [bool; 3],
     /// `audit_overflow`.
     pub audit_overflow: bool,
     /// `hooks.grant`, `.unattended_ask`.
@@ -181,6 +181,10 @@ pub struct Inspection {
     /// The effect for a request whose body a rule would inspect but that is
     /// longer than `max_body_bytes`; `ask` unless set.
     pub oversize: Effect,
+    /// `paths = "strict"`: URL paths are matched as the servers that decode
+    /// `;params`, `%2F`, `%5C` and `\` would read them
+    /// (`egress::path::strict_path`); `"standard"` (the default) otherwise.
+    pub strict_paths: bool,
 }
 
 impl Default for Inspection {
@@ -188,6 +192,7 @@ impl Default for Inspection {
         Inspection {
             max_body_bytes: 64 << 10,
             oversize: Effect::Ask,
+            strict_paths: false,
         }
     }
 }

@@ -55,7 +55,7 @@ const TOP_FIELDS: &[&str] = &[
 /// The fields of `defaults`, in the order of [`Explicit::defaults`].
 const DEFAULTS_FIELDS: [&str; 4] = ["egress", "command", "tool", "command_egress"];
 /// The fields of `inspection`, in the order of [`Explicit::inspection`].
-const INSPECTION_FIELDS: [&str; 2] = ["max_body_bytes", "oversize"];
+const INSPECTION_FIELDS: [&str; 3] = ["max_body_bytes", "oversize", "paths"];
 /// The fields of `hooks`, in the order of [`Explicit::hooks`].
 const HOOKS_FIELDS: [&str; 2] = ["grant", "unattended_ask"];
 /// The fields of `session`.
@@ -567,6 +567,13 @@ impl Reader {
         if let Some(value) = map.get("oversize") {
             if let Some(effect) = self.effect(value, &path.key("oversize")) {
                 inspection.oversize = effect;
+            }
+        }
+        if let Some(value) = map.get("paths") {
+            match value.as_str() {
+                Some("strict") => inspection.strict_paths = true,
+                Some("standard") => inspection.strict_paths = false,
+                _ => self.wrong_type(path.key("paths"), "\"standard\" or \"strict\"", value),
             }
         }
         inspection

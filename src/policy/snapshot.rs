@@ -334,6 +334,7 @@ fn witness() -> Policy {
         inspection: Inspection {
             max_body_bytes: 1234,
             oversize: Effect::Allow,
+            strict_paths: true,
         },
         audit_overflow: AuditOverflow::Deny,
         hooks: crate::hook::Hooks {
@@ -362,7 +363,7 @@ fn witness() -> Policy {
         disable: vec![s("x"); 2],
         explicit: Explicit {
             defaults: [true, false, true, false],
-            inspection: [false, true],
+            inspection: [false, true, true],
             audit_overflow: true,
             ..Explicit::default()
         },

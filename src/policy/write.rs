@@ -299,6 +299,7 @@ impl Policy {
             json!({
                 "max_body_bytes": self.inspection.max_body_bytes,
                 "oversize": self.inspection.oversize.to_string(),
+                "paths": if self.inspection.strict_paths { "strict" } else { "standard" },
             }),
         );
         out.insert("audit_overflow".into(), json!(self.audit_overflow.as_str()));
