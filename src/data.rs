@@ -2,7 +2,7 @@
 //!
 //! The crate ships its knowledge as data files next to the code that uses
 //! them, compiled in with `include_str!`: TOML tables (`programs.toml`,
-//! `http_clients.toml`, `routes.toml`, `access.toml`, `detectors.toml`,
+//! `http_clients.toml`, `routes.toml`, `channels.toml`, `access.toml`, `detectors.toml`,
 //! `redaction.toml`, `agents.toml`) and tab-separated lists (`schemes.tsv`,
 //! `packs.tsv`, `destructive_verbs.txt`, a one-column list). Every one of
 //! them is read here, two ways:
@@ -136,10 +136,11 @@ mod tests {
 
     #[test]
     fn every_embedded_table_loads() {
-        let results: [(&str, Result<(), String>); 10] = [
+        let results: [(&str, Result<(), String>); 11] = [
             ("programs.toml", crate::command::tables::load().map(drop)),
             ("http_clients.toml", crate::command::http::load().map(drop)),
-            ("routes.toml", crate::tool::route::load().map(drop)),
+            ("routes.toml", crate::tool::route_table::load().map(drop)),
+            ("channels.toml", crate::tool::channels::load().map(drop)),
             ("access.toml", crate::paths::access::load().map(drop)),
             ("detectors.toml", crate::secrets::load().map(drop)),
             ("redaction.toml", crate::audit::record::load().map(drop)),

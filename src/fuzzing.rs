@@ -231,14 +231,17 @@ pub fn tool_arguments(data: &[u8]) {
     let routes = crate::tool::route::route(&value);
     assert!(routes.routes.len() <= crate::tool::route::MAX_STRINGS);
     for r in &routes.routes {
-        assert_eq!(
-            value
-                .pointer(&r.pointer)
-                .and_then(serde_json::Value::as_str),
-            Some(r.text),
-            "pointer {:?} does not lead to its string",
-            r.pointer
-        );
+        let at = value.pointer(&r.pointer);
+        if r.literal() {
+            assert_eq!(
+                at.and_then(serde_json::Value::as_str),
+                Some(&*r.text),
+                "pointer {:?} does not lead to its string",
+                r.pointer
+            );
+        } else {
+            assert!(at.is_some(), "pointer {:?} leads nowhere", r.pointer);
+        }
     }
     for pointer in &routes.too_long {
         assert!(value.pointer(pointer).is_some(), "{pointer:?}");
@@ -284,20 +287,22 @@ fn tool_nul_never_loosens(
 ) {
     use crate::tool::route::Class;
     const TOOL: &str = "mcp__fuzz__run";
-    let Some(first) = routes.routes.first() else {
+    let literal: Vec<&crate::tool::route::Route<'_>> =
+        routes.routes.iter().filter(|r| r.literal()).collect();
+    let Some(&first) = literal.first() else {
         return;
     };
-    let picked = nul_positions(first.text)
+    let picked = nul_positions(&first.text)
         .last()
         .copied()
         .unwrap_or_default()
-        % routes.routes.len();
-    for r in [Some(first), routes.routes.get(picked)]
+        % literal.len();
+    for r in [Some(first), literal.get(picked).copied()]
         .into_iter()
         .flatten()
     {
-        for at in nul_positions(r.text) {
-            let mutated = replaced(value, &r.pointer, with_nul(r.text, at));
+        for at in nul_positions(&r.text) {
+            let mutated = replaced(value, &r.pointer, with_nul(&r.text, at));
             let rerouted = crate::tool::route::route(&mutated);
             if !rerouted
                 .routes
@@ -308,7 +313,7 @@ fn tool_nul_never_loosens(
             }
             let d = engine.check_tool(TOOL, &mutated);
             match r.class {
-                Class::Shell | Class::Sql | Class::Url => assert_eq!(
+                Class::Shell | Class::Sql | Class::Url | Class::Argv | Class::Code => assert_eq!(
                     d.effect,
                     crate::Effect::Deny,
                     "a NUL at byte {at} of {} argument {:?} did not deny: {mutated}",

@@ -99,7 +99,10 @@ fn path_corpus_decides_and_reports_the_path_matched() {
         }
     }
     let total: usize = counts.values().sum();
-    assert!(total >= 40, "the corpus has {total} cases; at least 40 are required");
+    assert!(
+        total >= 40,
+        "the corpus has {total} cases; at least 40 are required"
+    );
     assert!(counts.len() == 2, "both modes have cases: {counts:?}");
     assert!(
         failures.is_empty(),

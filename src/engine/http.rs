@@ -320,7 +320,7 @@ fn body_sql<'c>(
                 .iter()
                 .filter(|r| r.class == crate::tool::route::Class::Sql)
             {
-                super::sql::sql_verdicts(compiled, who, r.text, about, sink);
+                super::sql::sql_verdicts(compiled, who, &r.text, about, sink);
             }
         }
     } else if crate::tool::route::class_of_text(trimmed) == Some(crate::tool::route::Class::Sql) {

@@ -66,9 +66,9 @@ impl<'a> ToolSubject<'a> {
         let (server, tool) = crate::request::split_tool_name(call.name, call.server);
         let mut words = Vec::new();
         let routes = if engine.inner.rbac.environments.has_targets() {
-            route::route_each(call.arguments, |s| words.push(s))
+            route::route_call(Some(tool), server, call.arguments, |s| words.push(s))
         } else {
-            route::route(call.arguments)
+            route::route_call(Some(tool), server, call.arguments, |_| {})
         };
         ToolSubject {
             engine,
@@ -158,10 +158,11 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
         for (k, r) in routes.routes.iter().enumerate() {
             let before = out.len();
             match r.class {
-                Class::Shell => self
-                    .engine
-                    .shell_argument_verdicts(self.principal, r.text, out),
-                Class::Url => match Message::read("GET", r.text, Vec::new(), None, None) {
+                Class::Shell | Class::Argv | Class::Code => {
+                    self.engine
+                        .shell_argument_verdicts(self.principal, &r.text, out)
+                }
+                Class::Url => match Message::read("GET", &r.text, Vec::new(), None, None) {
                     Ok(mut message) => {
                         super::http::verdicts(
                             compiled,
@@ -175,12 +176,12 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
                     }
                     Err(reason) => out.push(Verdict::other(Effect::Deny, reason.into())),
                 },
-                Class::Sql => super::sql::sql_verdicts(compiled, who, r.text, About::Request, out),
+                Class::Sql => super::sql::sql_verdicts(compiled, who, &r.text, About::Request, out),
                 Class::Path => {
                     let access = crate::paths::access::of_tool(self.tool);
                     // `open()` takes a C string: the path it opens ends at
                     // the first NUL, so that is the path decided.
-                    let text = r.text.split_once('\0').map_or(r.text, |(head, _)| head);
+                    let text = r.text.split_once('\0').map_or(&*r.text, |(head, _)| head);
                     let path = crate::paths::access::normalize(text, None);
                     super::paths::path_verdicts(compiled, who, &path, access, About::Request, out);
                 }
@@ -199,6 +200,13 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
         if url_not_allowed {
             let text = self.call.arguments.to_string();
             if let Some(v) = super::exfiltration::verdict([text.as_str()], About::Request) {
+                out.insert(0, v);
+            }
+        } else if let Some(channel) = crate::tool::channels::channel_of(self.tool, self.server) {
+            // A tool that publishes or sends: a secret anywhere in its
+            // arguments leaves with them, URL or not.
+            let text = self.call.arguments.to_string();
+            if let Some(v) = super::exfiltration::channel_verdict(&text, self.tool, channel) {
                 out.insert(0, v);
             }
         }

@@ -1,6 +1,6 @@
 //! A mapped tool's input as Portcullis requests (`agents.toml`'s `[AGENT.tools]`).
 //!
-//! An agent's shell tool is a command, its fetch tool an HTTP request, its
+//! An agent's shell tool is a command, its fetch tool a URL argument (decided as every tool-carried fetch is), its
 //! patch and file tools path reads and writes, its MCP envelope a tool call
 //! — each decided by the analyzer that knows that kind, so a command hidden
 //! in a file tool's argument or a URL in a fetch prompt meets the same rules
@@ -34,13 +34,19 @@ pub(super) fn requests(m: &Mapping, tool: &str, input: &Value) -> Result<Vec<Req
             }
             lines.into_iter().map(Request::command).collect()
         }
-        MappingKind::Http => vec![Request::http("GET", text()?)],
+        // An agent's fetch, whatever tool carries it, is decided as a URL
+        // in a tool call's arguments: the egress rules, then the default
+        // for requests made on the agent's behalf (`command_egress`), as an
+        // MCP fetch tool's URL is.
+        MappingKind::Http => vec![Request::tool(tool, json!({ "url": text()? }))],
         MappingKind::Urls => {
             let scanned = match at {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let urls: Vec<Request> = urls_in(&scanned).map(|u| Request::http("GET", u)).collect();
+            let urls: Vec<Request> = urls_in(&scanned)
+                .map(|u| Request::tool(tool, json!({ "url": u })))
+                .collect();
             if urls.is_empty() {
                 // No URL to check: the call itself is what is decided.
                 vec![Request::tool(tool, input.clone())]

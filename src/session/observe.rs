@@ -281,7 +281,7 @@ fn whole_content(command: &SimpleCommand) -> Option<String> {
 fn of_tool<'r>(name: &str, arguments: &'r Value, home: Option<&str>, out: &mut Observed<'r>) {
     let how = access::of_tool(name);
     let mut strings = Vec::new();
-    let routes = route::route_each(arguments, |s| strings.push(s));
+    let routes = route::route_call(Some(name), None, arguments, |s| strings.push(s));
     for text in strings {
         secrets_in(text, out);
     }
@@ -295,7 +295,7 @@ fn of_tool<'r>(name: &str, arguments: &'r Value, home: Option<&str>, out: &mut O
     for r in &routes.routes {
         match r.class {
             Class::Path => {
-                let path = home_relative(&access::normalize(r.text, None), home).into_owned();
+                let path = home_relative(&access::normalize(&r.text, None), home).into_owned();
                 match how {
                     Access::Read => out.reads.push(path),
                     Access::Write => out.writes.push(Write {
@@ -306,15 +306,15 @@ fn of_tool<'r>(name: &str, arguments: &'r Value, home: Option<&str>, out: &mut O
                 }
             }
             Class::Url => {
-                out.fetches.push(r.text.to_owned());
+                out.fetches.push(r.text.to_string());
                 out.destinations.push(Destination {
                     method: "GET".into(),
-                    url: r.text.to_owned(),
+                    url: r.text.to_string(),
                     known: true,
                 });
             }
-            Class::Shell => {
-                let analysis = crate::command::analyze(r.text);
+            Class::Shell | Class::Argv | Class::Code => {
+                let analysis = crate::command::analyze(&r.text);
                 of_analysis(&analysis, None, home, out);
             }
             Class::Sql => {}

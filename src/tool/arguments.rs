@@ -98,6 +98,10 @@ impl ArgumentTest {
             (_, None) => false,
             (Test::OneOf(values), Some(v)) => values.iter().any(|x| x == v),
             (Test::Text(p), Some(Value::String(s))) => p.is_match(s),
+            // A list holds when one of its strings does (`volumes`, `paths`).
+            (Test::Text(p), Some(Value::Array(items))) => items
+                .iter()
+                .any(|i| matches!(i, Value::String(s) if p.is_match(s))),
             (Test::Text(_), Some(_)) => false,
             (Test::Number(op, n), Some(v)) => {
                 let x = match v {
@@ -137,5 +141,9 @@ mod tests {
         assert!(ArgumentTest::number("/count", Comparison::Gt, 100.0).matches(&args));
         assert!(!ArgumentTest::number("/count", Comparison::Lte, 100.0).matches(&args));
         assert!(!ArgumentTest::number("/env", Comparison::Gt, 0.0).matches(&args));
+        let list = json!({"volumes": ["/srv:/data", "/:/host"], "n": [1]});
+        let root = ArgumentTest::regex("/volumes", "^/:", Build::Now).unwrap();
+        assert!(root.matches(&list), "one element of a list matches");
+        assert!(!ArgumentTest::regex("/n", "1", Build::Now).unwrap().matches(&list));
     }
 }

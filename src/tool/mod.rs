@@ -5,7 +5,9 @@
 //! fields as data. The engine joins them with the rules.
 
 pub mod arguments;
+pub mod channels;
 pub mod route;
+pub(crate) mod route_table;
 pub mod rule;
 pub(crate) mod verbs;
 

@@ -4,17 +4,28 @@
 //! Agents act through tool calls as much as through shells: an
 //! `execute_sql` with a `DROP TABLE`, a `fetch` of the metadata endpoint, a
 //! `run` with `rm -rf`. Each string in the arguments is classified by the
-//! key it sits under (`routes.toml`: `command` → shell, `url` → URL, `query`
-//! → SQL, `path` → path), and a string under any other key by its content
-//! (a `scheme://` URL, or text that starts like a SQL statement). The walk
+//! key it sits under (the routing table, `routes.toml`, read by
+//! [`route_table`](super::route_table): `command` → shell, `url` → URL,
+//! `query` → SQL, `path` → path, per tool where servers disagree), and a
+//! string under any other key by its content (a `scheme://` URL, or text
+//! that reads as a SQL statement). Some arguments are built back into the
+//! command line they stand for: an argv with its program (`{"command":
+//! "rm", "args": ["-rf", "/"]}`), an array of strings under a shell key,
+//! code with its language (`python3 -c …`), a tool's arguments to a program
+//! it runs (gcloud's `args`, valkey's Redis `command`). Strings under data
+//! keys (`content`, `pattern`, `message`) are not routed at all. The walk
 //! is bounded: [`MAX_DEPTH`] levels, [`MAX_STRINGS`] strings; a string past
 //! [`MAX_STRING_BYTES`] is reported as too long rather than read. It knows
 //! nothing of policies: it says what each string is, with its JSON pointer.
-//! Cost: one walk over the arguments, one small vector of routes.
+//! Cost: one walk over the arguments, one small vector of routes; a built
+//! line costs one allocation.
 
-use std::sync::OnceLock;
+use std::borrow::Cow;
 
 use serde_json::Value;
+
+use super::route_table::{self, Entry, KeyRoute};
+use crate::command::quote::{quote, shell_quote};
 
 /// Deepest nesting walked.
 pub const MAX_DEPTH: usize = 32;
@@ -34,6 +45,10 @@ pub enum Class {
     Sql,
     /// A file system path.
     Path,
+    /// An argv (and its program), as the command line it runs.
+    Argv,
+    /// Code, as its interpreter's inline-code command line.
+    Code,
 }
 
 impl Class {
@@ -44,7 +59,14 @@ impl Class {
             Class::Url => "url",
             Class::Sql => "sql",
             Class::Path => "path",
+            Class::Argv => "argv",
+            Class::Code => "code",
         }
+    }
+
+    /// True when the route's text is a command line for the shell analyzer.
+    pub fn is_command(self) -> bool {
+        matches!(self, Class::Shell | Class::Argv | Class::Code)
     }
 }
 
@@ -55,10 +77,18 @@ pub struct Route<'a> {
     pub pointer: String,
     /// What it is.
     pub class: Class,
-    /// Its text.
-    pub text: &'a str,
+    /// Its text: the string itself, or the command line built from it.
+    pub text: Cow<'a, str>,
     /// Routed by its key (`true`) or by its content.
     pub by_key: bool,
+}
+
+impl Route<'_> {
+    /// True when the text is the very string at the pointer (not a line
+    /// built from it).
+    pub fn literal(&self) -> bool {
+        matches!(self.text, Cow::Borrowed(_))
+    }
 }
 
 /// What the walk found.
@@ -72,66 +102,14 @@ pub struct Routes<'a> {
     pub truncated: bool,
 }
 
-/// The routed keys, lowercase, and the longest of them.
-pub(crate) struct Keys {
-    classes: rustc_hash::FxHashMap<String, Class>,
-    longest: usize,
-}
-
-/// `routes.toml`: the argument keys of each class.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RouteTable {
-    shell: Vec<String>,
-    url: Vec<String>,
-    sql: Vec<String>,
-    path: Vec<String>,
-}
-
-/// Reads `routes.toml` (through [`crate::data`]) into the routed keys.
-pub(crate) fn load() -> Result<Keys, String> {
-    let routes: RouteTable = crate::data::toml("routes.toml", include_str!("routes.toml"))?;
-    let mut classes = rustc_hash::FxHashMap::default();
-    // Earlier lists win a key listed twice.
-    for (list, class) in [
-        (routes.shell, Class::Shell),
-        (routes.url, Class::Url),
-        (routes.sql, Class::Sql),
-        (routes.path, Class::Path),
-    ] {
-        for key in list {
-            classes.entry(key.to_ascii_lowercase()).or_insert(class);
-        }
-    }
-    let longest = classes.keys().map(String::len).max().unwrap_or(0);
-    Ok(Keys { classes, longest })
-}
-
-/// The keys, read on first use; none when the table does not load (the
-/// unit test of [`crate::data`] loads it).
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        load().unwrap_or_else(|_| Keys {
-            classes: rustc_hash::FxHashMap::default(),
-            longest: 0,
-        })
-    })
-}
-
-/// The class a key routes to (compared case-insensitively, without allocating).
+/// The class a key routes to for any tool (compared case-insensitively,
+/// without allocating); `None` for keys that are not a class of their own
+/// (unrouted, data, argv and code keys).
 pub fn class_of_key(key: &str) -> Option<Class> {
-    const BUF: usize = 64;
-    let k = keys();
-    if key.len() > k.longest || key.len() > BUF {
-        return None;
+    match route_table::table().key(None, key)? {
+        KeyRoute::Class(c) => Some(c),
+        _ => None,
     }
-    let mut buf = [0u8; BUF];
-    let lower = buf.get_mut(..key.len())?;
-    for (o, b) in lower.iter_mut().zip(key.bytes()) {
-        *o = b.to_ascii_lowercase();
-    }
-    k.classes.get(std::str::from_utf8(lower).ok()?).copied()
 }
 
 /// Object types a `DROP`, `CREATE`, `ALTER` or `TRUNCATE` names.
@@ -258,71 +236,275 @@ fn pointer(path: &[Step<'_>]) -> String {
     out
 }
 
-/// Routes the strings of `arguments`. Pointers are built only for the
-/// strings routed.
-pub fn route(arguments: &Value) -> Routes<'_> {
-    route_each(arguments, |_| {})
+/// The pointer of `key` under the object at `path`.
+fn child_pointer(path: &[Step<'_>], key: &str) -> String {
+    let mut out = pointer(path);
+    out.push('/');
+    push_escaped(&mut out, key);
+    out
 }
 
-/// [`route`], also handing `each` every string the walk looks at (routed or
-/// not, within the same bounds), so one walk serves every reader of the
-/// arguments (the engine derives environments from them).
-pub fn route_each<'a>(arguments: &'a Value, mut each: impl FnMut(&'a str)) -> Routes<'a> {
-    let mut out = Routes::default();
+/// `words`, each quoted as one shell word, after `prefix` (a program and
+/// its leading arguments, as shell text).
+fn argv_line<'w>(prefix: Option<&str>, words: impl IntoIterator<Item = &'w str>) -> String {
+    let mut line = prefix.unwrap_or_default().to_owned();
+    for w in words {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&shell_quote(w));
+    }
+    line
+}
+
+/// `text`, a command line, as arguments of `prefix` (shell text as given).
+fn prefixed<'t>(prefix: Option<&str>, text: &'t str) -> Cow<'t, str> {
+    match prefix {
+        Some(p) if p.ends_with("--eval") => Cow::Owned(format!("{p} {}", quote(text))),
+        Some(p) => Cow::Owned(format!("{p} {text}")),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// The route of code in `language` (Python when none is named): the
+/// interpreter's inline-code line; shell and SQL are routed as themselves.
+fn code_route<'c>(language: Option<&str>, code: &'c str) -> (Class, Cow<'c, str>) {
+    let language = language.unwrap_or("python").to_ascii_lowercase();
+    let interpreter = match language.as_str() {
+        "bash" | "sh" | "shell" | "zsh" | "powershell" | "pwsh" => {
+            return (Class::Shell, Cow::Borrowed(code))
+        }
+        "sql" | "postgres" | "postgresql" | "mysql" | "sqlite" => {
+            return (Class::Sql, Cow::Borrowed(code))
+        }
+        "javascript" | "js" | "node" | "nodejs" | "typescript" | "ts" => "node -e",
+        "ruby" | "rb" => "ruby -e",
+        "php" => "php -r",
+        "perl" | "pl" => "perl -e",
+        "r" => "Rscript -e",
+        // Python, and any language not known: read as Python, whose inline
+        // code analysis looks for what every language's calls spell alike.
+        _ => "python3 -c",
+    };
+    (Class::Code, Cow::Owned(format!("{interpreter} {}", quote(code))))
+}
+
+/// One value waiting in the walk.
+struct Pending<'a> {
+    value: &'a Value,
+    depth: usize,
+    step: Option<Step<'a>>,
+    route: Option<KeyRoute>,
+    /// Under a data key, or already read as part of a built line.
+    data: bool,
+}
+
+/// The walk's state.
+struct Walk<'a, 'e> {
+    out: Routes<'a>,
+    entry: Option<&'e Entry>,
+}
+
+impl<'a> Walk<'a, '_> {
+    fn push(&mut self, pointer: String, class: Class, text: Cow<'a, str>, by_key: bool) {
+        if text.len() > MAX_STRING_BYTES {
+            self.out.too_long.push(pointer);
+            return;
+        }
+        self.out.routes.push(Route {
+            pointer,
+            class,
+            text,
+            by_key,
+        });
+    }
+
+    /// The lines an object's keys build together: an argv with its program,
+    /// code with its language. Returns the keys they consumed.
+    fn built_lines(&mut self, map: &'a serde_json::Map<String, Value>, path: &[Step<'_>]) -> [Option<&'a str>; 3] {
+        let table = route_table::table();
+        let (mut argv, mut program, mut code, mut language) = (None, None, None, None);
+        for (k, v) in map {
+            match (table.key(self.entry, k), v) {
+                (Some(KeyRoute::Argv), Value::Array(_) | Value::String(_)) => argv = argv.or(Some((k, v))),
+                (Some(KeyRoute::Code), Value::String(c)) => code = code.or(Some((k, c))),
+                _ => {}
+            }
+            if let Value::String(text) = v {
+                if table.is_program(k) {
+                    program = program.or(Some((k, text)));
+                }
+                if table.is_language(k) {
+                    language = language.or(Some(text.as_str()));
+                }
+            }
+        }
+        let mut consumed = [None; 3];
+        let prefix = self.entry.and_then(|e| e.prefix.as_deref());
+        if let Some((key, value)) = argv {
+            let program_word = program.map(|(_, p)| p.as_str());
+            let head = match (prefix, program_word) {
+                (Some(p), Some(w)) => Some(format!("{p} {}", shell_quote(w))),
+                (None, Some(w)) => Some(shell_quote(w)),
+                (p, None) => p.map(str::to_owned),
+            };
+            let line = match value {
+                Value::Array(items) => {
+                    let words: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                    words.map(|w| argv_line(head.as_deref(), w))
+                }
+                Value::String(args) => head.as_ref().map(|h| format!("{h} {args}")),
+                _ => None,
+            };
+            if let Some(line) = line.filter(|l| !l.trim().is_empty()) {
+                self.push(child_pointer(path, key), Class::Argv, Cow::Owned(line), true);
+                consumed[0] = Some(key.as_str());
+                consumed[1] = program.map(|(k, _)| k.as_str());
+            }
+        }
+        if let Some((key, text)) = code {
+            let language = self.entry.and_then(|e| e.language.as_deref()).or(language);
+            let (class, line) = code_route(language, text);
+            self.push(child_pointer(path, key), class, line, true);
+            consumed[2] = Some(key.as_str());
+        }
+        consumed
+    }
+}
+
+/// Routes the strings of `arguments`, for no tool in particular. Pointers
+/// are built only for the strings routed.
+pub fn route(arguments: &Value) -> Routes<'_> {
+    route_call(None, None, arguments, |_| {})
+}
+
+/// [`route_call`] for no tool in particular.
+pub fn route_each<'a>(arguments: &'a Value, each: impl FnMut(&'a str)) -> Routes<'a> {
+    route_call(None, None, arguments, each)
+}
+
+/// Routes the strings of a call of tool `name` (of `server`, when known):
+/// the table's entry for the tool first, then its base keys. Hands `each`
+/// every string the walk looks at (routed or not, data included, within the
+/// same bounds), so one walk serves every reader of the arguments (the
+/// engine derives environments from them, a session its secrets).
+pub fn route_call<'a>(
+    name: Option<&str>,
+    server: Option<&str>,
+    arguments: &'a Value,
+    mut each: impl FnMut(&'a str),
+) -> Routes<'a> {
+    let table = route_table::table();
+    let entry = name.and_then(|n| table.entry_for(n, server));
+    let prefix = entry.and_then(|e| e.prefix.as_deref());
+    let mut walk = Walk {
+        out: Routes::default(),
+        entry,
+    };
     let mut strings = 0usize;
     let mut path: Vec<Step<'_>> = Vec::new();
-    // (value, depth, the step that reached it, class of its key)
-    let mut stack: Vec<(&Value, usize, Option<Step<'_>>, Option<Class>)> =
-        vec![(arguments, 0, None, None)];
-    while let Some((value, depth, step, key_class)) = stack.pop() {
+    let mut stack = vec![Pending {
+        value: arguments,
+        depth: 0,
+        step: None,
+        route: None,
+        data: false,
+    }];
+    while let Some(Pending {
+        value,
+        depth,
+        step,
+        route,
+        data,
+    }) = stack.pop()
+    {
         path.truncate(depth.saturating_sub(1));
         if let Some(step) = step {
             path.push(step);
         }
         if depth > MAX_DEPTH {
-            out.truncated = true;
+            walk.out.truncated = true;
             continue;
         }
         match value {
             Value::String(s) => {
                 strings += 1;
                 if strings > MAX_STRINGS {
-                    out.truncated = true;
+                    walk.out.truncated = true;
                     break;
                 }
                 each(s);
-                let (class, by_key) = match key_class {
-                    Some(c) => (Some(c), true),
-                    None => (class_of_text(s), false),
-                };
-                let Some(class) = class else { continue };
-                if s.len() > MAX_STRING_BYTES {
-                    out.too_long.push(pointer(&path));
+                if data {
                     continue;
                 }
-                out.routes.push(Route {
-                    pointer: pointer(&path),
-                    class,
-                    text: s,
-                    by_key,
-                });
+                let (class, by_key) = match route {
+                    Some(KeyRoute::Class(c)) => (Some(c), true),
+                    // An argv or code key the object did not build a line
+                    // from (no program, not a string): read by content.
+                    Some(KeyRoute::Argv | KeyRoute::Code) | None => (class_of_text(s), false),
+                    Some(KeyRoute::Data) => (None, false),
+                };
+                let Some(mut class) = class else { continue };
+                // A "path" that is a URL is read as one (Desktop Commander
+                // `read_file {path, isUrl: true}`): a path never holds `://`.
+                if class == Class::Path && class_of_text(s) == Some(Class::Url) {
+                    class = Class::Url;
+                }
+                let text = if class == Class::Shell {
+                    prefixed(prefix, s)
+                } else {
+                    Cow::Borrowed(s.as_str())
+                };
+                walk.push(pointer(&path), class, text, by_key);
             }
             Value::Array(items) => {
+                let shell = route == Some(KeyRoute::Class(Class::Shell));
+                let words: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                let mut elements_are_data = data;
+                if let (false, true, Some(words)) = (data, shell, words.as_ref()) {
+                    if !words.is_empty() && items.len() <= MAX_STRINGS {
+                        // One argv (`["rm", "-rf", "/"]`), and, unless the
+                        // tool's program makes them its arguments, a list of
+                        // lines (`["aws s3 ls", "aws s3 rm …"]`).
+                        let line = argv_line(prefix, words.iter().copied());
+                        walk.push(pointer(&path), Class::Argv, Cow::Owned(line), true);
+                        elements_are_data = prefix.is_some();
+                    }
+                }
                 for (i, v) in items.iter().enumerate().rev() {
-                    stack.push((v, depth + 1, Some(Step::Index(i)), key_class));
+                    stack.push(Pending {
+                        value: v,
+                        depth: depth + 1,
+                        step: Some(Step::Index(i)),
+                        route,
+                        data: elements_are_data,
+                    });
                 }
             }
             Value::Object(map) => {
+                let consumed = if data {
+                    [None; 3]
+                } else {
+                    walk.built_lines(map, &path)
+                };
                 let start = stack.len();
                 for (k, v) in map {
-                    stack.push((v, depth + 1, Some(Step::Key(k)), class_of_key(k)));
+                    let key_route = table.key(entry, k);
+                    let built = consumed.contains(&Some(k.as_str()));
+                    stack.push(Pending {
+                        value: v,
+                        depth: depth + 1,
+                        step: Some(Step::Key(k)),
+                        route: key_route,
+                        data: data || built || key_route == Some(KeyRoute::Data),
+                    });
                 }
                 stack.get_mut(start..).unwrap_or_default().reverse();
             }
             _ => {}
         }
     }
-    out
+    walk.out
 }
 
 #[cfg(test)]
@@ -382,6 +564,56 @@ mod tests {
         }
         // A URL inside prose is not a URL argument (the whole string is not one).
         assert!(!got.iter().any(|g| g.0 == "/options/note"), "{got:?}");
+    }
+
+    /// What `route_call` makes of one call: (pointer, class, text).
+    fn routed(name: &str, server: Option<&str>, args: &Value) -> Vec<(String, &'static str, String)> {
+        route_call(Some(name), server, args, |_| {})
+            .routes
+            .iter()
+            .map(|r| (r.pointer.clone(), r.class.as_str(), r.text.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn server_shapes_are_built_into_the_lines_they_run() {
+        let r = |p: &str, c: &'static str, t: &str| (p.to_owned(), c, t.to_owned());
+        // An argv with its program; an argv array under a shell key.
+        let got = routed("start", None, &json!({"command": "rm", "args": ["-rf", "/"]}));
+        assert_eq!(got, [r("/args", "argv", "rm -rf /")]);
+        let got = routed("pods_exec", Some("kubernetes"), &json!({"command": ["sh", "-c", "rm -rf /data"]}));
+        assert!(got.contains(&r("/command", "argv", "sh -c 'rm -rf /data'")), "{got:?}");
+        // awslabs call_aws batch mode: each line, and the array as an argv.
+        let got = routed("call_aws", None, &json!({"cli_command": ["aws s3 ls", "aws s3 rb s3://x"]}));
+        assert!(got.contains(&r("/cli_command/1", "shell", "aws s3 rb s3://x")), "{got:?}");
+        // A tool's program as the prefix of its lines.
+        let got = routed("run_gcloud_command", None, &json!({"args": ["projects", "delete", "p"]}));
+        assert_eq!(got, [r("/args", "argv", "gcloud projects delete p")]);
+        let got = routed("azmcp_extension_az", None, &json!({"command": "group delete -n rg"}));
+        assert_eq!(got, [r("/command", "shell", "az group delete -n rg")]);
+        let got = routed("valkey_admin", Some("valkey"), &json!({"command": "CONFIG", "args": ["SET", "dir", "/root"]}));
+        assert_eq!(got, [r("/args", "argv", "redis-cli CONFIG SET dir /root")]);
+        let got = routed("mongo_eval", None, &json!({"script": "db.users.drop()"}));
+        assert_eq!(got, [r("/script", "shell", "mongosh --eval 'db.users.drop()'")]);
+        // Code with its language, or Python; shell code is a command line.
+        let got = routed("execute_code", None, &json!({"code": "print(1)"}));
+        assert_eq!(got, [r("/code", "code", "python3 -c 'print(1)'")]);
+        let got = routed("execute_code", None, &json!({"code": "ls", "language": "bash"}));
+        assert_eq!(got, [r("/code", "shell", "ls")]);
+        let got = routed("browser_evaluate", Some("playwright"), &json!({"function": "() => 1"}));
+        assert_eq!(got, [r("/function", "code", "node -e '() => 1'")]);
+        // Data keys route nothing, not even by content; a search's query is data.
+        let got = routed("Write", None, &json!({"file_path": "m.sql", "content": "DROP TABLE t"}));
+        assert_eq!(got, [r("/file_path", "path", "m.sql")]);
+        assert!(routed("Grep", None, &json!({"pattern": "DROP TABLE users"})).is_empty());
+        assert!(routed("search_code", Some("github"), &json!({"query": "DROP TABLE x"})).is_empty());
+        assert!(routed("git_commit", None, &json!({"message": {"url": "https://x.example"}})).is_empty());
+        // A path that is a URL is a URL.
+        let got = routed("read_file", None, &json!({"path": "http://169.254.169.254/", "isUrl": true}));
+        assert_eq!(got, [r("/path", "url", "http://169.254.169.254/")]);
+        // Azure's namespace mode: `command` names a sub-tool.
+        let got = routed("postgres", Some("azure"), &json!({"command": "postgres_database_query", "parameters": {"query": "DROP TABLE t"}}));
+        assert_eq!(got, [r("/parameters/query", "sql", "DROP TABLE t")]);
     }
 
     #[test]
