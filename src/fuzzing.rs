@@ -246,6 +246,24 @@ pub fn tool_arguments(data: &[u8]) {
     for pointer in &routes.too_long {
         assert!(value.pointer(pointer).is_some(), "{pointer:?}");
     }
+    // The per-tool entries of the routing table build lines from the same
+    // arguments: every pointer they name exists.
+    for tool in [
+        "run_gcloud_command",
+        "valkey_admin",
+        "browser_evaluate",
+        "search_code",
+        "azmcp_extension_az",
+    ] {
+        let built = crate::tool::route::route_call(Some(tool), None, &value, |_| {});
+        for r in &built.routes {
+            assert!(
+                value.pointer(&r.pointer).is_some(),
+                "{tool}: {:?}",
+                r.pointer
+            );
+        }
+    }
     let Some(engine) = default_engine() else {
         return;
     };

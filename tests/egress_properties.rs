@@ -205,3 +205,26 @@ proptest! {
         prop_assert_eq!(fast, full, "{}", raw);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The strict path mode's reading of a normalized path: applying it
+    /// again changes nothing, and nothing a decoding server would read
+    /// differently is left in it (no `;params`, no encoded or backslash
+    /// separators, no empty or dot segments).
+    #[test]
+    fn strict_paths_are_fixed_points_with_nothing_left_to_decode(
+        raw in "(/|;|%2[fF]|%5[cC]|\\\\|\\.|\\.\\.|a|b|%41|=)*"
+    ) {
+        use portcullis::egress::path::{normalize_path, strict_path};
+        let normalized = normalize_path(&format!("/{raw}")).into_owned();
+        let strict = strict_path(&normalized).into_owned();
+        prop_assert_eq!(strict_path(&strict).into_owned(), strict.clone());
+        prop_assert!(strict.starts_with('/'), "{}", strict);
+        prop_assert!(!strict.contains(';') && !strict.contains('\\') && !strict.contains("//"), "{}", strict);
+        let upper = strict.to_ascii_uppercase();
+        prop_assert!(!upper.contains("%2F") && !upper.contains("%5C"), "{}", strict);
+        prop_assert!(strict.split('/').all(|s| s != "." && s != ".."), "{}", strict);
+    }
+}

@@ -107,12 +107,12 @@ fn collapse_empty_segments(path: Cow<'_, str>) -> Cow<'_, str> {
 /// and `\` read as `/`, then dot segments resolved (never above the root)
 /// and empty segments collapsed. Applying it twice changes nothing. Cost:
 /// one pass and one allocation when the path has any of `;`, `%2F`, `%5C`,
-/// `\`; none otherwise.
+/// `\`, `/.`; none otherwise.
 pub fn strict_path(path: &str) -> Cow<'_, str> {
     let separator_escape = path.as_bytes().windows(3).any(|w| {
         matches!(w, [b'%', b'2', b'f' | b'F'] | [b'%', b'5', b'c' | b'C'])
     });
-    if !separator_escape && !path.contains([';', '\\']) {
+    if !separator_escape && !path.contains([';', '\\']) && !path.contains("/.") {
         return Cow::Borrowed(path);
     }
     // Separators first: `%2F`, `%5C` and `\` all become `/`.

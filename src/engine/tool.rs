@@ -55,6 +55,8 @@ pub(super) struct ToolSubject<'a> {
     words: Vec<&'a str>,
     /// The requests URL arguments make, indexed as the verdicts' messages.
     messages: Vec<Message<'a>>,
+    /// The class of sending channel the tool is (`tool::channels`).
+    channel: Option<&'static str>,
 }
 
 impl<'a> ToolSubject<'a> {
@@ -64,11 +66,12 @@ impl<'a> ToolSubject<'a> {
         call: Call<'a>,
     ) -> Self {
         let (server, tool) = crate::request::split_tool_name(call.name, call.server);
+        let name = crate::tool::name_words::facts(tool, server);
         let mut words = Vec::new();
         let routes = if engine.inner.rbac.environments.has_targets() {
-            route::route_call(Some(tool), server, call.arguments, |s| words.push(s))
+            route::route_with(name.entry, call.arguments, |s| words.push(s))
         } else {
-            route::route_call(Some(tool), server, call.arguments, |_| {})
+            route::route_with(name.entry, call.arguments, |_| {})
         };
         ToolSubject {
             engine,
@@ -76,10 +79,11 @@ impl<'a> ToolSubject<'a> {
             call,
             server,
             tool,
-            destructive: crate::tool::destructive_verb(tool).is_some(),
+            destructive: name.destructive,
             routes,
             words,
             messages: Vec::new(),
+            channel: name.channel,
         }
     }
 
@@ -202,7 +206,7 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
             if let Some(v) = super::exfiltration::verdict([text.as_str()], About::Request) {
                 out.insert(0, v);
             }
-        } else if let Some(channel) = crate::tool::channels::channel_of(self.tool, self.server) {
+        } else if let Some(channel) = self.channel {
             // A tool that publishes or sends: a secret anywhere in its
             // arguments leaves with them, URL or not.
             let text = self.call.arguments.to_string();

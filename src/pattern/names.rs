@@ -3,11 +3,16 @@
 //!
 //! Exact names (`Bash`, `mcp__github__delete_repository`) go into a hash map;
 //! globs that are a literal prefix and one trailing `*` (`mcp__github__*`,
-//! `mkfs.*`) are tested with `starts_with`; every other glob is translated to
-//! an anchored regular expression and joins one [`RegexSet`]. A lookup is one
-//! hash probe, the prefix tests, and at most one automaton search over the
-//! name, whatever the number of glob rules;
-//! names are short, so the search is short too. Matching is case-sensitive:
+//! `mkfs.*`) are tested with `starts_with`; globs that are one literal after
+//! a leading `*` (`*drop-database`: a suffix) or between two (`*ref*`: an
+//! infix) are found by one Aho-Corasick pass over the name (a suffix match
+//! must end where the name does); every other glob is translated to an
+//! anchored regular expression and joins one [`RegexSet`]. A lookup is one
+//! hash probe, the prefix tests, one Aho-Corasick pass when there are
+//! suffix or infix globs, and at most one automaton search over the name,
+//! whatever the number of glob rules; names are short, so the searches are
+//! short too. The literal pass is there because the regex set's overlapping
+//! search costs thousands of instructions per name, ten times the pass. Matching is case-sensitive:
 //! tool names are identifiers chosen by their server. It lives in `pattern`
 //! because tools, commands and RBAC environments all match names with it.
 
@@ -17,6 +22,18 @@ use super::{glob_to_regex, Build, RegexSet, RegexSetError};
 
 /// Most `prefix*` globs tested one by one before they go to the automaton.
 pub const MAX_PREFIX_TESTS: usize = 16;
+/// Most `*suffix` and `*infix*` globs in the literal pass; the rest join the
+/// automaton (the pass remembers which it reported in a 256-bit set).
+pub const MAX_LITERAL_GLOBS: usize = 256;
+
+/// Where a literal glob's literal must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// At the end of the name (`*literal`).
+    Suffix,
+    /// Anywhere (`*literal*`).
+    Infix,
+}
 
 /// A set of exact names and globs, each tagged with a value (a rule index).
 #[derive(Debug, Clone, Default)]
@@ -24,6 +41,11 @@ pub struct NameSet {
     exact: FxHashMap<Box<str>, Vec<u32>>,
     /// Globs of the form `literal*`, tested with `starts_with`.
     prefixes: Vec<(Box<str>, u32)>,
+    /// The literals of suffix and infix globs, one pass for all.
+    literals: Option<aho_corasick::AhoCorasick>,
+    /// Each literal's place and tags, by pattern id (a literal many globs
+    /// share is one pattern).
+    literal_tags: Vec<(Place, Vec<u32>)>,
     globs: RegexSet,
     glob_tags: Vec<u32>,
 }
@@ -33,6 +55,7 @@ pub struct NameSet {
 pub struct NameSetBuilder {
     exact: FxHashMap<Box<str>, Vec<u32>>,
     prefixes: Vec<(Box<str>, u32)>,
+    literals: Vec<(Box<str>, Place, u32)>,
     globs: Vec<String>,
     glob_tags: Vec<u32>,
 }
@@ -45,10 +68,16 @@ impl NameSetBuilder {
 
     /// Adds a glob (`*` any run, `?` one character).
     pub fn glob(&mut self, glob: &str, tag: u32) {
-        match glob.strip_suffix('*') {
-            Some(prefix) if !prefix.contains(['*', '?']) => {
+        let literal = |t: &str| !t.is_empty() && !t.contains(['*', '?']);
+        let after_star = glob.strip_prefix('*');
+        let infix = after_star.and_then(|r| r.strip_suffix('*')).filter(|t| literal(t));
+        let suffix = after_star.filter(|t| literal(t));
+        match (glob.strip_suffix('*'), infix, suffix) {
+            (Some(prefix), _, _) if !prefix.contains(['*', '?']) => {
                 self.prefixes.push((prefix.into(), tag));
             }
+            (_, Some(infix), _) => self.literals.push((infix.into(), Place::Infix, tag)),
+            (_, _, Some(suffix)) => self.literals.push((suffix.into(), Place::Suffix, tag)),
             _ => {
                 self.globs.push(glob_to_regex(glob));
                 self.glob_tags.push(tag);
@@ -71,9 +100,43 @@ impl NameSetBuilder {
                 self.glob_tags.push(tag);
             }
         }
+        if self.literals.len() > MAX_LITERAL_GLOBS {
+            for (literal, place, tag) in self.literals.split_off(MAX_LITERAL_GLOBS) {
+                let glob = match place {
+                    Place::Suffix => format!("*{literal}"),
+                    Place::Infix => format!("*{literal}*"),
+                };
+                self.globs.push(glob_to_regex(&glob));
+                self.glob_tags.push(tag);
+            }
+        }
+        // One pattern per distinct literal and place.
+        let mut distinct: Vec<(Box<str>, Place, Vec<u32>)> = Vec::new();
+        for (literal, place, tag) in self.literals {
+            match distinct.iter_mut().find(|(l, p, _)| *l == literal && *p == place) {
+                Some((_, _, tags)) => tags.push(tag),
+                None => distinct.push((literal, place, vec![tag])),
+            }
+        }
+        let literals = if distinct.is_empty() {
+            None
+        } else {
+            let built = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
+                .build(distinct.iter().map(|(l, _, _)| l.as_bytes()))
+                .map_err(|e| RegexSetError {
+                    pattern: None,
+                    message: format!("name literals: {e}"),
+                })?;
+            Some(built)
+        };
         Ok(NameSet {
             exact: self.exact,
             prefixes: self.prefixes,
+            literals,
+            literal_tags: distinct.into_iter().map(|(_, p, t)| (p, t)).collect(),
             globs: RegexSet::with_build(&self.globs, build)?,
             glob_tags: self.glob_tags,
         })
@@ -94,6 +157,25 @@ impl NameSet {
         for (prefix, tag) in &self.prefixes {
             if name.starts_with(&**prefix) {
                 found(*tag);
+            }
+        }
+        if let Some(literals) = &self.literals {
+            // Each literal reported once, however often it occurs.
+            let mut reported = [0u64; MAX_LITERAL_GLOBS / 64];
+            for m in literals.find_overlapping_iter(name) {
+                let id = m.pattern().as_usize();
+                let Some((place, tags)) = self.literal_tags.get(id) else {
+                    continue;
+                };
+                let (word, bit) = (id / 64, 1u64 << (id % 64));
+                let Some(seen) = reported.get_mut(word) else {
+                    continue;
+                };
+                if *seen & bit != 0 || (*place == Place::Suffix && m.end() != name.len()) {
+                    continue;
+                }
+                *seen |= bit;
+                tags.iter().copied().for_each(&mut found);
             }
         }
         if self.globs.is_empty() {

@@ -6,6 +6,7 @@
 
 pub mod arguments;
 pub mod channels;
+pub(crate) mod name_words;
 pub mod route;
 pub(crate) mod route_table;
 pub mod rule;

@@ -24,7 +24,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::route_table::{self, Entry, KeyRoute};
+use super::route_table::{self, Entry, KeyInfo, KeyRoute};
 use crate::command::quote::{quote, shell_quote};
 
 /// Deepest nesting walked.
@@ -106,7 +106,7 @@ pub struct Routes<'a> {
 /// without allocating); `None` for keys that are not a class of their own
 /// (unrouted, data, argv and code keys).
 pub fn class_of_key(key: &str) -> Option<Class> {
-    match route_table::table().key(None, key)? {
+    match route_table::table().key(None, key).route? {
         KeyRoute::Class(c) => Some(c),
         _ => None,
     }
@@ -319,30 +319,19 @@ impl<'a> Walk<'a, '_> {
         });
     }
 
-    /// The lines an object's keys build together: an argv with its program,
-    /// code with its language. Returns the keys they consumed.
-    fn built_lines(&mut self, map: &'a serde_json::Map<String, Value>, path: &[Step<'_>]) -> [Option<&'a str>; 3] {
-        let table = route_table::table();
-        let (mut argv, mut program, mut code, mut language) = (None, None, None, None);
-        for (k, v) in map {
-            match (table.key(self.entry, k), v) {
-                (Some(KeyRoute::Argv), Value::Array(_) | Value::String(_)) => argv = argv.or(Some((k, v))),
-                (Some(KeyRoute::Code), Value::String(c)) => code = code.or(Some((k, c))),
-                _ => {}
-            }
-            if let Value::String(text) = v {
-                if table.is_program(k) {
-                    program = program.or(Some((k, text)));
-                }
-                if table.is_language(k) {
-                    language = language.or(Some(text.as_str()));
-                }
-            }
-        }
+    /// The lines an object's keys build together: an argv with its
+    /// program, code with its language. Returns the keys they consumed.
+    fn built_lines(&mut self, found: Found<'a>, path: &[Step<'_>]) -> [Option<&'a str>; 3] {
+        let Found {
+            argv,
+            program,
+            code,
+            language,
+        } = found;
         let mut consumed = [None; 3];
         let prefix = self.entry.and_then(|e| e.prefix.as_deref());
         if let Some((key, value)) = argv {
-            let program_word = program.map(|(_, p)| p.as_str());
+            let program_word = program.map(|(_, p)| p);
             let head = match (prefix, program_word) {
                 (Some(p), Some(w)) => Some(format!("{p} {}", shell_quote(w))),
                 (None, Some(w)) => Some(shell_quote(w)),
@@ -358,17 +347,47 @@ impl<'a> Walk<'a, '_> {
             };
             if let Some(line) = line.filter(|l| !l.trim().is_empty()) {
                 self.push(child_pointer(path, key), Class::Argv, Cow::Owned(line), true);
-                consumed[0] = Some(key.as_str());
-                consumed[1] = program.map(|(k, _)| k.as_str());
+                consumed[0] = Some(key);
+                consumed[1] = program.map(|(k, _)| k);
             }
         }
         if let Some((key, text)) = code {
             let language = self.entry.and_then(|e| e.language.as_deref()).or(language);
             let (class, line) = code_route(language, text);
             self.push(child_pointer(path, key), class, line, true);
-            consumed[2] = Some(key.as_str());
+            consumed[2] = Some(key);
         }
         consumed
+    }
+}
+
+/// The keys of one object that build a line together.
+#[derive(Default)]
+struct Found<'a> {
+    argv: Option<(&'a str, &'a Value)>,
+    program: Option<(&'a str, &'a str)>,
+    code: Option<(&'a str, &'a str)>,
+    language: Option<&'a str>,
+}
+
+impl<'a> Found<'a> {
+    /// Notes `key`'s part, if it has one.
+    fn note(&mut self, key: &'a str, value: &'a Value, info: KeyInfo) {
+        match (info.route, value) {
+            (Some(KeyRoute::Argv), Value::Array(_) | Value::String(_)) => {
+                self.argv = self.argv.or(Some((key, value)));
+            }
+            (Some(KeyRoute::Code), Value::String(c)) => self.code = self.code.or(Some((key, c))),
+            _ => {}
+        }
+        if let Value::String(text) = value {
+            if info.program {
+                self.program = self.program.or(Some((key, text)));
+            }
+            if info.language {
+                self.language = self.language.or(Some(text));
+            }
+        }
     }
 }
 
@@ -392,24 +411,35 @@ pub fn route_call<'a>(
     name: Option<&str>,
     server: Option<&str>,
     arguments: &'a Value,
+    each: impl FnMut(&'a str),
+) -> Routes<'a> {
+    let entry = name.and_then(|n| super::name_words::facts(n, server).entry);
+    route_with(entry, arguments, each)
+}
+
+/// [`route_call`] with the tool's routing entry already found.
+pub(crate) fn route_with<'a>(
+    entry: Option<&Entry>,
+    arguments: &'a Value,
     mut each: impl FnMut(&'a str),
 ) -> Routes<'a> {
     let table = route_table::table();
-    let entry = name.and_then(|n| table.entry_for(n, server));
     let prefix = entry.and_then(|e| e.prefix.as_deref());
     let mut walk = Walk {
         out: Routes::default(),
         entry,
     };
     let mut strings = 0usize;
-    let mut path: Vec<Step<'_>> = Vec::new();
-    let mut stack = vec![Pending {
+    let mut path: Vec<Step<'_>> = Vec::with_capacity(8);
+    // Room for a few levels of a few keys: growing it costs more than the walk.
+    let mut stack = Vec::with_capacity(16);
+    stack.push(Pending {
         value: arguments,
         depth: 0,
         step: None,
         route: None,
         data: false,
-    }];
+    });
     while let Some(Pending {
         value,
         depth,
@@ -482,24 +512,34 @@ pub fn route_call<'a>(
                 }
             }
             Value::Object(map) => {
-                let consumed = if data {
-                    [None; 3]
-                } else {
-                    walk.built_lines(map, &path)
-                };
                 let start = stack.len();
+                let mut found = Found::default();
                 for (k, v) in map {
-                    let key_route = table.key(entry, k);
-                    let built = consumed.contains(&Some(k.as_str()));
+                    let info = table.key(entry, k);
+                    if !data {
+                        found.note(k, v, info);
+                    }
                     stack.push(Pending {
                         value: v,
                         depth: depth + 1,
                         step: Some(Step::Key(k)),
-                        route: key_route,
-                        data: data || built || key_route == Some(KeyRoute::Data),
+                        route: info.route,
+                        data: data || info.route == Some(KeyRoute::Data),
                     });
                 }
-                stack.get_mut(start..).unwrap_or_default().reverse();
+                let pushed = stack.get_mut(start..).unwrap_or_default();
+                if found.argv.is_some() || found.code.is_some() {
+                    // What a built line read is not read again on its own.
+                    let consumed = walk.built_lines(found, &path);
+                    for p in pushed.iter_mut() {
+                        if let Some(Step::Key(k)) = p.step {
+                            if consumed.contains(&Some(k)) {
+                                p.data = true;
+                            }
+                        }
+                    }
+                }
+                pushed.reverse();
             }
             _ => {}
         }

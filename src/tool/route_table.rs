@@ -8,10 +8,10 @@
 //! SQL for SQLite and a search for GitHub). So the table has base key lists
 //! and per-tool entries, chosen by the words of the tool's name (server
 //! included, split as [`words`](super::words) splits them), that route their
-//! keys first. The table is data; this file only reads it. Cost: building,
-//! once; per call, one hash lookup per word of the name to find its entry,
-//! and per object key one lowercase copy into a stack buffer and one or two
-//! hash lookups.
+//! keys first (the entry is found with the channel class in one pass over
+//! the name's words: [`name_words`](super::name_words)). The table is data;
+//! this file only reads it. Cost: building, once; per object key, one
+//! lowercase copy into a stack buffer and one or two hash lookups by bytes.
 
 use rustc_hash::FxHashMap;
 
@@ -30,14 +30,25 @@ pub(crate) enum KeyRoute {
     Data,
 }
 
-/// Keys of the table, lowercase, with their routes.
-type Keys = FxHashMap<String, KeyRoute>;
+/// What the table says of one key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct KeyInfo {
+    /// Its route, if it has one.
+    pub(crate) route: Option<KeyRoute>,
+    /// It names the program of a sibling argv.
+    pub(crate) program: bool,
+    /// It names the language of a sibling code string.
+    pub(crate) language: bool,
+}
+
+/// Keys of an entry, lowercase bytes, with their routes.
+type Keys = FxHashMap<Box<[u8]>, KeyRoute>;
 
 /// A per-tool entry.
 #[derive(Debug, Default)]
 pub(crate) struct Entry {
     /// Every word the tool's name must have, lowercase.
-    words: Vec<String>,
+    pub(crate) words: Vec<String>,
     /// The entry's own key routes, looked up before the base ones.
     keys: Keys,
     /// The program the tool's command lines are arguments of (`gcloud`).
@@ -49,12 +60,8 @@ pub(crate) struct Entry {
 /// The loaded table.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    keys: Keys,
-    programs: Vec<String>,
-    languages: Vec<String>,
-    entries: Vec<Entry>,
-    /// Entry indices by each of their words.
-    by_word: FxHashMap<String, Vec<usize>>,
+    keys: FxHashMap<Box<[u8]>, KeyInfo>,
+    pub(crate) entries: Vec<Entry>,
     longest: usize,
 }
 
@@ -101,7 +108,8 @@ fn add(keys: &mut Keys, longest: &mut usize, lists: Vec<(Vec<String>, KeyRoute)>
     for (list, route) in lists {
         for key in list {
             *longest = (*longest).max(key.len());
-            keys.entry(key.to_ascii_lowercase()).or_insert(route);
+            keys.entry(key.to_ascii_lowercase().into_bytes().into())
+                .or_insert(route);
         }
     }
 }
@@ -111,8 +119,9 @@ pub(crate) fn load() -> Result<Table, String> {
     let file: TableFile = crate::data::toml("routes.toml", include_str!("routes.toml"))?;
     let mut table = Table::default();
     let mut longest = 0;
+    let mut base = Keys::default();
     add(
-        &mut table.keys,
+        &mut base,
         &mut longest,
         vec![
             (file.data, KeyRoute::Data),
@@ -124,8 +133,23 @@ pub(crate) fn load() -> Result<Table, String> {
             (file.code, KeyRoute::Code),
         ],
     );
-    table.programs = file.argv_program.iter().map(|k| k.to_ascii_lowercase()).collect();
-    table.languages = file.code_language.iter().map(|k| k.to_ascii_lowercase()).collect();
+    for (key, route) in base {
+        table.keys.entry(key).or_default().route = Some(route);
+    }
+    for (list, program) in [(&file.argv_program, true), (&file.code_language, false)] {
+        for key in list {
+            longest = longest.max(key.len());
+            let info = table
+                .keys
+                .entry(key.to_ascii_lowercase().into_bytes().into())
+                .or_default();
+            if program {
+                info.program = true;
+            } else {
+                info.language = true;
+            }
+        }
+    }
     for (i, e) in file.tool.into_iter().enumerate() {
         if e.words.is_empty() {
             return Err(format!("routes.toml: tool entry {} has no words", i + 1));
@@ -148,9 +172,6 @@ pub(crate) fn load() -> Result<Table, String> {
                 (e.code, KeyRoute::Code),
             ],
         );
-        for w in &entry.words {
-            table.by_word.entry(w.clone()).or_default().push(i);
-        }
         table.entries.push(entry);
     }
     table.longest = longest;
@@ -165,73 +186,33 @@ pub(crate) fn table() -> &'static Table {
 }
 
 /// Longest key or word compared.
-const BUF: usize = 64;
+pub(crate) const BUF: usize = 64;
 
 /// `text` lowercased into `buf`, or `None` when it is longer than `BUF`.
-fn lower<'b>(text: &str, buf: &'b mut [u8; BUF]) -> Option<&'b str> {
+pub(crate) fn lower<'b>(text: &str, buf: &'b mut [u8; BUF]) -> Option<&'b [u8]> {
     let out = buf.get_mut(..text.len())?;
     for (o, b) in out.iter_mut().zip(text.bytes()) {
         *o = b.to_ascii_lowercase();
     }
-    std::str::from_utf8(out).ok()
+    Some(out)
 }
 
 impl Table {
-    /// The first entry whose every word is a word of `name` or `server`.
-    pub(crate) fn entry_for(&self, name: &str, server: Option<&str>) -> Option<&Entry> {
-        if self.entries.is_empty() {
-            return None;
-        }
-        let mut found: Option<usize> = None;
-        let has = |word: &str| {
-            let mut hit = false;
-            for text in std::iter::once(name).chain(server) {
-                super::words(text, |w| hit |= w.eq_ignore_ascii_case(word));
-            }
-            hit
-        };
-        for text in std::iter::once(name).chain(server) {
-            super::words(text, |w| {
-                let mut buf = [0u8; BUF];
-                let Some(w) = lower(w, &mut buf) else { return };
-                for &i in self.by_word.get(w).into_iter().flatten() {
-                    if found.is_some_and(|f| f <= i) {
-                        continue;
-                    }
-                    let all = self
-                        .entries
-                        .get(i)
-                        .is_some_and(|e| e.words.iter().all(|x| has(x)));
-                    if all {
-                        found = Some(i);
-                    }
-                }
-            });
-        }
-        found.and_then(|i| self.entries.get(i))
-    }
-
-    /// The route of `key`: `entry`'s first, then the base one.
-    pub(crate) fn key(&self, entry: Option<&Entry>, key: &str) -> Option<KeyRoute> {
+    /// What the table says of `key`: `entry`'s route first, then the base
+    /// one, and whether it names an argv's program or a code's language.
+    pub(crate) fn key(&self, entry: Option<&Entry>, key: &str) -> KeyInfo {
         if key.len() > self.longest {
-            return None;
+            return KeyInfo::default();
         }
         let mut buf = [0u8; BUF];
-        let key = lower(key, &mut buf)?;
-        entry
-            .and_then(|e| e.keys.get(key))
-            .or_else(|| self.keys.get(key))
-            .copied()
-    }
-
-    /// True when `key` names the program of a sibling argv.
-    pub(crate) fn is_program(&self, key: &str) -> bool {
-        self.programs.iter().any(|p| p.eq_ignore_ascii_case(key))
-    }
-
-    /// True when `key` names the language of a sibling code string.
-    pub(crate) fn is_language(&self, key: &str) -> bool {
-        self.languages.iter().any(|p| p.eq_ignore_ascii_case(key))
+        let Some(key) = lower(key, &mut buf) else {
+            return KeyInfo::default();
+        };
+        let mut info = self.keys.get(key).copied().unwrap_or_default();
+        if let Some(route) = entry.and_then(|e| e.keys.get(key)) {
+            info.route = Some(*route);
+        }
+        info
     }
 }
 
@@ -241,23 +222,24 @@ mod tests {
 
     #[test]
     fn entries_are_chosen_by_every_word_of_the_name_or_server() {
-        let t = load().unwrap();
-        let prefix = |name: &str, server: Option<&str>| {
-            t.entry_for(name, server).and_then(|e| e.prefix.clone())
-        };
+        let t = table();
+        let entry = |name: &str, server: Option<&str>| super::super::name_words::facts(name, server).entry;
+        let prefix = |name: &str, server: Option<&str>| entry(name, server).and_then(|e| e.prefix.clone());
         assert_eq!(prefix("run_gcloud_command", None).as_deref(), Some("gcloud"));
         assert_eq!(prefix("azmcp_extension_az", None).as_deref(), Some("az"));
         assert_eq!(prefix("azmcp_extension_azd", None).as_deref(), Some("azd"));
         assert_eq!(prefix("valkey_admin", None).as_deref(), Some("redis-cli"));
         assert_eq!(prefix("execute", Some("redis")).as_deref(), Some("redis-cli"));
-        assert!(t.entry_for("Bash", None).is_none());
-        assert!(t.entry_for("extension", None).is_none(), "one word of two");
-        let search = t.entry_for("search_code", Some("github"));
-        assert_eq!(t.key(search, "query"), Some(KeyRoute::Data));
-        assert_eq!(t.key(None, "QUERY"), Some(KeyRoute::Class(Class::Sql)));
-        assert_eq!(t.key(None, "sourcePath"), Some(KeyRoute::Class(Class::Path)));
-        assert_eq!(t.key(None, "content"), Some(KeyRoute::Data));
-        assert_eq!(t.key(None, "args"), Some(KeyRoute::Argv));
-        assert!(t.is_program("Command") && t.is_language("lang"));
+        assert!(entry("Bash", None).is_none());
+        assert!(entry("extension", None).is_none(), "one word of two");
+        let search = entry("search_code", Some("github"));
+        let route = |e: Option<&Entry>, k: &str| t.key(e, k).route;
+        assert_eq!(route(search, "query"), Some(KeyRoute::Data));
+        assert_eq!(route(None, "QUERY"), Some(KeyRoute::Class(Class::Sql)));
+        assert_eq!(route(None, "sourcePath"), Some(KeyRoute::Class(Class::Path)));
+        assert_eq!(route(None, "content"), Some(KeyRoute::Data));
+        assert_eq!(route(None, "args"), Some(KeyRoute::Argv));
+        assert!(t.key(None, "Command").program && t.key(None, "lang").language);
+        assert_eq!(route(None, "Command"), Some(KeyRoute::Class(Class::Shell)));
     }
 }

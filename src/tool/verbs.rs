@@ -7,7 +7,7 @@
 //! (`destructive_verbs.txt`). Matching whole words keeps `dropdown_list`
 //! and `reset_password_hint`-like names honest only as far as words go: a
 //! name that *says* it resets is treated as resetting. Cost: one pass over
-//! the name, no allocation (words are compared case-insensitively in place).
+//! the name, one hash lookup per word (`name_words`), no allocation.
 
 const VERBS: &str = include_str!("destructive_verbs.txt");
 
@@ -18,14 +18,11 @@ pub(crate) fn load() -> Result<Vec<&'static str>, String> {
 
 /// The verbs, read on first use; none when the list does not load (the
 /// unit test of [`crate::data`] loads it).
-fn verbs() -> &'static [&'static str] {
+pub(crate) fn verbs() -> &'static [&'static str] {
     static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     LIST.get_or_init(|| load().unwrap_or_default())
 }
 
-fn is_verb(word: &str) -> bool {
-    word.len() <= 16 && verbs().iter().any(|v| v.eq_ignore_ascii_case(word))
-}
 
 /// Calls `word` with each word of a tool name, in order.
 pub fn words<'a>(name: &'a str, mut word: impl FnMut(&'a str)) {
@@ -64,7 +61,7 @@ pub fn words<'a>(name: &'a str, mut word: impl FnMut(&'a str)) {
 pub fn destructive_verb(name: &str) -> Option<&str> {
     let mut found = None;
     words(name, |w| {
-        if found.is_none() && is_verb(w) {
+        if found.is_none() && super::name_words::is_destructive(w) {
             found = Some(w);
         }
     });
