@@ -9,7 +9,11 @@
 //! agent's behalf (the `command_egress` default applies), SQL meets the SQL
 //! rules, a path the path rules for the tool's access (cut at its first NUL
 //! byte, as `open()` would cut it). A URL argument that
-//! is not allowed must not carry a secret from anywhere in the arguments.
+//! is not allowed must not carry a secret from anywhere in the arguments,
+//! and neither may the arguments of a tool whose name says it sends
+//! (`tool::channels`: gists, chat, issues, email, webhooks, queues). The
+//! name's words are read once (`tool::name_words`) for the routing entry,
+//! the channel and the destructive verb.
 //! Every verdict remembers its argument, so the decision names the JSON
 //! pointer that decided; a tool call is as severe as its most severe
 //! argument. The arguments are walked once, with one set of bounds, for the

@@ -423,6 +423,9 @@ pub(crate) fn route_with<'a>(
     arguments: &'a Value,
     mut each: impl FnMut(&'a str),
 ) -> Routes<'a> {
+    if !matches!(arguments, Value::Object(_) | Value::Array(_) | Value::String(_)) {
+        return Routes::default();
+    }
     let table = route_table::table();
     let prefix = entry.and_then(|e| e.prefix.as_deref());
     let mut walk = Walk {
