@@ -14,7 +14,11 @@
 //! automaton; every `pattern` of every rule is one [`RegexSet`], searched at
 //! most once per command and only when a candidate rule has a pattern, then
 //! queried per rule in constant time; each rule's path globs (`args_any`,
-//! `writes_any`) are one anchored regex, tried only on candidate rules.
+//! `writes_any`) are one anchored regex, tried only on candidate rules and
+//! only on an argument that holds one of the globs' literals (the longest
+//! literal run of each glob, which every path it matches holds: `+` for
+//! `+*`, `://` for `https://**`) — a byte search where the regex call costs
+//! hundreds of instructions, and most arguments hold none.
 //!
 //! A rule that matches only because an argument is unknown (`$X`, `$(…)`) or
 //! because the program itself is unknown is reported as *uncertain*: the
@@ -64,9 +68,9 @@ struct Rule {
     flags_any: Vec<String>,
     not_flags: Vec<String>,
     /// All of the rule's `args_any` globs as one automaton; `None` when it has none.
-    args: Option<RegexSet>,
+    args: Option<PathGlobs>,
     /// All of the rule's `writes_any` globs as one automaton.
-    writes: Option<RegexSet>,
+    writes: Option<PathGlobs>,
     piped_from: Vec<String>,
     construct: Option<Construct>,
     packages_near_popular: Option<Ecosystem>,
@@ -101,8 +105,8 @@ struct ProgramRules {
 struct Lazy {
     patterns: Option<Matches>,
     /// How the positional arguments compare with path globs, and whether one is unknown.
-    args: Option<(Vec<String>, bool)>,
-    writes: Option<(Vec<String>, bool)>,
+    args: Option<(Vec<View>, bool)>,
+    writes: Option<(Vec<View>, bool)>,
 }
 
 fn spellings(
@@ -344,7 +348,7 @@ impl CommandMatcher {
             let (views, wild) = lazy
                 .args
                 .get_or_insert_with(|| views(command.positionals.iter(), command));
-            if !views.iter().any(|v| regex.is_match(v.as_str())) {
+            if !views.iter().any(|v| regex.is_match(v)) {
                 if !*wild {
                     return None;
                 }
@@ -356,7 +360,7 @@ impl CommandMatcher {
                 let targets = command.redirects.iter().filter(|r| r.writes());
                 views(targets.map(|r| &r.target), command)
             });
-            if !views.iter().any(|v| regex.is_match(v.as_str())) {
+            if !views.iter().any(|v| regex.is_match(v)) {
                 if !*wild {
                     return None;
                 }
@@ -396,15 +400,106 @@ impl CommandMatcher {
     }
 }
 
-/// One automaton of anchored regexes for a list of path globs; `None` for an empty list.
-fn path_regex(globs: &[String], build: Build) -> Result<Option<RegexSet>, String> {
+/// A rule's path globs: one automaton, and the literals one of which every
+/// path it matches holds (`None`: some glob has no literal).
+#[derive(Debug)]
+struct PathGlobs {
+    regex: RegexSet,
+    literals: Option<Vec<Box<str>>>,
+}
+
+impl PathGlobs {
+    fn is_match(&self, view: &View) -> bool {
+        let gate = self.literals.as_ref().is_none_or(|l| {
+            l.iter()
+                .any(|x| view.may_hold(x.as_bytes()) && holds(view.text.as_bytes(), x.as_bytes()))
+        });
+        gate && self.regex.is_match(&view.text)
+    }
+}
+
+/// An argument as path globs see it, with the set of bytes it holds: a
+/// literal with a byte the argument lacks is not in it (a few instructions
+/// per literal, where a substring search costs tens).
+#[derive(Debug)]
+struct View {
+    text: String,
+    bytes: [u64; 4],
+}
+
+impl View {
+    fn new(text: String) -> Self {
+        let mut bytes = [0u64; 4];
+        for b in text.bytes() {
+            if let Some(word) = bytes.get_mut(usize::from(b >> 6)) {
+                *word |= 1 << (b & 63);
+            }
+        }
+        View { text, bytes }
+    }
+
+    /// False when `literal` has a byte the view does not.
+    fn may_hold(&self, literal: &[u8]) -> bool {
+        literal.iter().all(|&b| {
+            self.bytes
+                .get(usize::from(b >> 6))
+                .is_some_and(|word| word & (1 << (b & 63)) != 0)
+        })
+    }
+}
+
+/// True when `haystack` holds `needle`. Arguments are short: a byte loop
+/// beats setting up a substring searcher (`str::contains` builds one per
+/// call), and one byte is a `memchr`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    match needle {
+        [] => true,
+        [byte] => memchr::memchr(*byte, haystack).is_some(),
+        [first, rest @ ..] => memchr::memchr_iter(*first, haystack).any(|i| {
+            haystack
+                .get(i + 1..i + 1 + rest.len())
+                .is_some_and(|tail| tail == rest)
+        }),
+    }
+}
+
+/// The longest literal run of file-path glob `glob` in the spelling
+/// [`glob_to_path_regex`] matches (`$HOME` is `~`, no trailing `/` or
+/// `/**`): every path the glob matches holds it. `None` when the glob is
+/// all wildcards.
+pub(crate) fn required_literal(glob: &str) -> Option<String> {
+    let whole = match glob.strip_prefix("$HOME") {
+        Some(rest) => format!("~{rest}"),
+        None => glob.to_owned(),
+    };
+    let whole = if whole.len() > 1 {
+        whole.trim_end_matches('/')
+    } else {
+        whole.as_str()
+    };
+    let body = match whole.strip_suffix("/**") {
+        Some(body) if !body.is_empty() => body,
+        _ => whole,
+    };
+    body.split(['*', '?'])
+        .max_by_key(|run| run.len())
+        .filter(|run| !run.is_empty())
+        .map(str::to_owned)
+}
+
+/// One automaton of anchored regexes for a list of path globs, with their
+/// literals; `None` for an empty list.
+fn path_regex(globs: &[String], build: Build) -> Result<Option<PathGlobs>, String> {
     if globs.is_empty() {
         return Ok(None);
     }
     let regexes: Vec<String> = globs.iter().map(|g| glob_to_path_regex(g)).collect();
-    RegexSet::with_build(&regexes, build)
-        .map(Some)
-        .map_err(|e| e.message)
+    let literals: Option<Vec<Box<str>>> = globs
+        .iter()
+        .map(|g| required_literal(g).map(String::into_boxed_str))
+        .collect();
+    let regex = RegexSet::with_build(&regexes, build).map_err(|e| e.message)?;
+    Ok(Some(PathGlobs { regex, literals }))
 }
 
 /// The path views of known words, and whether any word could be anything:
@@ -413,7 +508,7 @@ fn path_regex(globs: &[String], build: Build) -> Result<Option<RegexSet>, String
 fn views<'w>(
     words: impl Iterator<Item = &'w Word>,
     command: &SimpleCommand,
-) -> (Vec<String>, bool) {
+) -> (Vec<View>, bool) {
     let mut wild = false;
     let mut out = Vec::new();
     for word in words {
@@ -421,12 +516,12 @@ fn views<'w>(
             wild = true;
             continue;
         }
-        out.extend(path_views(&word.text, word.glob));
+        out.extend(path_views(&word.text, word.glob).into_iter().map(View::new));
         let relative = !word.text.starts_with(['/', '~']) && !word.text.starts_with("$HOME");
         if relative {
             if let Some(cwd) = &command.cwd {
                 let absolute = join(cwd, &word.text);
-                out.extend(path_views(&absolute, word.glob));
+                out.extend(path_views(&absolute, word.glob).into_iter().map(View::new));
             } else if command.cwd_unknown && word.glob {
                 wild = true;
             }
@@ -515,6 +610,44 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The literal gate is sound: a path the glob's regex matches holds
+        /// the glob's required literal.
+        #[test]
+        fn a_path_a_glob_matches_holds_its_literal(
+            home in proptest::bool::ANY,
+            glob in "[ab/*?.~:+]{0,7}",
+            path in "[ab/.~:+]{0,9}",
+        ) {
+            let glob = if home { format!("$HOME{glob}") } else { glob };
+            prop_assert_eq!(holds(path.as_bytes(), glob.as_bytes()), path.contains(&glob));
+            if path.contains(&glob) {
+                prop_assert!(View::new(path.clone()).may_hold(glob.as_bytes()));
+            }
+            let regex = RegexSet::new(&[glob_to_path_regex(&glob)]).unwrap();
+            if regex.is_match(&path) {
+                if let Some(literal) = required_literal(&glob) {
+                    prop_assert!(path.contains(&literal), "glob {:?} literal {:?} path {:?}", glob, literal, path);
+                }
+            }
+            // A path made from the glob itself (its wildcards filled in)
+            // matches whenever the regex says so, and then holds the literal.
+            let filled = glob
+                .replacen("$HOME", "~", 1)
+                .replace("**", "a/b")
+                .replace('*', "ab")
+                .replace('?', "a");
+            if regex.is_match(&filled) {
+                if let Some(literal) = required_literal(&glob) {
+                    prop_assert!(filled.contains(&literal), "glob {:?} literal {:?} path {:?}", glob, literal, filled);
+                }
+            }
+        }
+    }
 
     #[test]
     fn wildcards_match_words() {

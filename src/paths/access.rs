@@ -26,10 +26,10 @@ pub(crate) struct Table {
     #[serde(rename = "move")]
     moves: Vec<String>,
     write: Vec<String>,
-    in_place: std::collections::HashMap<String, Vec<String>>,
+    in_place: rustc_hash::FxHashMap<String, Vec<String>>,
     delete: Vec<String>,
     /// Programs whose paths are `KEY=PATH` operands (`dd if=… of=…`): how each key touches its path.
-    operands: std::collections::HashMap<String, std::collections::HashMap<String, Access>>,
+    operands: rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Access>>,
     tool_write_words: Vec<String>,
 }
 
