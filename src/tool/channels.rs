@@ -46,14 +46,11 @@ pub(crate) fn classes() -> &'static [Class] {
     TABLE.get_or_init(|| load().unwrap_or_default())
 }
 
-/// The class of channel tool `name` (of `server`) is, if it is one.
-pub fn channel_of(name: &str, server: Option<&str>) -> Option<&'static str> {
-    super::name_words::facts(name, server).channel
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    fn channel_of(name: &str, server: Option<&str>) -> Option<&'static str> {
+        super::super::name_words::facts(name, server).channel
+    }
 
     #[test]
     fn sending_tools_are_channels_and_reading_tools_are_not() {

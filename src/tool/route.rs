@@ -63,11 +63,6 @@ impl Class {
             Class::Code => "code",
         }
     }
-
-    /// True when the route's text is a command line for the shell analyzer.
-    pub fn is_command(self) -> bool {
-        matches!(self, Class::Shell | Class::Argv | Class::Code)
-    }
 }
 
 /// One routed argument.
@@ -86,6 +81,7 @@ pub struct Route<'a> {
 impl Route<'_> {
     /// True when the text is the very string at the pointer (not a line
     /// built from it).
+    #[cfg(feature = "internals")]
     pub fn literal(&self) -> bool {
         matches!(self.text, Cow::Borrowed(_))
     }
@@ -100,16 +96,6 @@ pub struct Routes<'a> {
     pub too_long: Vec<String>,
     /// The walk stopped at a bound: some arguments were not looked at.
     pub truncated: bool,
-}
-
-/// The class a key routes to for any tool (compared case-insensitively,
-/// without allocating); `None` for keys that are not a class of their own
-/// (unrouted, data, argv and code keys).
-pub fn class_of_key(key: &str) -> Option<Class> {
-    match route_table::table().key(None, key).route? {
-        KeyRoute::Class(c) => Some(c),
-        _ => None,
-    }
 }
 
 /// Object types a `DROP`, `CREATE`, `ALTER` or `TRUNCATE` names.
@@ -395,11 +381,6 @@ impl<'a> Found<'a> {
 /// are built only for the strings routed.
 pub fn route(arguments: &Value) -> Routes<'_> {
     route_call(None, None, arguments, |_| {})
-}
-
-/// [`route_call`] for no tool in particular.
-pub fn route_each<'a>(arguments: &'a Value, each: impl FnMut(&'a str)) -> Routes<'a> {
-    route_call(None, None, arguments, each)
 }
 
 /// Routes the strings of a call of tool `name` (of `server`, when known):
