@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_embedded_table_loads() {
-        let results: [(&str, Result<(), String>); 11] = [
+        let results: [(&str, Result<(), String>); 12] = [
             ("programs.toml", crate::command::tables::load().map(drop)),
             ("http_clients.toml", crate::command::http::load().map(drop)),
             ("routes.toml", crate::tool::route_table::load().map(drop)),
@@ -148,6 +148,10 @@ mod tests {
             (
                 "destructive_verbs.txt",
                 crate::tool::verbs::load().map(drop),
+            ),
+            (
+                "secret_variables.txt",
+                crate::secrets::variables::load().map(drop),
             ),
             ("schemes.tsv", crate::egress::url::load().map(drop)),
             ("packs.tsv", crate::defaults::load().map(drop)),

@@ -237,7 +237,9 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
             let about = calls
                 .first()
                 .map_or(About::Request, |(i, _)| About::Command(*i));
-            if let Some(v) = super::exfiltration::verdict([self.facts.text], about) {
+            let secret = super::exfiltration::verdict([self.facts.text], about)
+                .or_else(|| super::exfiltration::variable_verdict(self.facts.text, about));
+            if let Some(v) = secret {
                 out.insert(0, v);
             }
         }

@@ -81,6 +81,21 @@ pub(super) fn verdict<'t>(
     Some(v)
 }
 
+/// The deny verdict for a command line `text` that expands a secret
+/// environment variable (`?t=$GITHUB_TOKEN`), about `about`: its requests
+/// send the secret though no detector sees it.
+pub(super) fn variable_verdict(text: &str, about: About) -> Option<Verdict> {
+    let name = crate::secrets::secret_variable(text)?;
+    let mut v = Verdict::other(
+        Effect::Deny,
+        Arc::from(format!(
+            "a secret from the environment (${name}) would be sent to a destination the egress policy does not allow: exfiltration"
+        )),
+    );
+    v.about = about;
+    Some(v)
+}
+
 /// The deny verdict for the arguments `text` of `tool`, a sending tool of
 /// class `channel`, when they hold a secret.
 pub(super) fn channel_verdict(text: &str, tool: &str, channel: &str) -> Option<Verdict> {

@@ -15,6 +15,10 @@
 //! (about a million instructions, worth it only to a process that scans
 //! often); both find the same matches.
 
+pub mod variables;
+
+pub use variables::secret_variable;
+
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
