@@ -5,6 +5,7 @@
 //! with `include_str!`, so the command-line tool and every binding work with
 //! no file at hand: `default.json` (the egress allowlist: GitHub and its
 //! content hosts, crates.io, PyPI, npm, the Go module proxy, Docker Hub),
+//! `egress/docs.json` (documentation hosts, read with `GET`/`HEAD`),
 //! `egress/metadata.json` and `egress/special.json` (cloud metadata
 //! endpoints, loopback, private, link-local, CGNAT and IANA special-purpose
 //! ranges, private-use names: `special` deny rules that only an allow rule

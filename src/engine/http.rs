@@ -48,8 +48,10 @@ pub(crate) fn canonical(message: &Message<'_>) -> Canonical {
 enum Body {
     /// Longer than the inspection bound: not parsed.
     Oversize(usize),
-    /// From a file or a run-time value.
-    Unknown,
+    /// From a file or a run-time value; `graphql` when the request goes to
+    /// a GraphQL endpoint (a path segment or content type names GraphQL),
+    /// so that GraphQL tests on it cannot be answered rather than fail.
+    Unknown { graphql: bool },
     Parsed {
         json: Option<Value>,
         /// The body looks like JSON (or says it is) but does not parse
@@ -62,7 +64,15 @@ enum Body {
 
 fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
     if message.unknown.body {
-        return Body::Unknown;
+        let graphql = message
+            .target
+            .path
+            .split('/')
+            .any(|segment| segment.to_ascii_lowercase().contains("graphql"))
+            || message
+                .header("content-type")
+                .is_some_and(|t| t.to_ascii_lowercase().contains("graphql"));
+        return Body::Unknown { graphql };
     }
     let text = message.body.unwrap_or_default();
     if text.len() > compiled.inspection.max_body_bytes {
@@ -230,7 +240,11 @@ enum BodyCheck {
 fn check_body(filter: &EgressFilter, body: &Body) -> BodyCheck {
     let (json, json_error, graphql) = match body {
         Body::Oversize(len) => return BodyCheck::Oversize(*len),
-        Body::Unknown => {
+        // A REST call with a body from a file (`gh api repos/… -F body=@f`)
+        // is no GraphQL request: a rule that only tests GraphQL does not
+        // match it.
+        Body::Unknown { graphql: false } if filter.json.is_empty() => return BodyCheck::Fail,
+        Body::Unknown { .. } => {
             return BodyCheck::Uncertain("the body comes from a file or a run-time value".into())
         }
         Body::Parsed {

@@ -19,6 +19,7 @@ pub const DEFAULT_POLICY: &str = include_str!("../defaults/default.json");
 /// versions and descriptions are listed in `packs.tsv`.
 pub const PARTS: &[(&str, &str)] = &[
     ("egress/allowlist", DEFAULT_POLICY),
+    ("egress/docs", include_str!("../defaults/egress/docs.json")),
     (
         "egress/metadata",
         include_str!("../defaults/egress/metadata.json"),
