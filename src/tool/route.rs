@@ -324,6 +324,9 @@ impl<'a> Walk<'a, '_> {
                 (p, None) => p.map(str::to_owned),
             };
             let line = match value {
+                // An empty argv leaves the program string to be read alone;
+                // past the walk's bound the walk reports the truncation.
+                Value::Array(items) if items.is_empty() || items.len() > MAX_STRINGS => None,
                 Value::Array(items) => {
                     let words: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
                     words.map(|w| argv_line(head.as_deref(), w))
@@ -334,7 +337,12 @@ impl<'a> Walk<'a, '_> {
             if let Some(line) = line.filter(|l| !l.trim().is_empty()) {
                 self.push(child_pointer(path, key), Class::Argv, Cow::Owned(line), true);
                 consumed[0] = Some(key);
-                consumed[1] = program.map(|(k, _)| k);
+                // A "program" with spaces is a command line of its own
+                // (`{"command": "bash -c '…'", "args": […]}`): it is still
+                // read alone.
+                consumed[1] = program
+                    .filter(|(_, p)| !p.contains(char::is_whitespace))
+                    .map(|(k, _)| k);
             }
         }
         if let Some((key, text)) = code {
@@ -605,6 +613,11 @@ mod tests {
         // An argv with its program; an argv array under a shell key.
         let got = routed("start", None, &json!({"command": "rm", "args": ["-rf", "/"]}));
         assert_eq!(got, [r("/args", "argv", "rm -rf /")]);
+        // A program with spaces is a line of its own; an empty argv builds nothing.
+        let got = routed("start", None, &json!({"command": "bash -c 'rm -rf /'", "args": ["x"]}));
+        assert!(got.contains(&r("/command", "shell", "bash -c 'rm -rf /'")), "{got:?}");
+        let got = routed("start", None, &json!({"command": "rm -rf /", "args": []}));
+        assert_eq!(got, [r("/command", "shell", "rm -rf /")]);
         let got = routed("pods_exec", Some("kubernetes"), &json!({"command": ["sh", "-c", "rm -rf /data"]}));
         assert!(got.contains(&r("/command", "argv", "sh -c 'rm -rf /data'")), "{got:?}");
         // awslabs call_aws batch mode: each line, and the array as an argv.
