@@ -243,11 +243,12 @@ fn argv_line<'w>(prefix: Option<&str>, words: impl IntoIterator<Item = &'w str>)
     line
 }
 
-/// `text`, a command line, as arguments of `prefix` (shell text as given).
-fn prefixed<'t>(prefix: Option<&str>, text: &'t str) -> Cow<'t, str> {
-    match prefix {
-        Some(p) if p.ends_with("--eval") => Cow::Owned(format!("{p} {}", quote(text))),
-        Some(p) => Cow::Owned(format!("{p} {text}")),
+/// `text` as arguments of the entry's `prefix`: shell text as given, or one
+/// quoted argument when the entry says so.
+fn prefixed<'t>(entry: Option<&Entry>, text: &'t str) -> Cow<'t, str> {
+    match entry.and_then(|e| Some((e.prefix.as_deref()?, e.quoted))) {
+        Some((p, true)) => Cow::Owned(format!("{p} {}", quote(text))),
+        Some((p, false)) => Cow::Owned(format!("{p} {text}")),
         None => Cow::Borrowed(text),
     }
 }
@@ -473,7 +474,7 @@ pub(crate) fn route_with<'a>(
                     class = Class::Url;
                 }
                 let text = if class == Class::Shell {
-                    prefixed(prefix, s)
+                    prefixed(entry, s)
                 } else {
                     Cow::Borrowed(s.as_str())
                 };

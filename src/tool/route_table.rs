@@ -53,6 +53,9 @@ pub(crate) struct Entry {
     keys: Keys,
     /// The program the tool's command lines are arguments of (`gcloud`).
     pub(crate) prefix: Option<String>,
+    /// A string is one argument of `prefix` (`mongosh --eval 'db.x.drop()'`),
+    /// quoted, rather than shell text after it.
+    pub(crate) quoted: bool,
     /// The language of the entry's code keys (`javascript`).
     pub(crate) language: Option<String>,
 }
@@ -87,6 +90,8 @@ struct EntryFile {
     words: Vec<String>,
     #[serde(default)]
     prefix: Option<String>,
+    #[serde(default)]
+    quoted: bool,
     #[serde(default)]
     language: Option<String>,
     #[serde(default)]
@@ -157,6 +162,7 @@ pub(crate) fn load() -> Result<Table, String> {
         let mut entry = Entry {
             words: e.words.iter().map(|w| w.to_ascii_lowercase()).collect(),
             prefix: e.prefix,
+            quoted: e.quoted,
             language: e.language,
             ..Entry::default()
         };
