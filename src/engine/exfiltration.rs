@@ -29,27 +29,16 @@ pub(super) fn allowed<'v>(
     verdicts.into_iter().any(|v| v.is_enforced_allow(compiled))
 }
 
-/// `text` with its percent-escapes decoded (`+` stays), when it has any: a
-/// secret in a URL's query is as often escaped (`%2F` for `/` in an AWS
-/// secret key, `%2B` for `+`) as not.
+/// `text` with its percent-escapes decoded (`+` stays; a `%` that starts
+/// no escape stays), when it has any: a secret in a URL's query is as often
+/// escaped (`%2F` for `/` in an AWS secret key, `%2B` for `+`) as not. The
+/// decoding is the `url` crate's own (`percent-encoding`).
 fn percent_decoded(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |k: usize| bytes.get(k).and_then(|c| (*c as char).to_digit(16));
-        if let (b'%', Some(hi), Some(lo)) = (b, hex(i + 1), hex(i + 2)) {
-            out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    text.contains('%').then(|| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    })
 }
 
 /// The first secret's kind in `text` or in its percent-decoded form.
