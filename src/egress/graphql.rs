@@ -155,6 +155,17 @@ fn spend(budget: &mut usize) -> Result<(), GraphqlError> {
     Ok(())
 }
 
+/// True when a request to `path` with `content_type` may be a GraphQL
+/// request whatever its body: a path segment names GraphQL (`/graphql`,
+/// `/v1/graphql`, `/graphql/v2`, `graphql.json`) or the content type does.
+/// A body that is not known (from a file) is then one GraphQL tests cannot
+/// answer; to any other endpoint it is no GraphQL request.
+pub fn may_be_graphql(path: &str, content_type: Option<&str>) -> bool {
+    path.split('/')
+        .any(|segment| segment.to_ascii_lowercase().contains("graphql"))
+        || content_type.is_some_and(|t| t.to_ascii_lowercase().contains("graphql"))
+}
+
 /// The GraphQL documents a request carries: the `query` member of a JSON
 /// body object or of each object of a JSON batch, a body of type
 /// `application/graphql` (or a non-JSON body that starts with an operation
@@ -236,6 +247,15 @@ mod tests {
         assert!(operations("mutation { ...A } fragment A on M { ...A }").is_err());
         let deep = format!("query {}{}", "{ a ".repeat(500), "}".repeat(500));
         assert!(operations(&deep).is_err());
+    }
+
+    #[test]
+    fn graphql_endpoints_are_named_by_path_or_content_type() {
+        for path in ["/graphql", "/v1/graphql", "/graphql/v2", "/admin/api/2024-01/graphql.json"] {
+            assert!(may_be_graphql(path, None), "{path}");
+        }
+        assert!(may_be_graphql("/api", Some("application/graphql")));
+        assert!(!may_be_graphql("/repos/o/r/issues/1/comments", Some("application/json")));
     }
 
     #[test]

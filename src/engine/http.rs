@@ -64,14 +64,7 @@ enum Body {
 
 fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
     if message.unknown.body {
-        let graphql = message
-            .target
-            .path
-            .split('/')
-            .any(|segment| segment.to_ascii_lowercase().contains("graphql"))
-            || message
-                .header("content-type")
-                .is_some_and(|t| t.to_ascii_lowercase().contains("graphql"));
+        let graphql = graphql::may_be_graphql(&message.target.path, message.header("content-type"));
         return Body::Unknown { graphql };
     }
     let text = message.body.unwrap_or_default();
