@@ -53,6 +53,11 @@ fn first_secret(text: &str) -> Option<&'static str> {
     in_text(text).or_else(|| percent_decoded(text).and_then(|d| in_text(&d)))
 }
 
+/// A deny verdict with `reason`, about `about`.
+fn deny(reason: String, about: About) -> Verdict {
+    Verdict::other(Effect::Deny, Arc::from(reason)).about(about)
+}
+
 /// The deny verdict for `texts` when they hold a secret (also
 /// percent-escaped), about `about`.
 pub(super) fn verdict<'t>(
@@ -60,14 +65,10 @@ pub(super) fn verdict<'t>(
     about: About,
 ) -> Option<Verdict> {
     let first = texts.into_iter().find_map(first_secret)?;
-    let mut v = Verdict::other(
-        Effect::Deny,
-        Arc::from(format!(
-            "a secret ({first}) would be sent to a destination the egress policy does not allow: exfiltration"
-        )),
-    );
-    v.about = about;
-    Some(v)
+    Some(deny(
+        format!("a secret ({first}) would be sent to a destination the egress policy does not allow: exfiltration"),
+        about,
+    ))
 }
 
 /// The deny verdict for a command line `text` that expands a secret
@@ -75,25 +76,19 @@ pub(super) fn verdict<'t>(
 /// send the secret though no detector sees it.
 pub(super) fn variable_verdict(text: &str, about: About) -> Option<Verdict> {
     let name = crate::secrets::secret_variable(text)?;
-    let mut v = Verdict::other(
-        Effect::Deny,
-        Arc::from(format!(
-            "a secret from the environment (${name}) would be sent to a destination the egress policy does not allow: exfiltration"
-        )),
-    );
-    v.about = about;
-    Some(v)
+    Some(deny(
+        format!("a secret from the environment (${name}) would be sent to a destination the egress policy does not allow: exfiltration"),
+        about,
+    ))
 }
 
 /// The deny verdict for the arguments `text` of `tool`, a sending tool of
 /// class `channel`, when they hold a secret.
 pub(super) fn channel_verdict(text: &str, tool: &str, channel: &str) -> Option<Verdict> {
     let kind = first_secret(text)?;
-    Some(Verdict::other(
-        Effect::Deny,
-        Arc::from(format!(
-            "a secret ({kind}) in the arguments of `{tool}` would be sent out through a {channel} tool: exfiltration"
-        )),
+    Some(deny(
+        format!("a secret ({kind}) in the arguments of `{tool}` would be sent out through a {channel} tool: exfiltration"),
+        About::Request,
     ))
 }
 
