@@ -163,6 +163,8 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
     fn verdicts(&mut self, compiled: &'a Compiled, who: &mut Who<'a>, out: &mut Vec<Verdict>) {
         self.rule_verdicts(compiled, who, out);
         let routes = &self.routes;
+        // What the tool does to its paths, read from its name once.
+        let mut access = None;
         for (k, r) in routes.routes.iter().enumerate() {
             let before = out.len();
             match r.class {
@@ -186,7 +188,8 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
                 },
                 Class::Sql => super::sql::sql_verdicts(compiled, who, &r.text, About::Request, out),
                 Class::Path => {
-                    let access = crate::paths::access::of_tool(self.tool);
+                    let access =
+                        *access.get_or_insert_with(|| crate::paths::access::of_tool(self.tool));
                     // `open()` takes a C string: the path it opens ends at
                     // the first NUL, so that is the path decided.
                     let text = r.text.split_once('\0').map_or(&*r.text, |(head, _)| head);
