@@ -3,8 +3,8 @@
 //! The crate ships its knowledge as data files next to the code that uses
 //! them, compiled in with `include_str!`: TOML tables (`programs.toml`,
 //! `http_clients.toml`, `routes.toml`, `channels.toml`, `access.toml`, `detectors.toml`,
-//! `redaction.toml`, `agents.toml`) and tab-separated lists (`schemes.tsv`,
-//! `packs.tsv`, `destructive_verbs.txt`, a one-column list). Every one of
+//! `redaction.toml`, `agents.toml`, `runners.toml`, `deployments.toml`) and tab-separated lists (`schemes.tsv`,
+//! `packs.tsv`, `destructive_verbs.txt`, `not_project_roots.txt`, one-column lists). Every one of
 //! them is read here, two ways:
 //! - [`toml()`]: a TOML table deserialized with serde into the typed struct
 //!   its module declares (`#[serde(deny_unknown_fields)]` there, so a
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_embedded_table_loads() {
-        let results: [(&str, Result<(), String>); 12] = [
+        let results: [(&str, Result<(), String>); 15] = [
             ("programs.toml", crate::command::tables::load().map(drop)),
             ("http_clients.toml", crate::command::http::load().map(drop)),
             ("routes.toml", crate::tool::route_table::load().map(drop)),
@@ -145,6 +145,11 @@ mod tests {
             ("detectors.toml", crate::secrets::load().map(drop)),
             ("redaction.toml", crate::audit::record::load().map(drop)),
             ("agents.toml", crate::hook::load().map(drop)),
+            ("runners.toml", crate::command::runners::load().map(drop)),
+            (
+                "deployments.toml",
+                crate::command::deployment::load().map(drop),
+            ),
             (
                 "destructive_verbs.txt",
                 crate::tool::verbs::load().map(drop),
@@ -154,6 +159,10 @@ mod tests {
                 crate::secrets::variables::load().map(drop),
             ),
             ("schemes.tsv", crate::egress::url::load().map(drop)),
+            (
+                "not_project_roots.txt",
+                crate::command::paths::load_not_project_roots().map(drop),
+            ),
             ("packs.tsv", crate::defaults::load().map(drop)),
         ];
         for (name, result) in results {

@@ -261,6 +261,14 @@ pub struct Request {
     pub principal: Option<Principal>,
     /// What is asked.
     pub action: Action,
+    /// The working directory the request was made in (a hook's `cwd`): the
+    /// project. A command's relative paths, `cd` chains and `..` resolve
+    /// against it, and paths strictly inside it are project paths even under
+    /// a protected tree (`/srv/app/build`); the root itself, its parents and
+    /// its `.git` stay protected. Absolute (ignored otherwise); a directory
+    /// that is no project (`/`, a home directory itself, a system
+    /// directory) still resolves relative paths, with no project exemption.
+    pub cwd: Option<String>,
 }
 
 /// A request that cannot be read.
@@ -296,6 +304,8 @@ struct Wire {
     tool: Option<ToolCall>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cwd: Option<String>,
 }
 
 impl Request {
@@ -333,7 +343,14 @@ impl Request {
             id: None,
             principal: None,
             action,
+            cwd: None,
         }
+    }
+
+    /// This request, made in the working directory `cwd` (the project).
+    pub fn with_cwd(mut self, cwd: impl Into<String>) -> Self {
+        self.cwd = Some(cwd.into());
+        self
     }
 
     /// This request, asked by `principal`.
@@ -389,6 +406,7 @@ impl Request {
             id: wire.id,
             principal: wire.principal,
             action,
+            cwd: wire.cwd,
         })
     }
 
@@ -408,6 +426,7 @@ impl Request {
             http,
             tool,
             action,
+            cwd: self.cwd.clone(),
         };
         serde_json::to_value(wire).unwrap_or(Value::Null)
     }

@@ -275,6 +275,29 @@ fn lint_passes_clean_policies() {
     assert_eq!(code(&["--policy", &good_policy(), "lint"]), 0);
 }
 
+#[test]
+fn lint_shows_what_derives_each_environment() {
+    let out = portcullis(&["lint"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("environment `production` (from packs/production): derived from names prod, production, prd, live"),
+        "{stdout}"
+    );
+    let file = common::data("policies/rbac/staging-production.json")
+        .display()
+        .to_string();
+    let stdout = String::from_utf8(portcullis(&["lint", &file]).stdout).unwrap();
+    // The policy's own `production` replaces the built-in one.
+    assert!(
+        stdout.contains("environment `production`: derived from hosts **.prod.example.com; networks 10.10.0.0/16"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("environment `dev`: derived from nothing (only a principal's claim)"),
+        "{stdout}"
+    );
+}
+
 fn tempdir() -> common::Scratch {
     common::Scratch::new("cli")
 }

@@ -74,3 +74,32 @@ fn second_round_classes_pass_completely() {
         "only {allows} of {total} second-round cases are benign look-alikes"
     );
 }
+
+/// Issue 27's classes (defaults for real work): at least 300 cases, at
+/// least half of them everyday commands that must stay allowed.
+#[test]
+fn real_work_cases_are_mostly_everyday_and_hold() {
+    let engine = Engine::default_policy().unwrap();
+    let (mut total, mut allows) = (0, 0);
+    for name in [
+        "real_work",
+        "everyday",
+        "production",
+        "consequential",
+        "local_dev",
+    ] {
+        let rel = format!("corpus/round2/{name}.tsv");
+        let (cases, failures) = common::command_corpus(&engine, &rel);
+        assert!(failures.is_empty(), "{name}: {}", failures.join("\n"));
+        total += cases;
+        allows += common::read(&rel)
+            .lines()
+            .filter(|l| l.starts_with("allow\t"))
+            .count();
+    }
+    assert!(total >= 300, "only {total} issue 27 cases");
+    assert!(
+        allows * 2 >= total,
+        "only {allows} of {total} issue 27 cases are allowed"
+    );
+}

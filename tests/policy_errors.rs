@@ -32,7 +32,7 @@ fn only_error(file: &str) -> String {
 fn unknown_field_names_the_field_its_rule_and_line() {
     assert_eq!(
         errors("unknown_field.json"),
-        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, roles, environments, actions, hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql, special, override_special"]
+        vec!["egress[1].host (rule `pypi`) at line 5, column 40: unknown field `host`; expected one of: id, effect, reason, shadow, examples, roles, environments, actions, hosts, cidrs, ports, made_by, methods, schemes, paths, headers, json, graphql, special, override_special"]
     );
 }
 
@@ -232,6 +232,22 @@ fn wrong_types_and_bad_values_are_classified() {
         (
             r#"{"version": 1, "sql": [{"id": "x", "effect": "deny", "kinds": ["drop"], "examples": {"match": ["SELECT 1"], "no_match": ["DROP TABLE t"]}}]}"#,
             "example \"SELECT 1\" must match",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": ["9000-80"]}]}"#,
+            "egress[0].ports[0] (rule `x`) at line 1, column 67: invalid port range \"9000-80\"; expected \"first-last\" with 1 ≤ first ≤ last ≤ 65535",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "ports": ["0-80"]}]}"#,
+            "invalid port range \"0-80\"",
+        ),
+        (
+            r#"{"version": 1, "egress": [{"id": "x", "effect": "deny", "made_by": ["proxy"]}]}"#,
+            "egress[0].made_by[0] (rule `x`) at line 1, column 69: unknown request maker `proxy`; expected one of: command, tool, request",
+        ),
+        (
+            r#"{"version": 1, "environments": [{"id": "p", "names": [7]}]}"#,
+            "environments[0].names[0]",
         ),
     ];
     for (policy, expected) in cases {

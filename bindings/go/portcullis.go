@@ -162,6 +162,8 @@ type Request struct {
 	Command   *string      `json:"command,omitempty"`
 	HTTP      *HTTPRequest `json:"http,omitempty"`
 	Tool      *ToolCall    `json:"tool,omitempty"`
+	// Cwd is the working directory a command runs in: the project.
+	Cwd *string `json:"cwd,omitempty"`
 }
 
 // Error is a failed call: the C status and the library's message (for a
@@ -395,6 +397,27 @@ func (e *Engine) CheckCommand(command string) Decision {
 	}
 	C.portcullis_check_command(e.ptr, p, n, d)
 	runtime.KeepAlive(command)
+	runtime.KeepAlive(e)
+	return e.fromStruct(d)
+}
+
+// CheckCommandIn decides a shell command line run in the working directory
+// cwd (the project: relative paths resolve against it, and its own files are
+// project files even under a protected tree), on the fast path.
+func (e *Engine) CheckCommandIn(command, cwd string) Decision {
+	p, n := cstr(command)
+	wp, wn := cstr(cwd)
+	cd := decisions.Get().(*cDecision)
+	defer decisions.Put(cd)
+	d := cd.p
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ptr == nil {
+		return closed
+	}
+	C.portcullis_check_command_in(e.ptr, p, n, wp, wn, d)
+	runtime.KeepAlive(command)
+	runtime.KeepAlive(cwd)
 	runtime.KeepAlive(e)
 	return e.fromStruct(d)
 }

@@ -84,6 +84,21 @@ func TestFastPathsAndDecide(t *testing.T) {
 	if d := e.CheckCommand("l\xc3"); d.Effect != Deny || !strings.Contains(d.Reason, "UTF-8") {
 		t.Errorf("invalid UTF-8: %+v", d)
 	}
+	// The working directory is the project: its own build output under a
+	// protected tree may go, the tree's other directories may not.
+	if d := e.CheckCommandIn("rm -rf /srv/app/build", "/srv/app"); d.Effect != Allow {
+		t.Errorf("project build dir: %+v", d)
+	}
+	if d := e.CheckCommandIn("rm -rf /srv/app/build", "/srv/other"); d.Effect != Deny {
+		t.Errorf("another project's build dir: %+v", d)
+	}
+	if d := e.CheckCommandIn("rm -rf .git", "/srv/app"); d.Effect != Deny {
+		t.Errorf("project .git: %+v", d)
+	}
+	line, cwd := "rm -rf dist ../api/dist", "/srv/app/web"
+	if d, err := e.Decide(Request{Command: &line, Cwd: &cwd}); err != nil || d.Effect != Deny {
+		t.Errorf("decide with cwd: %+v %v", d, err)
+	}
 	command := "git push --force origin main"
 	full, err := e.Decide(Request{ID: 3, Command: &command})
 	if err != nil || full.Effect != Deny || len(full.Matched) == 0 || full.Kind != "command" {

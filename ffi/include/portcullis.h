@@ -305,6 +305,23 @@ portcullis_status portcullis_check_command(const struct portcullis_engine *engin
                                            struct portcullis_decision *out);
 
 /*
+ Decides a shell command line of `len` bytes at `command`, run in the
+ working directory of `cwd_len` bytes at `cwd` (the project: relative
+ paths resolve against it, and its own files are project files even under
+ a protected tree), into `*out`. Nothing is handed to the caller to free.
+
+ # Safety
+ As [`portcullis_check_command`]; `cwd` points to `cwd_len` readable bytes
+ (or is NULL: an error).
+ */
+portcullis_status portcullis_check_command_in(const struct portcullis_engine *engine,
+                                              const char *command,
+                                              size_t len,
+                                              const char *cwd,
+                                              size_t cwd_len,
+                                              struct portcullis_decision *out);
+
+/*
  Decides an HTTP request (`method`, `url`: absolute, or `host:port` for
  `CONNECT`) into `*out`.
 

@@ -185,6 +185,33 @@ pub unsafe extern "C" fn portcullis_check_command(
     }
 }
 
+/// Decides a shell command line of `len` bytes at `command`, run in the
+/// working directory of `cwd_len` bytes at `cwd` (the project: relative
+/// paths resolve against it, and its own files are project files even under
+/// a protected tree), into `*out`. Nothing is handed to the caller to free.
+///
+/// # Safety
+/// As [`portcullis_check_command`]; `cwd` points to `cwd_len` readable bytes
+/// (or is NULL: an error).
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_check_command_in(
+    engine: *const portcullis_engine,
+    command: *const c_char,
+    len: usize,
+    cwd: *const c_char,
+    cwd_len: usize,
+    out: *mut portcullis_decision,
+) -> portcullis_status {
+    // SAFETY: the caller's promises cover `check` and `text`.
+    unsafe {
+        check(engine, out, |engine| {
+            let command = text(command, len).map_err(|r| (r.status, r.message))?;
+            let cwd = text(cwd, cwd_len).map_err(|r| (r.status, r.message))?;
+            Ok(engine.check_command_in(command, cwd))
+        })
+    }
+}
+
 /// Decides an HTTP request (`method`, `url`: absolute, or `host:port` for
 /// `CONNECT`) into `*out`.
 ///

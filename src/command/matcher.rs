@@ -29,7 +29,7 @@ use rustc_hash::FxHashMap;
 
 use super::packages::Ecosystem;
 use super::parser::Construct;
-use super::paths::{glob_directory, join, normalize_path};
+use super::paths::{glob_directory, in_project, join, normalize_path};
 use super::rule::ArgvRule;
 use super::simple::SimpleCommand;
 use super::tables::Tables;
@@ -511,17 +511,26 @@ fn views<'w>(
 ) -> (Vec<View>, bool) {
     let mut wild = false;
     let mut out = Vec::new();
+    // Inside the project a path is shown relative to its root, so rules for
+    // protected trees (`/srv/**`) meet the project's root, parents and
+    // `.git`, never its own files.
+    let view = |path: String| match command.project.as_deref().and_then(|root| in_project(root, &path)) {
+        Some(inside) => View::new(inside.to_owned()),
+        None => View::new(path),
+    };
     for word in words {
         if word.dynamic {
             wild = true;
             continue;
         }
-        out.extend(path_views(&word.text, word.glob).into_iter().map(View::new));
         let relative = !word.text.starts_with(['/', '~']) && !word.text.starts_with("$HOME");
+        if !(relative && command.project.is_some()) {
+            out.extend(path_views(&word.text, word.glob).into_iter().map(view));
+        }
         if relative {
             if let Some(cwd) = &command.cwd {
                 let absolute = join(cwd, &word.text);
-                out.extend(path_views(&absolute, word.glob).into_iter().map(View::new));
+                out.extend(path_views(&absolute, word.glob).into_iter().map(view));
             } else if command.cwd_unknown && word.glob {
                 wild = true;
             }

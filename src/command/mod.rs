@@ -16,6 +16,7 @@
 //! [`Analysis::problems`], which the engine turns into `ask`.
 
 mod braces;
+pub mod deployment;
 mod git_line;
 mod line_files;
 pub(crate) mod runners;
@@ -79,6 +80,15 @@ pub struct Analysis {
 
 /// Analyzes a shell command line.
 pub fn analyze(line: &str) -> Analysis {
+    analyze_in(line, None)
+}
+
+/// Analyzes a shell command line run in the working directory `cwd`
+/// (absolute): the line starts there, so relative paths, `cd` chains and
+/// `..` resolve against it, and when it is a project root
+/// ([`paths::is_project_root`]) each command carries it
+/// ([`SimpleCommand::project`]).
+pub fn analyze_in(line: &str, cwd: Option<&str>) -> Analysis {
     let tables = match tables::tables() {
         Ok(tables) => tables,
         Err(e) => {
@@ -97,7 +107,8 @@ pub fn analyze(line: &str) -> Analysis {
     // For each raw command, the index in `commands` of what it became.
     let mut became: Vec<Option<usize>> = Vec::new();
     // The working directory left by `cd` commands so far: known, or unknown.
-    let mut cwd: Option<String> = None;
+    let mut cwd: Option<String> = cwd.and_then(paths::working_directory);
+    let project = cwd.clone().filter(|dir| paths::is_project_root(dir));
     let mut cwd_unknown = false;
     // Remotes and aliases the line's git commands define.
     let mut git = git_line::GitLine::default();
@@ -120,6 +131,7 @@ pub fn analyze(line: &str) -> Analysis {
             for command in commands.iter_mut().skip(first_new) {
                 command.cwd.clone_from(&cwd);
                 command.cwd_unknown = cwd_unknown;
+                command.project.clone_from(&project);
                 git.resolve_remote(command);
                 git.learn(command);
                 files.learn(command, piped.as_ref());

@@ -79,11 +79,9 @@ pub(crate) fn normalize(
     files: &LineFiles,
     out: &mut Vec<SimpleCommand>,
 ) -> Option<usize> {
-    let mut words: Vec<Word> = raw
-        .words
-        .into_iter()
-        .skip_while(|w| w.assignment.is_some())
-        .collect();
+    let mut words: Vec<Word> = raw.words;
+    let leading = words.iter().take_while(|w| w.assignment.is_some()).count();
+    let mut assignments: Vec<Word> = words.drain(..leading).collect();
     if words.is_empty() && raw.redirects.is_empty() && raw.construct.is_none() {
         return None;
     }
@@ -148,6 +146,8 @@ pub(crate) fn normalize(
             WrapperKind::Prefix | WrapperKind::String => match peel(&words, wrapper) {
                 Peeled::Command(rest) if wrapper.kind == WrapperKind::Prefix => {
                     via.push(name);
+                    let peeled = words.len().saturating_sub(rest.len());
+                    assignments.extend(words.drain(..peeled).filter(|w| w.assignment.is_some()));
                     words = rest;
                     continue;
                 }
@@ -224,6 +224,7 @@ pub(crate) fn normalize(
     let command = build(words, raw.redirects, input, raw.span, via, tables, piped);
     let mut command = SimpleCommand {
         construct: raw.construct,
+        assignments,
         ..command
     };
     let written = run_written_program(&mut command, tables, files);
@@ -1030,6 +1031,8 @@ fn build(
         cwd: None,
         cwd_unknown: false,
         path,
+        assignments: Vec::new(),
+        project: None,
     }
 }
 

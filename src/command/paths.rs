@@ -34,6 +34,59 @@ pub(crate) fn change_directory(
     }
 }
 
+/// A request's working directory as the analysis uses it: `cwd`
+/// normalized, when it is absolute (at most 4 KiB, no NUL). `None`
+/// otherwise: the line is then analyzed as if no directory were known.
+pub fn working_directory(cwd: &str) -> Option<String> {
+    if !cwd.starts_with('/') || cwd.len() > 4096 || cwd.contains('\0') {
+        return None;
+    }
+    let dir = normalize_path(cwd);
+    (!dir.split('/').any(|s| s == "..")).then_some(dir)
+}
+
+/// True when the working directory `dir` (normalized, absolute) is a
+/// project root: not a place whose insides are protected as a whole — the
+/// root, a top-level or system directory, a home directory itself
+/// (`not_project_roots.txt`).
+pub fn is_project_root(dir: &str) -> bool {
+    dir.matches('/').count() >= 2 && !not_project_roots().iter().any(|pattern| glob_matches(pattern, dir))
+}
+
+/// The part of `path` (normalized, absolute) strictly inside the project
+/// `root`, unless it is the project's `.git` or inside it: `build/out` for
+/// `/srv/app/build/out` in `/srv/app`.
+pub fn in_project<'p>(root: &str, path: &'p str) -> Option<&'p str> {
+    let rest = path.strip_prefix(root)?.strip_prefix('/')?;
+    let first = rest.split('/').next().unwrap_or_default();
+    (!rest.is_empty() && first != ".git" && first != "..").then_some(rest)
+}
+
+/// `not_project_roots.txt`: directories that are never a project root.
+fn not_project_roots() -> &'static [String] {
+    static ROOTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| load_not_project_roots().unwrap_or_default())
+}
+
+/// Reads `not_project_roots.txt` (through [`crate::data`]).
+pub(crate) fn load_not_project_roots() -> Result<Vec<String>, String> {
+    let rows = crate::data::tsv::<1>("not_project_roots.txt", include_str!("not_project_roots.txt"))?;
+    Ok(rows.into_iter().map(|[p]| p.to_owned()).collect())
+}
+
+/// True when the `/`-segment glob `pattern` names `path`: `*` is one
+/// segment, a final `**` the directory and everything below it.
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    let (mut p, mut s) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), s.next()) {
+            (None, None) | (Some("**"), _) => return true,
+            (Some(a), Some(b)) if a == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// `relative` resolved against the directory `base`, normalized.
 pub(crate) fn join(base: &str, relative: &str) -> String {
     normalize_path(&format!("{base}/{relative}"))
@@ -96,6 +149,39 @@ pub fn glob_directory(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_root_is_a_directory_whose_insides_are_not_protected_whole() {
+        for dir in ["/srv/app", "/opt/app", "/var/www/app", "/home/dev/app", "/root/app", "/tmp/build", "/Users/ann/code/site"] {
+            assert!(is_project_root(dir), "{dir}");
+        }
+        for dir in ["/", "/srv", "/opt", "/home/dev", "/Users/ann", "/etc/nginx", "/usr/local/src/app", "/var/lib/postgresql", "/var/log/app", "/proc/1"] {
+            assert!(!is_project_root(dir), "{dir}");
+        }
+    }
+
+    #[test]
+    fn paths_inside_the_project_are_relative_but_its_root_parents_and_git_are_not() {
+        assert_eq!(in_project("/srv/app", "/srv/app/build"), Some("build"));
+        assert_eq!(in_project("/srv/app", "/srv/app/web/.next/cache"), Some("web/.next/cache"));
+        assert_eq!(in_project("/srv/app", "/srv/app"), None);
+        assert_eq!(in_project("/srv/app", "/srv"), None);
+        assert_eq!(in_project("/srv/app", "/srv/app/.git"), None);
+        assert_eq!(in_project("/srv/app", "/srv/app/.git/hooks"), None);
+        assert_eq!(in_project("/srv/app", "/srv/apps/x"), None);
+        assert_eq!(in_project("/srv/app", "/srv/app/.github/workflows"), Some(".github/workflows"));
+    }
+
+    #[test]
+    fn a_working_directory_is_absolute_and_bounded() {
+        assert_eq!(working_directory("/srv//app/./web/"), Some("/srv/app/web".into()));
+        assert_eq!(working_directory("/srv/app/../other"), Some("/srv/other".into()));
+        assert_eq!(working_directory("srv/app"), None);
+        assert_eq!(working_directory("~/app"), None);
+        assert_eq!(working_directory("/srv/app\0x"), None);
+        assert_eq!(working_directory(&format!("/{}", "a".repeat(5000))), None);
+    }
+
 
     #[test]
     fn paths_have_one_spelling() {

@@ -50,6 +50,13 @@ pub struct SimpleCommand {
     /// The command word as written when it named a file by path (`./x`,
     /// `/usr/bin/rm`): `program` is its basename.
     pub path: Option<String>,
+    /// Variable assignments it runs with, as `NAME=value` words: before the
+    /// command word (`RAILS_ENV=production rails db:reset`) and behind `env`.
+    pub assignments: Vec<Word>,
+    /// The project root the line runs in (the request's `cwd`, when it names
+    /// a project): paths strictly inside it, but for its `.git`, are shown
+    /// to path rules relative to it.
+    pub project: Option<String>,
 }
 
 impl SimpleCommand {

@@ -66,6 +66,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("agents.toml", "src/hook/agents.toml"),
     ("redaction.toml", "src/audit/redaction.toml"),
     ("runners.toml", "src/command/runners.toml"),
+    ("deployments.toml", "src/command/deployments.toml"),
 ];
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {

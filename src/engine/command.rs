@@ -54,18 +54,24 @@ enum Line {
 }
 
 impl<'t> CommandFacts<'t> {
-    /// Analyzes `text` (through the prefilter when `prefilter` is set).
-    /// `Err` is a line that cannot be analyzed: the effect and why.
+    /// Analyzes `text`, run in the working directory `cwd` when known
+    /// (through the prefilter when `prefilter` is set). `Err` is a line that
+    /// cannot be analyzed: the effect and why.
     #[inline]
     pub(super) fn analyze(
         compiled: &Compiled,
         text: &'t str,
         prefilter: bool,
+        cwd: Option<&str>,
     ) -> Result<Self, (Effect, String)> {
         // Long lines always need analysis, so the size bound is applied there.
-        // With environments that name targets, the arguments must be read.
+        // With environments that name targets, the arguments must be read;
+        // deployment names too when permissions or Cedar could ask about the
+        // environment (a rule scoped to one has literals of its own).
+        let environments = &compiled.rbac.environments;
         if prefilter
-            && !compiled.rbac.environments.has_targets()
+            && !environments.has_targets()
+            && (!environments.has_names() || !compiled.rbac.judges_beyond_rules())
             && !compiled.command_prefilter().needs_analysis(text)
         {
             return Ok(CommandFacts {
@@ -88,7 +94,7 @@ impl<'t> CommandFacts<'t> {
                 ),
             ));
         }
-        let analysis = crate::command::analyze(text);
+        let analysis = crate::command::analyze_in(text, cwd);
         let calls = analysis
             .commands
             .iter()
@@ -157,8 +163,18 @@ impl<'a, 'f: 'a> Subject<'a> for CommandSubject<'f> {
             return 0;
         };
         let rbac = &compiled.rbac;
-        let reads = read_requests(compiled, calls);
         let mut derived = 0;
+        if rbac.environments.has_names() {
+            for c in &analysis.commands {
+                crate::command::deployment::names(c, |value| {
+                    derived |= rbac.environments.of_name(value)
+                });
+            }
+        }
+        if !rbac.environments.has_targets() {
+            return derived;
+        }
+        let reads = read_requests(compiled, calls);
         for message in reads.messages.iter().flatten() {
             derived |= rbac.of_destination(&message.target.destination, message.target.carried);
         }
@@ -333,7 +349,7 @@ impl Engine {
         principal: Option<&Principal>,
         prefilter: bool,
     ) -> Decision {
-        self.decide_command_keeping(command, principal, prefilter, None)
+        self.decide_command_keeping(command, principal, prefilter, None, None)
     }
 
     /// [`Engine::decide_command`], handing the line's shell analysis and
@@ -345,11 +361,18 @@ impl Engine {
         principal: Option<&Principal>,
         prefilter: bool,
         keep: Option<&mut Option<Kept>>,
+        cwd: Option<&str>,
     ) -> Decision {
-        match CommandFacts::analyze(&self.inner, command, prefilter) {
+        match CommandFacts::analyze(&self.inner, command, prefilter, cwd) {
             // A line the prefilter lets through, under a policy without
-            // RBAC: no verdict can arise, so the pass reduces to the default.
-            Ok(facts) if matches!(facts.line, Line::Unguarded) && self.inner.rbac.is_inert() => {
+            // permissions or Cedar, for a principal whose claimed environment
+            // needs no check: no verdict can arise, so the pass reduces to
+            // the default.
+            Ok(facts)
+                if matches!(facts.line, Line::Unguarded)
+                    && !self.inner.rbac.judges_beyond_rules()
+                    && (principal.is_none() || self.inner.rbac.is_inert()) =>
+            {
                 super::combine::combine(
                     &self.inner,
                     Kind::Command,
@@ -382,7 +405,7 @@ impl Engine {
         out: &mut Vec<Verdict>,
     ) {
         let compiled = &*self.inner;
-        let facts = match CommandFacts::analyze(compiled, text, true) {
+        let facts = match CommandFacts::analyze(compiled, text, true, None) {
             Ok(facts) => facts,
             Err((effect, reason)) => {
                 out.push(Verdict::other(effect, clean(reason).into()));
@@ -504,6 +527,7 @@ fn decide_requests<'f, 'c>(
             compiled,
             &mut message,
             Slot::CommandEgress,
+            super::compile::Maker::Command,
             verdicts,
             about,
             who,

@@ -47,6 +47,10 @@ use crate::tool::{ArgumentTest, CallRule};
 #[derive(Debug, Default)]
 pub(crate) struct EgressFilter {
     pub(crate) ports: Box<[u16]>,
+    /// Inclusive ranges; a port matches when it is in `ports` or in one.
+    pub(crate) port_ranges: Box<[(u16, u16)]>,
+    /// What may have made the request (`Maker` bits; 0: anything).
+    pub(crate) made_by: u8,
     pub(crate) methods: Box<[Box<str>]>,
     pub(crate) schemes: Box<[Box<str>]>,
     /// Indices of the rule's globs in [`EgressIndex::paths`].
@@ -61,6 +65,42 @@ pub(crate) struct EgressFilter {
 impl EgressFilter {
     pub(crate) fn inspects_body(&self) -> bool {
         !self.json.is_empty() || self.graphql.is_some()
+    }
+
+    /// True when `port` is one the rule names (or it names none).
+    pub(crate) fn port_matches(&self, port: u16) -> bool {
+        (self.ports.is_empty() && self.port_ranges.is_empty())
+            || self.ports.contains(&port)
+            || self
+                .port_ranges
+                .iter()
+                .any(|&(a, b)| (a..=b).contains(&port))
+    }
+}
+
+/// What made an HTTP request, as an egress rule's `made_by` names it: the
+/// default policy lets commands and tools reach a development server on
+/// loopback, and keeps loopback denied to requests handed in directly
+/// (a proxy or gateway, where loopback is server-side request forgery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Maker {
+    /// A shell command's HTTP client (`curl`, `wget`, git remotes).
+    Command = 1,
+    /// A URL a tool call fetches.
+    Tool = 2,
+    /// An HTTP request handed to the engine.
+    Request = 4,
+}
+
+impl Maker {
+    /// The bit of `name` (`command`, `tool`, `request`); 0 for another.
+    pub(crate) fn bit(name: &str) -> u8 {
+        match name {
+            "command" => Maker::Command as u8,
+            "tool" => Maker::Tool as u8,
+            "request" => Maker::Request as u8,
+            _ => 0,
+        }
     }
 }
 
@@ -633,6 +673,8 @@ fn egress_index(rules: &[EgressRule], build: Build) -> Result<EgressIndex, Polic
         );
         egress.filters.push(EgressFilter {
             ports: rule.ports.clone().into(),
+            port_ranges: rule.port_ranges.clone().into(),
+            made_by: rule.made_by.iter().fold(0, |bits, m| bits | Maker::bit(m)),
             methods: rule.methods.iter().map(|m| m.as_str().into()).collect(),
             schemes: rule.schemes.iter().map(|s| s.as_str().into()).collect(),
             paths,

@@ -11,7 +11,9 @@
 //! - A shadowed rule: every request it matches is also matched by another
 //!   rule that wins (a more severe one, or an earlier one of the same
 //!   effect), so it never decides. An allow rule inside a `special` deny
-//!   rule is told how to reach its destinations (`override_special`).
+//!   rule is told how to reach its destinations (`override_special`); a
+//!   rule that an `override_special` allow rule covers is not shadowed by a
+//!   special deny, which that allow lifts.
 //!
 //! Coverage is decided conservatively, field by field (host patterns by
 //! label, networks by containment, lists by inclusion, inspection tests by
@@ -99,7 +101,16 @@ fn pairwise(policy: &Policy, out: &mut Vec<Diagnostic>) {
                 warn(out, later, path.clone(), kind);
                 break;
             }
-            let overridden = other.special && later.override_special;
+            // A special deny is lifted wherever an allow rule with
+            // `override_special` matches too: it shadows nothing there.
+            let overridden = other.special
+                && (later.override_special
+                    || policy.egress.iter().any(|r| {
+                        r.override_special
+                            && r.meta.effect == Effect::Allow
+                            && !r.meta.shadow
+                            && covers(r, later)
+                    }));
             let wins = other.meta.effect > later.meta.effect
                 || (other.meta.effect == later.meta.effect && a < b);
             if !wins || overridden {
@@ -140,13 +151,30 @@ fn covers(a: &EgressRule, b: &EgressRule) -> bool {
         !(b.hosts.is_empty() && b.cidrs.is_empty()) && names && nets
     };
     destinations
-        && list(&a.ports, &b.ports)
+        && ports_cover(a, b)
+        && list(&a.made_by, &b.made_by)
         && list(&a.methods, &b.methods)
         && list(&a.schemes, &b.schemes)
         && list(&a.paths, &b.paths)
         && (a.headers.is_empty() || a.headers == b.headers)
         && (a.json.is_empty() || a.json == b.json)
         && (a.graphql.is_none() || a.graphql == b.graphql)
+}
+
+/// Every port `b` matches, `a` matches (no ports and no ranges: any port).
+fn ports_cover(a: &EgressRule, b: &EgressRule) -> bool {
+    if a.ports.is_empty() && a.port_ranges.is_empty() {
+        return true;
+    }
+    if b.ports.is_empty() && b.port_ranges.is_empty() {
+        return false;
+    }
+    let has =
+        |p: u16| a.ports.contains(&p) || a.port_ranges.iter().any(|&(x, y)| (x..=y).contains(&p));
+    b.ports.iter().all(|&p| has(p))
+        && b.port_ranges
+            .iter()
+            .all(|&(p, q)| a.port_ranges.iter().any(|&(x, y)| x <= p && q <= y))
 }
 
 /// Every value `y` allows, `x` allows (empty: any value).

@@ -8,26 +8,37 @@
 //! line, a tool name, a SQL statement (decided as a `query` tool's `sql`
 //! argument) and `ACCESS PATH` for paths (`write ~/.ssh/config`, decided as
 //! the file tool `write_file` with that `path`, which is how agents' file
-//! tools meet path rules). Cost: one decision per example, at compile time
+//! tools meet path rules). An egress rule whose `made_by` leaves out
+//! `request` has its URLs fetched the way its first maker fetches them: by
+//! `curl` for `command`, by a `fetch` tool's `url` for `tool`. Cost: one decision per example, at compile time
 //! only.
 
 use super::Engine;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, RuleMeta};
 use crate::Decision;
 
-/// Decides one example input of a section's kind.
-type Decide<'a> = &'a dyn Fn(&str) -> Decision;
+/// Decides one example input of a section's kind, for the rule at an index.
+type Decide<'a> = &'a dyn Fn(usize, &str) -> Decision;
 
 /// Decides an egress example: `URL`, `METHOD URL`, or `METHOD URL BODY`
 /// (the body is the rest of the line, such as a GraphQL document).
-fn http_example(engine: &Engine, example: &str) -> Decision {
-    let Some((method, rest)) = example.split_once(' ') else {
-        return engine.check_http("GET", example);
+fn http_example(engine: &Engine, made_by: &[String], example: &str) -> Decision {
+    let (method, url, body) = match example.split_once(' ') {
+        None => ("GET", example, None),
+        Some((method, rest)) => match rest.split_once(' ') {
+            Some((url, body)) => (method, url, Some(body.to_owned())),
+            None => (method, rest, None),
+        },
     };
-    let (url, body) = match rest.split_once(' ') {
-        Some((url, body)) => (url, Some(body.to_owned())),
-        None => (rest, None),
-    };
+    if !made_by.is_empty() && !made_by.iter().any(|m| m == "request") {
+        return match made_by.first().map(String::as_str) {
+            Some("tool") => engine.check_tool("fetch", &serde_json::json!({ "url": url })),
+            _ => {
+                let quoted = crate::command::quote::quote(url);
+                engine.check_command(&format!("curl -sS -X {method} {quoted}"))
+            }
+        };
+    }
     engine.check_http_request(&crate::request::HttpRequest {
         method: Some(method.to_owned()),
         url: url.to_owned(),
@@ -56,31 +67,50 @@ pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
         (
             "egress",
             policy.egress.iter().map(|r| &r.meta).collect(),
-            &|example: &str| http_example(engine, example),
+            &|i: usize, example: &str| {
+                let made_by = policy.egress.get(i).map_or(&[][..], |r| &r.made_by[..]);
+                http_example(engine, made_by, example)
+            },
         ),
         (
             "commands",
             policy.commands.iter().map(|r| &r.meta).collect(),
-            &|example: &str| engine.check_command(example),
+            &|_, example: &str| engine.check_command(example),
         ),
         (
             "tools",
             policy.tools.iter().map(|r| &r.meta).collect(),
-            &|example: &str| engine.check_tool(example, &serde_json::Value::Null),
+            &|_, example: &str| engine.check_tool(example, &serde_json::Value::Null),
         ),
         (
             "sql",
             policy.sql.iter().map(|r| &r.meta).collect(),
-            &|example: &str| engine.check_tool("query", &serde_json::json!({ "sql": example })),
+            &|_, example: &str| engine.check_tool("query", &serde_json::json!({ "sql": example })),
         ),
         (
             "paths",
             policy.paths.iter().map(|r| &r.meta).collect(),
-            &|example: &str| path_example(engine, example),
+            &|_, example: &str| path_example(engine, example),
         ),
     ];
+    // A base's rule scoped to an environment defined elsewhere than where
+    // the rule comes from (a `production` the policy redefines) meets that
+    // definition: its examples were written for its own part's and are not
+    // held against another.
+    let redefined = |meta: &RuleMeta| {
+        meta.source.is_some()
+            && meta.environments.iter().any(|id| {
+                policy
+                    .environments
+                    .iter()
+                    .any(|e| e.id == *id && e.source != meta.source)
+            })
+    };
     for (section, metas, decide) in sections {
         for (i, meta) in metas.into_iter().enumerate() {
+            if redefined(meta) {
+                continue;
+            }
             let path = FieldPath::root().key(section).index(i).key("examples");
             let cases = meta
                 .examples
@@ -96,7 +126,7 @@ pub(super) fn check(engine: &Engine, policy: &Policy) -> Vec<Diagnostic> {
                         .map(|(j, e)| (path.key("no_match").index(j), e, false)),
                 );
             for (example_path, example, should_match) in cases {
-                let decision = decide(example);
+                let decision = decide(i, example);
                 let matched = decision.matched.iter().any(|m| *m.rule == *meta.id);
                 if matched != should_match {
                     let got = if matched {

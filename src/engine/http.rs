@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::combine::{add_default, About, Verdict};
-use super::compile::{Compiled, EgressFilter, Slot};
+use super::compile::{Compiled, EgressFilter, Maker, Slot};
 use super::rbac::Who;
 use crate::decision::Canonical;
 use crate::effect::Effect;
@@ -88,9 +88,13 @@ fn read_body(compiled: &Compiled, message: &Message<'_>) -> Body {
     );
     let mut operations = Vec::new();
     let mut graphql = Ok(());
+    // A `query` that does not parse, sent to an endpoint nothing marks as
+    // GraphQL (Prometheus' `/api/v1/query?query=up`), is no GraphQL request.
+    let endpoint = graphql::may_be_graphql(&message.target.path, message.header("content-type"));
     for document in &documents {
         match graphql::operations(document) {
             Ok(ops) => operations.extend(ops),
+            Err(_) if !endpoint => {}
             Err(e) => {
                 graphql = Err(e);
                 break;
@@ -113,6 +117,7 @@ pub(crate) fn verdicts<'c>(
     compiled: &'c Compiled,
     message: &mut Message<'_>,
     slot: Slot,
+    maker: Maker,
     sink: &mut Vec<Verdict>,
     about: About,
     who: &mut Who<'c>,
@@ -135,7 +140,8 @@ pub(crate) fn verdicts<'c>(
         let (Some(filter), Some(rule)) = (compiled.filter(tag), compiled.rule(tag)) else {
             return;
         };
-        let basic = (filter.ports.is_empty() || filter.ports.contains(&target.port))
+        let basic = filter.port_matches(target.port)
+            && (filter.made_by == 0 || filter.made_by & maker as u8 != 0)
             && (filter.methods.is_empty() || filter.methods.iter().any(|m| **m == *message.method))
             && (filter.schemes.is_empty() || filter.schemes.iter().any(|s| **s == *target.scheme));
         if !basic {

@@ -191,7 +191,9 @@ impl Engine {
     ) -> Decision {
         let principal = request.principal.as_ref();
         let mut decision = match &request.action {
-            Action::Command(command) => self.decide_command_keeping(command, principal, true, keep),
+            Action::Command(command) => {
+                self.decide_command_keeping(command, principal, true, keep, request.cwd.as_deref())
+            }
             Action::Http(http) => self.decide_http(http, principal),
             Action::Tool(call) => self.decide_tool(call_of(call), principal),
             Action::Named(action) => self.check_action(action, principal),
@@ -212,6 +214,12 @@ impl Engine {
     /// could not understand makes the decision at least `ask`.
     pub fn check_command(&self, command: &str) -> Decision {
         self.decide_command(command, None, true)
+    }
+
+    /// [`Engine::check_command`] for a line run in the working directory
+    /// `cwd`: the project (see [`Request::cwd`]).
+    pub fn check_command_in(&self, command: &str, cwd: &str) -> Decision {
+        self.decide_command_keeping(command, None, true, None, Some(cwd))
     }
 
     /// [`Engine::check_command`] without the literal prefilter: every line is

@@ -116,14 +116,14 @@ impl Engine {
     ) -> Result<Who<'a>, String> {
         let compiled = &*self.inner;
         let rbac: &'a Rbac = &compiled.rbac;
-        let derived = if rbac.environments.has_targets() {
+        let derived = if rbac.environments.has_targets() || rbac.environments.has_names() {
             subject.environments(compiled)
         } else {
             0
         };
         let mut who = rbac.who(principal, derived)?;
         subject.verdicts(compiled, &mut who, out);
-        if S::RBAC_STEP && !rbac.is_inert() {
+        if S::RBAC_STEP && rbac.judges_beyond_rules() {
             subject.actions(&mut who);
             self.rbac_verdicts(
                 &who,

@@ -8,7 +8,9 @@
 //! URLs, hosts and paths in its arguments — and only when nothing it touches
 //! belongs to an environment does the caller's claim count. A request that
 //! touches a production host is in production even if the caller says
-//! staging. A claimed environment the policy does not define is denied.
+//! staging. A claimed environment the policy does not define is denied (when
+//! the policy defines any of its own: the built-in `production` alone makes
+//! no vocabulary for callers, and other claims are then ignored).
 //!
 //! Scoped rules: a rule with `roles` applies only to principals holding one
 //! of them (after inheritance); a rule with `environments` applies when the
@@ -97,6 +99,12 @@ impl Rbac {
             && self.cedar.is_none()
     }
 
+    /// True when permissions or Cedar policies judge requests beyond the
+    /// rules' own verdicts (so the RBAC step of a pass has work to do).
+    pub(crate) fn judges_beyond_rules(&self) -> bool {
+        !self.permissions.is_empty() || self.cedar.is_some()
+    }
+
     /// Who asks, in the environments `derived` (from the request's targets);
     /// `Err` when the principal claims an environment the policy does not define.
     #[inline]
@@ -124,6 +132,10 @@ impl Rbac {
             if let Some(claimed) = &p.environment {
                 match self.environments.index(claimed) {
                     Some(k) => who.envs = 1 << k,
+                    // Under built-in environments only, a claim of another
+                    // is no claim: the default policy defines `production`
+                    // for its own rules, not a vocabulary for callers.
+                    None if !self.environments.is_authored() => {}
                     None => {
                         let shown: String = claimed.chars().take(64).collect();
                         return Err(format!(
@@ -146,7 +158,10 @@ impl Rbac {
         if self.is_inert() {
             return true;
         }
-        who.note(self, tag);
+        // Only permissions and Cedar read the categories.
+        if self.judges_beyond_rules() {
+            who.note(self, tag);
+        }
         self.applies(tag, who, effect)
     }
 

@@ -160,6 +160,13 @@ fn environments(policy: &Policy, build: Build, errors: &mut Vec<Diagnostic>) -> 
             ));
             break;
         };
+        let built_in = e
+            .source
+            .as_deref()
+            .is_some_and(|s| crate::defaults::PARTS.iter().any(|(name, _)| *name == s));
+        if !built_in {
+            envs.authored();
+        }
         for h in &e.hosts {
             match h {
                 HostPattern::Exact(d) => envs.exact_host(k, d),
@@ -177,6 +184,12 @@ fn environments(policy: &Policy, build: Build, errors: &mut Vec<Diagnostic>) -> 
             match t {
                 NamePattern::Exact(n) => envs.tool(k, n, false),
                 NamePattern::Glob(g) => envs.tool(k, g, true),
+            }
+        }
+        for n in &e.names {
+            match n {
+                NamePattern::Exact(n) => envs.name(k, n, false),
+                NamePattern::Glob(g) => envs.name(k, g, true),
             }
         }
     }

@@ -120,6 +120,11 @@ fn overlapping_environments(policy: &Policy) -> Vec<Diagnostic> {
                     shared = Some(format!("tool pattern {t:?}"));
                 }
             }
+            if shared.is_none() {
+                if let Some(n) = a.names.iter().find(|n| b.names.contains(n)) {
+                    shared = Some(format!("name pattern {n:?}"));
+                }
+            }
             if let Some(what) = shared {
                 let index = envs.iter().position(|e| e.id == b.id).unwrap_or(i);
                 out.push(Diagnostic::new(

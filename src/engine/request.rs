@@ -46,6 +46,7 @@ impl<'a, 'm: 'a> Subject<'a> for HttpSubject<'m> {
             compiled,
             &mut self.message,
             Slot::Egress,
+            super::compile::Maker::Request,
             out,
             About::Message(0),
             who,

@@ -178,6 +178,7 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
                             compiled,
                             &mut message,
                             Slot::CommandEgress,
+                            super::compile::Maker::Tool,
                             out,
                             About::Message(self.messages.len()),
                             who,

@@ -234,8 +234,10 @@ pub fn requests_for(
         None => vec![Request::tool(tool.clone(), input)],
         Some(m) => mapping::requests(m, &tool, &input)?,
     };
+    let cwd = first(&row.cwd).and_then(Value::as_str);
     for r in &mut out {
         r.principal = Some(principal.clone());
+        r.cwd = cwd.map(str::to_owned);
     }
     let failed = row.failure_events.contains(&event);
     Ok(Payload {

@@ -30,6 +30,9 @@ pub(crate) struct AgentRow {
     pub tool: Vec<String>,
     pub input: Vec<String>,
     pub session: Vec<String>,
+    /// Where the payload carries the working directory: the project.
+    #[serde(default)]
+    pub cwd: Vec<String>,
     /// Where a post-tool event carries the tool's output.
     #[serde(default)]
     pub output: Vec<String>,

@@ -21,6 +21,10 @@ pub const PARTS: &[(&str, &str)] = &[
     ("egress/allowlist", DEFAULT_POLICY),
     ("egress/docs", include_str!("../defaults/egress/docs.json")),
     (
+        "egress/local",
+        include_str!("../defaults/egress/local.json"),
+    ),
+    (
         "egress/metadata",
         include_str!("../defaults/egress/metadata.json"),
     ),
@@ -74,6 +78,10 @@ pub const PARTS: &[(&str, &str)] = &[
     ("packs/sql", include_str!("../defaults/packs/sql.json")),
     ("packs/paths", include_str!("../defaults/packs/paths.json")),
     (
+        "packs/production",
+        include_str!("../defaults/packs/production.json"),
+    ),
+    (
         "packs/self-protection",
         include_str!("../defaults/packs/self-protection.json"),
     ),
@@ -106,6 +114,9 @@ fn read_part(name: &str, text: &str) -> Result<Policy, PolicyError> {
     for meta in policy.metas_mut() {
         meta.source = Some((*name).to_owned());
     }
+    for source in policy.definition_sources_mut() {
+        *source = Some((*name).to_owned());
+    }
     Ok(policy)
 }
 
@@ -126,6 +137,7 @@ pub fn policy() -> Result<Policy, PolicyError> {
                     policy.sql.extend(part.sql);
                     policy.paths.extend(part.paths);
                     policy.permissions.extend(part.permissions);
+                    policy.environments.extend(part.environments);
                     policy.session.merge(part.session);
                 }
             },

@@ -17,6 +17,9 @@
 //!   them;
 //! - each `defaults` and `inspection` field is the one the policy sets, or
 //!   else the last base's that sets it;
+//! - a role, binding or environment defined twice differently is an error,
+//!   except that the policy's own environment replaces a base's of the same
+//!   id (the built-in `production` is redefined this way);
 //! - every rule that comes from a base keeps where it came from
 //!   (`RuleMeta::source`): decisions name it.
 //!
@@ -369,6 +372,13 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     }
     for (j, env) in layer.environments.into_iter().enumerate() {
         let here = where_(j, "environments");
+        // The policy's own environment replaces a base's of the same id (the
+        // built-in `production` is a default to be redefined, not a trap).
+        if own {
+            merged
+                .environments
+                .retain(|e| e.id != env.id || e.source.is_none());
+        }
         define(
             &mut merged.environments,
             env,

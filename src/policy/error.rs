@@ -96,6 +96,9 @@ pub enum ErrorKind {
     /// A port outside 1..=65535.
     #[error("invalid port {0}; expected an integer from 1 to 65535")]
     InvalidPort(String),
+    /// A port range that is not `"first-last"` with 1 ≤ first ≤ last ≤ 65535.
+    #[error("invalid port range {0:?}; expected \"first-last\" with 1 ≤ first ≤ last ≤ 65535 (\"1024-65535\")")]
+    InvalidPortRange(String),
     /// An HTTP method that is not an HTTP token.
     #[error("invalid method `{0}`; expected an HTTP method such as GET or POST")]
     InvalidMethod(String),
@@ -118,6 +121,9 @@ pub enum ErrorKind {
     /// A `construct` the analyzer does not know.
     #[error("unknown construct `{0}`; expected `fork-bomb`")]
     UnknownConstruct(String),
+    /// An egress rule's `made_by` that names no kind of request maker.
+    #[error("unknown request maker `{0}`; expected one of: command, tool, request")]
+    UnknownMaker(String),
     /// A `packages_near_popular` registry with no list of popular names.
     #[error("unknown package registry `{0}`; expected one of: pypi, npm, crates, rubygems, go")]
     UnknownEcosystem(String),

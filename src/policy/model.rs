@@ -288,8 +288,16 @@ pub struct EgressRule {
     pub hosts: Vec<HostPattern>,
     /// Networks; an IP destination must fall in one (empty: any).
     pub cidrs: Vec<IpNet>,
-    /// Effective ports (empty: any).
+    /// Effective ports (empty, with no ranges: any).
     pub ports: Vec<u16>,
+    /// Inclusive port ranges, written `"1024-65535"` among the `ports`.
+    #[serde(default)]
+    pub port_ranges: Vec<(u16, u16)>,
+    /// What made the request (empty: anything): `command` (a shell
+    /// command's HTTP client), `tool` (a URL a tool call fetches), `request`
+    /// (an HTTP request handed to the engine: a proxy, a gateway, an embedder).
+    #[serde(default)]
+    pub made_by: Vec<String>,
     /// Uppercase methods (empty: any).
     pub methods: Vec<String>,
     /// Lowercase schemes (empty: any).
@@ -439,6 +447,12 @@ pub struct Environment {
     pub paths: Vec<String>,
     /// Tool name patterns.
     pub tools: Vec<NamePattern>,
+    /// Deployment names (exact, or globs with `*` / `?`): a Kubernetes
+    /// context or namespace, cloud profile or project, Terraform workspace,
+    /// Pulumi stack, application environment (`RAILS_ENV=…`) or remote host
+    /// a command names, whole or word by word (`command::deployment`).
+    #[serde(default)]
+    pub names: Vec<NamePattern>,
     /// The base it came from, when not the policy's own.
     pub source: Option<String>,
 }

@@ -906,7 +906,7 @@ impl Reader {
         }
     }
 
-    fn port(&mut self, value: &Value, path: FieldPath) -> Option<u16> {
+    pub(super) fn port(&mut self, value: &Value, path: FieldPath) -> Option<u16> {
         let Value::Number(n) = value else {
             self.wrong_type(path, "a port number", value);
             return None;
@@ -917,6 +917,39 @@ impl Reader {
                 self.error(path, ErrorKind::InvalidPort(n.to_string()));
                 None
             }
+        }
+    }
+
+    /// A port (`8080`) or an inclusive range of ports (`"1024-65535"`), as
+    /// `(first, last)`.
+    pub(super) fn port_or_range(&mut self, value: &Value, path: FieldPath) -> Option<(u16, u16)> {
+        let Value::String(text) = value else {
+            return self.port(value, path).map(|p| (p, p));
+        };
+        if !text.contains('-') {
+            self.wrong_type(path, "a port number", value);
+            return None;
+        }
+        let range = text.split_once('-').and_then(|(a, b)| {
+            let a: u16 = a.trim().parse().ok()?;
+            let b: u16 = b.trim().parse().ok()?;
+            (a > 0 && a <= b).then_some((a, b))
+        });
+        if range.is_none() {
+            self.error(path, ErrorKind::InvalidPortRange(text.clone()));
+        }
+        range
+    }
+
+    /// What made a request, as an egress rule's `made_by` names it.
+    pub(super) fn made_by(&mut self, value: &Value, path: FieldPath) -> Option<String> {
+        const MADE_BY: [&str; 3] = ["command", "tool", "request"];
+        let raw = self.string(value, &path)?;
+        if MADE_BY.contains(&raw) {
+            Some(raw.to_owned())
+        } else {
+            self.error(path, ErrorKind::UnknownMaker(raw.to_owned()));
+            None
         }
     }
 

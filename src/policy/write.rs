@@ -113,6 +113,7 @@ fn rbac(policy: &Policy, out: &mut Map<String, Value>) {
             put(&mut o, "cidrs", &cidrs);
             put(&mut o, "paths", &e.paths);
             put(&mut o, "tools", &names(&e.tools));
+            put(&mut o, "names", &names(&e.names));
             source(&mut o, &e.source);
             Value::Object(o)
         })
@@ -229,7 +230,14 @@ fn egress(r: &EgressRule) -> Value {
     put(&mut o, "hosts", &hosts);
     let cidrs: Vec<String> = r.cidrs.iter().map(ToString::to_string).collect();
     put(&mut o, "cidrs", &cidrs);
-    put(&mut o, "ports", &r.ports);
+    let ports: Vec<Value> = r
+        .ports
+        .iter()
+        .map(|p| json!(p))
+        .chain(r.port_ranges.iter().map(|(a, b)| json!(format!("{a}-{b}"))))
+        .collect();
+    put(&mut o, "ports", &ports);
+    put(&mut o, "made_by", &r.made_by);
     put(&mut o, "methods", &r.methods);
     put(&mut o, "schemes", &r.schemes);
     put(&mut o, "paths", &r.paths);

@@ -38,7 +38,13 @@ pub struct EnvironmentSet {
     /// (prefix without trailing `/`, environment bit)
     paths: Vec<(Box<str>, u64)>,
     tools: NameSet,
+    /// Deployment names: contexts, namespaces, profiles, stacks, hosts.
+    deployments: NameSet,
     has_targets: bool,
+    has_names: bool,
+    /// Some environment is the policy's own (or a policy file's), not only
+    /// a built-in part's: then a claimed environment must be one of them.
+    authored: bool,
 }
 
 /// Builds an [`EnvironmentSet`].
@@ -46,9 +52,16 @@ pub struct EnvironmentSet {
 pub struct EnvironmentSetBuilder {
     set: EnvironmentSet,
     tools: NameSetBuilder,
+    names: NameSetBuilder,
 }
 
 impl EnvironmentSetBuilder {
+    /// Marks the set as holding an environment a policy author wrote (not
+    /// only built-in ones such as the default's `production`).
+    pub fn authored(&mut self) {
+        self.set.authored = true;
+    }
+
     /// Adds an environment; returns its index, or `None` past [`MAX_ENVIRONMENTS`].
     pub fn environment(&mut self, name: &str) -> Option<usize> {
         let i = self.set.names.len();
@@ -104,6 +117,17 @@ impl EnvironmentSetBuilder {
         self.set.has_targets = true;
     }
 
+    /// Deployments named by `pattern` (exact, or a glob with `*` / `?`)
+    /// belong to `env`.
+    pub fn name(&mut self, env: usize, pattern: &str, glob: bool) {
+        if glob {
+            self.names.glob(pattern, env as u32);
+        } else {
+            self.names.exact(pattern, env as u32);
+        }
+        self.set.has_names = true;
+    }
+
     #[cfg(any(test, feature = "internals"))]
     /// Compiles the tool globs.
     pub fn build(self) -> Result<EnvironmentSet, RegexSetError> {
@@ -114,6 +138,7 @@ impl EnvironmentSetBuilder {
     pub fn build_with(mut self, build: Build) -> Result<EnvironmentSet, RegexSetError> {
         self.set.networks.build();
         self.set.tools = self.tools.build_with(build)?;
+        self.set.deployments = self.names.build_with(build)?;
         Ok(self.set)
     }
 }
@@ -139,9 +164,22 @@ impl EnvironmentSet {
         self.names.is_empty()
     }
 
+    /// True when a policy author defined an environment (so a principal's
+    /// claimed environment must be a defined one); false when the only
+    /// environments are built-in (the default's `production`).
+    pub fn is_authored(&self) -> bool {
+        self.authored
+    }
+
     /// True when some environment names targets (so deriving is worth doing).
     pub fn has_targets(&self) -> bool {
         self.has_targets
+    }
+
+    /// True when some environment names deployments (so a command's
+    /// deployment values are worth looking up).
+    pub fn has_names(&self) -> bool {
+        self.has_names
     }
 
     /// The index of environment `name`.
@@ -184,6 +222,22 @@ impl EnvironmentSet {
         mask
     }
 
+    /// The environments of a deployment `value` a command names
+    /// (`prod-eu`, `production`, `deploy@prod-web-1`, a database URL): the
+    /// value whole, then each of its words (runs of ASCII letters and
+    /// digits: `gke_acme_us-east1_prod` gives `gke`, `acme`, `us`, `east1`,
+    /// `prod`). Case-sensitive. Cost: one name lookup per word.
+    pub fn of_name(&self, value: &str) -> u64 {
+        let mut mask = 0;
+        self.deployments.for_each_match(value, |t| mask |= bit(t));
+        for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if !word.is_empty() && word.len() != value.len() {
+                self.deployments.for_each_match(word, |t| mask |= bit(t));
+            }
+        }
+        mask
+    }
+
     /// The environments of a tool name.
     pub fn of_tool(&self, name: &str) -> u64 {
         let mut mask = 0;
@@ -204,6 +258,26 @@ impl EnvironmentSet {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deployment_names_match_whole_or_word_by_word() {
+        let mut b = super::EnvironmentSet::builder();
+        let prod = b.environment("production").unwrap();
+        let eu = b.environment("eu").unwrap();
+        for n in ["prod", "production", "live"] {
+            b.name(prod, n, false);
+        }
+        b.name(eu, "*-eu", true);
+        let set = b.build().unwrap();
+        assert!(set.has_names() && !set.has_targets());
+        assert_eq!(set.of_name("prod"), 1 << prod);
+        assert_eq!(set.of_name("gke_acme_us-east1_prod"), 1 << prod);
+        assert_eq!(set.of_name("postgres://app@db.prod.example.com/app"), 1 << prod);
+        assert_eq!(set.of_name("prod-eu"), (1 << prod) | (1 << eu));
+        assert_eq!(set.of_name("products"), 0);
+        assert_eq!(set.of_name("staging"), 0);
+        assert_eq!(set.of_name(""), 0);
+    }
+
     use super::*;
 
     #[test]

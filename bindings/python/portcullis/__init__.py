@@ -410,9 +410,14 @@ class Engine:
         with optional ``id`` and ``principal``."""
         return Decision.from_json(self.decide_json(json.dumps(request)))
 
-    def check_command(self, command: str) -> Decision:
-        """Decides a shell command line."""
-        return self.decide({"command": command})
+    def check_command(self, command: str, cwd: Optional[str] = None) -> Decision:
+        """Decides a shell command line; ``cwd`` is the working directory it
+        runs in (the project: relative paths resolve against it, and its own
+        files are project files even under a protected tree)."""
+        request: dict = {"command": command}
+        if cwd is not None:
+            request["cwd"] = cwd
+        return self.decide(request)
 
     def check_url(self, url: str, method: str = "GET") -> Decision:
         """Decides an HTTP request."""

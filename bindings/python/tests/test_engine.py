@@ -47,6 +47,17 @@ def test_shortcuts_return_full_decisions(engine):
     assert engine.effect_of_command("rm -rf /") == "deny"
 
 
+def test_the_working_directory_is_the_project(engine):
+    # Its own build output under a protected tree may go; the tree's other
+    # directories, and the project's .git, may not.
+    assert engine.check_command("rm -rf /srv/app/build", cwd="/srv/app").effect == "allow"
+    assert engine.check_command("rm -rf /srv/app/build", cwd="/srv/other").effect == "deny"
+    assert engine.check_command("rm -rf .git", cwd="/srv/app").effect == "deny"
+    assert engine.check_command("rm -rf /srv/app/build").effect == "deny"
+    d = engine.decide({"command": "cd .. && rm -rf app", "cwd": "/srv/app"})
+    assert d.effect == "deny"
+
+
 def test_decide_takes_ids_and_principals(engine):
     d = engine.decide({"id": 7, "principal": {"id": "agent-7"}, "command": "ls"})
     assert d.id == 7 and d.kind == "command"

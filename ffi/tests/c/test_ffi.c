@@ -138,6 +138,17 @@ static void test_fast_paths(portcullis_engine *e) {
     CHECK(reason == d.reason && n == d.reason_len);
     CHECK(d.reason_text_len == 0 && d.reason_text[0] == 0);
 
+    /* The working directory is the project: its own files may go, even under
+       a protected tree; the tree's others and the project's .git may not. */
+    CHECK(portcullis_check_command_in(e, "rm -rf /srv/app/build", 21, "/srv/app", 8, &d) == PORTCULLIS_STATUS_OK);
+    CHECK(d.effect == PORTCULLIS_EFFECT_ALLOW);
+    CHECK(portcullis_check_command_in(e, "rm -rf /srv/app/build", 21, "/srv/web", 8, &d) == PORTCULLIS_STATUS_OK);
+    CHECK(d.effect == PORTCULLIS_EFFECT_DENY);
+    CHECK(portcullis_check_command_in(e, "rm -rf .git", 11, "/srv/app", 8, &d) == PORTCULLIS_STATUS_OK);
+    CHECK(d.effect == PORTCULLIS_EFFECT_DENY);
+    CHECK(portcullis_check_command_in(e, "ls", 2, NULL, 0, &d) != PORTCULLIS_STATUS_OK);
+    CHECK(d.effect == PORTCULLIS_EFFECT_DENY);
+
     CHECK(portcullis_check_command(e, "ls -la", 6, &d) == PORTCULLIS_STATUS_OK);
     CHECK(d.effect == PORTCULLIS_EFFECT_ALLOW && d.rule == NULL && d.rule_len == 0);
 

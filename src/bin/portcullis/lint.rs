@@ -2,16 +2,20 @@
 
 use std::path::Path;
 
-use portcullis::{Engine, Format};
+use portcullis::{Engine, Format, Policy};
 
 use crate::load;
 
 /// Prints every diagnostic of the policy; `Ok(0)` when it compiles (warnings
 /// are printed but do not fail), `Ok(1)` when it does not.
 pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
+    let resolved: Option<Policy>;
     let (name, result) = match path {
         Some(path) => {
             let (text, format) = load::read(path, format)?;
+            resolved = Policy::parse(&text, format)
+                .and_then(|p| p.resolve(path.parent()))
+                .ok();
             (path.to_path_buf(), {
                 let mut builder = Engine::builder().text(&text, format).lint(true);
                 if let Some(dir) = path.parent() {
@@ -21,6 +25,7 @@ pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
             })
         }
         None => {
+            resolved = portcullis::defaults::policy().ok();
             let name = Path::new("(default policy)").to_path_buf();
             let result = Engine::builder()
                 .built_in()
@@ -35,6 +40,9 @@ pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
         Ok((engine, warnings)) => {
             if !warnings.is_empty() {
                 println!("{}", load::describe(&name, &warnings, "warning: "));
+            }
+            for line in resolved.iter().flat_map(environments) {
+                println!("{line}");
             }
             println!(
                 "{}: ok ({} rules, {} warning{})",
@@ -56,4 +64,51 @@ pub fn run(path: Option<&Path>, format: Option<Format>) -> Result<u8, String> {
             Ok(1)
         }
     }
+}
+
+/// One line per environment in force: where it comes from and what derives
+/// a request into it (the built-in `production` shows its names).
+fn environments(policy: &Policy) -> Vec<String> {
+    policy
+        .environments
+        .iter()
+        .map(|e| {
+            let mut parts = Vec::new();
+            let list = |what: &str, items: Vec<String>| {
+                (!items.is_empty()).then(|| format!("{what} {}", items.join(", ")))
+            };
+            use portcullis::policy::{HostPattern, NamePattern};
+            let names = |v: &[NamePattern]| {
+                v.iter()
+                    .map(|n| match n {
+                        NamePattern::Exact(s) | NamePattern::Glob(s) => s.clone(),
+                    })
+                    .collect()
+            };
+            let host = |h: &HostPattern| match h {
+                HostPattern::Exact(d) => d.clone(),
+                HostPattern::Subdomains(d) => format!("*.{d}"),
+                HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
+            };
+            parts.extend(list("names", names(&e.names)));
+            parts.extend(list("hosts", e.hosts.iter().map(host).collect()));
+            parts.extend(list(
+                "networks",
+                e.cidrs.iter().map(|c| c.to_string()).collect(),
+            ));
+            parts.extend(list("paths", e.paths.clone()));
+            parts.extend(list("tools", names(&e.tools)));
+            let from = e
+                .source
+                .as_deref()
+                .map(|s| format!(" (from {s})"))
+                .unwrap_or_default();
+            let derived = if parts.is_empty() {
+                "nothing (only a principal's claim)".to_owned()
+            } else {
+                parts.join("; ")
+            };
+            format!("environment `{}`{from}: derived from {derived}", e.id)
+        })
+        .collect()
 }

@@ -17,7 +17,15 @@ use crate::policy::path::FieldPath;
 
 const ROLE_FIELDS: &[&str] = &["id", "inherits", "description"];
 const BINDING_FIELDS: &[&str] = &["id", "roles"];
-const ENVIRONMENT_FIELDS: &[&str] = &["id", "hosts", "cidrs", "paths", "tools", "description"];
+const ENVIRONMENT_FIELDS: &[&str] = &[
+    "id",
+    "hosts",
+    "cidrs",
+    "paths",
+    "tools",
+    "names",
+    "description",
+];
 const PERMISSION_FIELDS: &[&str] = &[
     "id",
     "effect",
@@ -163,12 +171,14 @@ impl Reader {
             Some(raw.to_owned())
         });
         let tools = self.each(map, "tools", &path, true, |r, v, p| r.name_pattern(v, p));
+        let names = self.each(map, "names", &path, true, |r, v, p| r.name_pattern(v, p));
         Some(Environment {
             id: id??,
             hosts,
             cidrs,
             paths,
             tools,
+            names,
             source: None,
         })
     }

@@ -94,7 +94,16 @@ static EGRESS_FIELDS: RuleFields<EgressRule> = RuleFields::new(&[
         rule.cidrs = r.items(v, &p, false, Reader::cidr);
     }),
     Field::matcher("ports", |r, v, p, rule| {
-        rule.ports = r.items(v, &p, false, Reader::port);
+        for (from, to) in r.items(v, &p, false, Reader::port_or_range) {
+            if from == to {
+                rule.ports.push(from);
+            } else {
+                rule.port_ranges.push((from, to));
+            }
+        }
+    }),
+    Field::matcher("made_by", |r, v, p, rule| {
+        rule.made_by = r.items(v, &p, false, Reader::made_by);
     }),
     Field::matcher("methods", |r, v, p, rule| {
         rule.methods = r.items(v, &p, false, Reader::method);
@@ -386,7 +395,7 @@ mod tests {
         let lists = [
             (
                 EGRESS_FIELDS.matcher_list(),
-                "hosts, cidrs, ports, methods, schemes, paths, headers, json, graphql",
+                "hosts, cidrs, ports, made_by, methods, schemes, paths, headers, json, graphql",
             ),
             (
                 COMMAND_FIELDS.matcher_list(),

@@ -1,0 +1,212 @@
+//! Where a command acts: the values that name a deployment.
+//!
+//! `kubectl --context prod-eu apply -f x.yaml`, `RAILS_ENV=production rails
+//! db:reset`, `terraform workspace select prod`, `ssh deploy@prod-web-1` and
+//! `psql postgres://app@db.prod.example.com/app` all say where they act, each
+//! in its own way. [`names`] hands the engine those values (`prod-eu`,
+//! `production`, `prod`, `prod-web-1`, the URL), read by the table
+//! `deployments.toml`; which of them are production is the policy's
+//! environments' business, not the analysis's. Cost: for every command, a
+//! look at its assignments (usually none), one byte of each argument (an
+//! assignment starts with an upper-case name) and one map lookup by program
+//! name; for the few programs listed, one pass over the arguments. No
+//! allocation but a subcommand list for `after` programs.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap as HashMap;
+use serde::Deserialize;
+
+use super::simple::SimpleCommand;
+
+/// `deployments.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Deployments {
+    variables: Vec<String>,
+    flags: HashMap<String, Vec<String>>,
+    after: HashMap<String, Vec<String>>,
+    lists: Lists,
+}
+
+/// The program lists of `deployments.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lists {
+    hosts: Vec<String>,
+    remotes: Vec<String>,
+    urls: Vec<String>,
+}
+
+/// Reads `deployments.toml` (through [`crate::data`]).
+pub(crate) fn load() -> Result<Deployments, String> {
+    crate::data::toml("deployments.toml", include_str!("deployments.toml"))
+}
+
+/// What the table says of one program.
+#[derive(Debug, Default)]
+struct Program {
+    flags: Vec<String>,
+    after: Vec<String>,
+    hosts: bool,
+    remotes: bool,
+    urls: bool,
+}
+
+/// The table by program: one lookup per command.
+#[derive(Debug, Default)]
+struct Index {
+    variables: Vec<String>,
+    programs: HashMap<String, Program>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let t = load().unwrap_or_default();
+        let mut programs: HashMap<String, Program> = HashMap::default();
+        for (name, flags) in t.flags {
+            programs.entry(name).or_default().flags = flags;
+        }
+        for (name, after) in t.after {
+            programs.entry(name).or_default().after = after;
+        }
+        for name in t.lists.hosts {
+            programs.entry(name).or_default().hosts = true;
+        }
+        for name in t.lists.remotes {
+            programs.entry(name).or_default().remotes = true;
+        }
+        for name in t.lists.urls {
+            programs.entry(name).or_default().urls = true;
+        }
+        Index {
+            variables: t.variables,
+            programs,
+        }
+    })
+}
+
+/// The value of `word` when it assigns a variable of the table
+/// (`RAILS_ENV=production`). Names are upper case: anything else is
+/// passed over at its first byte.
+fn variable<'w>(variables: &[String], word: &'w str) -> Option<&'w str> {
+    if !word.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let at = memchr::memchr(b'=', word.as_bytes())?;
+    let (name, value) = (word.get(..at)?, word.get(at + 1..)?);
+    (!value.is_empty() && variables.iter().any(|v| v == name)).then_some(value)
+}
+
+/// Calls `each` with every value of `command` that names where it acts.
+pub fn names(command: &SimpleCommand, mut each: impl FnMut(&str)) {
+    let t = index();
+    for word in command.assignments.iter().filter(|w| w.is_known()) {
+        if let Some(value) = variable(&t.variables, &word.text) {
+            each(value);
+        }
+    }
+    let args = || command.argv.iter().skip(1).map(|w| w.text.as_str());
+    // Arguments that are assignments (`export X=y`, `rake t RAILS_ENV=production`).
+    for word in args() {
+        if let Some(value) = variable(&t.variables, word) {
+            each(value);
+        }
+    }
+    let Some(entry) = command.program.as_deref().and_then(|p| t.programs.get(p)) else {
+        return;
+    };
+    if !entry.flags.is_empty() {
+        let mut next = false;
+        for word in args() {
+            if std::mem::take(&mut next) {
+                each(word);
+                continue;
+            }
+            for option in &entry.flags {
+                if word == option {
+                    next = true;
+                } else if let Some(value) = word.strip_prefix(option.as_str()).and_then(|r| r.strip_prefix('=')) {
+                    each(value);
+                }
+            }
+        }
+    }
+    if !entry.after.is_empty() {
+        let words: Vec<&str> = command.subcommand().collect();
+        for sub in &entry.after {
+            let parts = if sub.is_empty() { 0 } else { sub.split(' ').count() };
+            let head = words.get(..parts).map(|w| w.join(" "));
+            if head.as_deref() == Some(sub.as_str()) {
+                if let Some(value) = words.get(parts) {
+                    each(value);
+                }
+            }
+        }
+    }
+    if entry.hosts {
+        if let Some(host) = command.subcommand().next() {
+            each(host.rsplit_once('@').map_or(host, |(_, h)| h));
+        }
+    }
+    if entry.remotes {
+        for word in command.subcommand() {
+            if let Some((host, _)) = word.split_once(':').filter(|(h, _)| !h.is_empty() && !h.contains('/')) {
+                each(host.rsplit_once('@').map_or(host, |(_, h)| h));
+            }
+        }
+    }
+    if entry.urls {
+        for word in command.positionals.iter().map(|w| w.text.as_str()) {
+            if word.contains("://") {
+                each(word);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(line: &str) -> Vec<String> {
+        let analysis = crate::command::analyze(line);
+        let mut out = Vec::new();
+        for c in &analysis.commands {
+            names(c, |v| out.push(v.to_owned()));
+        }
+        out
+    }
+
+    #[test]
+    fn the_table_loads() {
+        let t = load().unwrap();
+        assert!(t.variables.iter().any(|v| v == "RAILS_ENV"));
+        assert!(t.flags.contains_key("kubectl"));
+        assert!(index().programs.get("ssh").is_some_and(|p| p.hosts));
+    }
+
+    #[test]
+    fn values_that_name_where_a_command_acts() {
+        assert_eq!(of("kubectl --context prod-eu apply -f x.yaml"), ["prod-eu"]);
+        assert_eq!(of("kubectl apply -f x.yaml --namespace=production"), ["production"]);
+        assert_eq!(of("RAILS_ENV=production rails db:reset"), ["production"]);
+        assert_eq!(of("env NODE_ENV=production node migrate.js"), ["production"]);
+        assert_eq!(of("export APP_ENV=prod"), ["prod"]);
+        assert_eq!(of("bundle exec rake db:reset RAILS_ENV=production"), ["production"]);
+        assert_eq!(of("terraform workspace select prod"), ["prod"]);
+        assert_eq!(of("ssh deploy@prod-web-1 uptime"), ["prod-web-1"]);
+        assert_eq!(of("rsync -a dist/ prod-web-1:/srv/app"), ["prod-web-1"]);
+        assert_eq!(of("psql postgres://app@db.prod.example.com/app"), ["postgres://app@db.prod.example.com/app"]);
+        assert_eq!(of("gh workflow run deploy.yml -f environment=production"), ["environment=production"]);
+        assert_eq!(of("kubectx prod"), ["prod"]);
+    }
+
+    #[test]
+    fn everyday_commands_name_nothing() {
+        for line in ["ls -la", "cargo test", "git push origin feature", "rsync -a src/ dst/", "kubectl get pods", "FOO=1 make"] {
+            assert!(of(line).is_empty(), "{line}: {:?}", of(line));
+        }
+    }
+}
