@@ -4,7 +4,7 @@
 //! them, compiled in with `include_str!`: TOML tables (`programs.toml`,
 //! `http_clients.toml`, `routes.toml`, `channels.toml`, `access.toml`, `detectors.toml`,
 //! `redaction.toml`, `agents.toml`, `runners.toml`, `deployments.toml`) and tab-separated lists (`schemes.tsv`,
-//! `packs.tsv`, `destructive_verbs.txt`, `not_project_roots.txt`, one-column lists). Every one of
+//! `packs.tsv`, `destructive_verbs.txt`, `change_verbs.txt`, `not_project_roots.txt`, one-column lists). Every one of
 //! them is read here, two ways:
 //! - [`toml()`]: a TOML table deserialized with serde into the typed struct
 //!   its module declares (`#[serde(deny_unknown_fields)]` there, so a
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_embedded_table_loads() {
-        let results: [(&str, Result<(), String>); 15] = [
+        let results: [(&str, Result<(), String>); 16] = [
             ("programs.toml", crate::command::tables::load().map(drop)),
             ("http_clients.toml", crate::command::http::load().map(drop)),
             ("routes.toml", crate::tool::route_table::load().map(drop)),
@@ -153,6 +153,10 @@ mod tests {
             (
                 "destructive_verbs.txt",
                 crate::tool::verbs::load().map(drop),
+            ),
+            (
+                "change_verbs.txt",
+                crate::tool::verbs::load_change().map(drop),
             ),
             (
                 "secret_variables.txt",

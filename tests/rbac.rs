@@ -294,9 +294,12 @@ fn destructive_tools_are_denied_in_production_by_permission() {
         Request::tool("volumeDelete", json!({"host": "db.prod.example.com"}))
             .with_principal(robot.clone()),
     );
-    assert_eq!(
-        (d.effect, d.rule.as_deref()),
-        (Effect::Deny, Some("nobody-destroys-production")),
+    // The default's `production-tool-delete` denies it too, and comes first.
+    assert_eq!(d.effect, Effect::Deny, "{d:?}");
+    assert!(
+        d.matched
+            .iter()
+            .any(|m| &*m.rule == "nobody-destroys-production"),
         "{d:?}"
     );
     let d = decide(

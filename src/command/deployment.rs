@@ -27,6 +27,14 @@ pub(crate) struct Deployments {
     flags: HashMap<String, Vec<String>>,
     after: HashMap<String, Vec<String>>,
     lists: Lists,
+    tools: Tools,
+}
+
+/// The `[tools]` table of `deployments.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tools {
+    keys: Vec<String>,
 }
 
 /// The program lists of `deployments.toml`.
@@ -58,6 +66,25 @@ struct Program {
 struct Index {
     variables: Vec<String>,
     programs: HashMap<String, Program>,
+    /// Tool argument keys, lowercase.
+    keys: rustc_hash::FxHashSet<Box<[u8]>>,
+}
+
+/// The longest tool argument key looked up; longer keys are none of them.
+const MAX_KEY: usize = 32;
+
+/// True when `key`, lowercased, is one of the `[tools]` keys.
+fn is_deployment_key(keys: &rustc_hash::FxHashSet<Box<[u8]>>, key: &str) -> bool {
+    let bytes = key.as_bytes();
+    if bytes.len() > MAX_KEY {
+        return false;
+    }
+    let mut buf = [0u8; MAX_KEY];
+    let lower = buf.get_mut(..bytes.len()).unwrap_or_default();
+    for (d, s) in lower.iter_mut().zip(bytes) {
+        *d = s.to_ascii_lowercase();
+    }
+    keys.contains(&*lower)
 }
 
 fn index() -> &'static Index {
@@ -83,6 +110,12 @@ fn index() -> &'static Index {
         Index {
             variables: t.variables,
             programs,
+            keys: t
+                .tools
+                .keys
+                .iter()
+                .map(|k| k.to_ascii_lowercase().into_bytes().into_boxed_slice())
+                .collect(),
         }
     })
 }
@@ -166,6 +199,52 @@ pub fn names(command: &SimpleCommand, mut each: impl FnMut(&str)) {
     }
 }
 
+/// Most JSON nodes [`argument_names`] visits.
+const MAX_NODES: usize = 1024;
+
+/// Calls `each` with every string a tool call's `arguments` hold under a key
+/// that names where the call acts (`{"namespace": "production"}`; the
+/// `[tools]` keys, in any case, at most 4 levels deep and 1,024 nodes).
+pub fn argument_names(arguments: &serde_json::Value, mut each: impl FnMut(&str)) {
+    fn walk(
+        value: &serde_json::Value,
+        depth: usize,
+        budget: &mut usize,
+        keys: &rustc_hash::FxHashSet<Box<[u8]>>,
+        each: &mut dyn FnMut(&str),
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    if *budget == 0 {
+                        return;
+                    }
+                    *budget -= 1;
+                    if let serde_json::Value::String(s) = v {
+                        if is_deployment_key(keys, key) {
+                            each(s);
+                        }
+                    } else if depth < 4 {
+                        walk(v, depth + 1, budget, keys, each);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) if depth < 4 => {
+                for item in items.iter().filter(|i| i.is_object() || i.is_array()) {
+                    if *budget == 0 {
+                        return;
+                    }
+                    *budget -= 1;
+                    walk(item, depth + 1, budget, keys, each);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut budget = MAX_NODES;
+    walk(arguments, 1, &mut budget, &index().keys, &mut each);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +280,17 @@ mod tests {
         assert_eq!(of("psql postgres://app@db.prod.example.com/app"), ["postgres://app@db.prod.example.com/app"]);
         assert_eq!(of("gh workflow run deploy.yml -f environment=production"), ["environment=production"]);
         assert_eq!(of("kubectx prod"), ["prod"]);
+    }
+
+    #[test]
+    fn tool_arguments_name_where_the_call_acts() {
+        let mut out = Vec::new();
+        let args = serde_json::json!({"name": "web", "Namespace": "production", "spec": {"context": "prod-eu", "x": {"y": {"z": {"env": "deep"}}}}, "items": [{"stack": "live"}], "replicas": 0});
+        argument_names(&args, |v| out.push(v.to_owned()));
+        assert_eq!(out, ["production", "prod-eu", "live"]);
+        let mut none = Vec::new();
+        argument_names(&serde_json::json!(["namespace", "production"]), |v| none.push(v.to_owned()));
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -232,6 +232,7 @@ pub(crate) struct ToolFilter {
     pub(crate) arguments: Box<[ArgumentTest]>,
     pub(crate) annotations: Box<[(Box<str>, bool)]>,
     pub(crate) destructive_name: bool,
+    pub(crate) changing_name: bool,
 }
 
 /// Tool rules beyond their names.
@@ -284,6 +285,7 @@ fn tool_filter(
             .map(|(k, v)| (k.as_str().into(), *v))
             .collect(),
         destructive_name: rule.destructive_name,
+        changing_name: rule.changing_name,
     })
 }
 

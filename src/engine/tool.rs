@@ -54,6 +54,8 @@ pub(super) struct ToolSubject<'a> {
     server: Option<&'a str>,
     tool: &'a str,
     destructive: bool,
+    /// The name has a verb of change (`tool::verbs::change_verbs`).
+    changing: bool,
     routes: Routes<'a>,
     /// Every string the walk looked at, when environments are derived.
     words: Vec<&'a str>,
@@ -84,6 +86,7 @@ impl<'a> ToolSubject<'a> {
             server,
             tool,
             destructive: name.destructive,
+            changing: name.changing,
             routes,
             words,
             messages: Vec::new(),
@@ -124,6 +127,7 @@ impl<'a> ToolSubject<'a> {
             let ok = server_ok
                 && annotations_ok
                 && (!filter.destructive_name || self.destructive)
+                && (!filter.changing_name || self.changing)
                 && filter.arguments.iter().all(|t| t.matches(arguments));
             if !ok {
                 return;
@@ -153,7 +157,16 @@ impl<'a> Subject<'a> for ToolSubject<'a> {
 
     fn environments(&mut self, compiled: &'a Compiled) -> u64 {
         let rbac = &compiled.rbac;
-        let mut mask = rbac.environments.of_tool(self.call.name);
+        let mut mask = 0;
+        if rbac.environments.has_names() {
+            crate::command::deployment::argument_names(self.call.arguments, |value| {
+                mask |= rbac.environments.of_name(value);
+            });
+        }
+        if !rbac.environments.has_targets() {
+            return mask;
+        }
+        mask |= rbac.environments.of_tool(self.call.name);
         for word in &self.words {
             mask |= rbac.of_word(word);
         }

@@ -289,6 +289,7 @@ fn witness() -> Policy {
                 ],
                 annotations: vec![(s("destructiveHint"), true)],
                 destructive_name: true,
+                changing_name: true,
             },
         }],
         sql: vec![SqlRule {

@@ -202,6 +202,9 @@ fn call(r: &CallRule, o: &mut Map<String, Value>) {
             .collect();
         o.insert("annotations".into(), Value::Object(a));
     }
+    if r.changing_name {
+        o.insert("changing_name".into(), json!(true));
+    }
     if r.destructive_name {
         o.insert("destructive_name".into(), json!(true));
     }

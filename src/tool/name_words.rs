@@ -1,6 +1,6 @@
 //! What the words of a tool's name say, in one pass: which per-tool entry
 //! of the routing table routes its arguments, which class of sending
-//! channel it is, whether it has a destructive verb.
+//! channel it is, whether it has a destructive verb or a verb of change.
 //!
 //! Both tables choose by the words of the name and server (`run_gcloud_command`
 //! has `gcloud`; `slack_post_message` has a chat noun and a sending verb), and
@@ -29,6 +29,8 @@ struct Bits {
     servers: u64,
     /// It is a destructive verb (`destructive_verbs.txt`).
     destructive: bool,
+    /// It is a verb of change (`change_verbs.txt`).
+    changing: bool,
 }
 
 /// The index: words, and each routing entry's mask of word ids.
@@ -63,6 +65,13 @@ fn build() -> Index {
             .entry(verb.to_ascii_lowercase().into_bytes().into())
             .or_default();
         bits.destructive = true;
+    }
+    for verb in super::verbs::change_verbs() {
+        let bits = index
+            .words
+            .entry(verb.to_ascii_lowercase().into_bytes().into())
+            .or_default();
+        bits.changing = true;
     }
     for (i, class) in super::channels::classes().iter().enumerate() {
         let bit = 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)).unwrap_or(0);
@@ -105,6 +114,8 @@ pub(crate) struct NameFacts {
     pub(crate) channel: Option<&'static str>,
     /// The name (not the server) has a destructive verb.
     pub(crate) destructive: bool,
+    /// The name (not the server) has a verb of change.
+    pub(crate) changing: bool,
 }
 
 /// The facts of tool `name` of `server`.
@@ -121,6 +132,7 @@ pub(crate) fn facts(name: &str, server: Option<&str>) -> NameFacts {
                 seen.verbs |= bits.verbs;
                 seen.servers |= bits.servers;
                 facts.destructive |= is_name && bits.destructive;
+                facts.changing |= is_name && bits.changing;
             }
         });
     }

@@ -33,6 +33,10 @@ pub struct CallRule {
     pub annotations: Vec<(String, bool)>,
     /// The tool's name has a destructive verb (`delete_volume`).
     pub destructive_name: bool,
+    /// The tool's name must have a verb of change (`change_verbs.txt`:
+    /// `apply`, `scale`, `deploy`, `exec`, …).
+    #[serde(default)]
+    pub changing_name: bool,
 }
 
 /// A test on the value at a JSON pointer of a tool call's arguments.

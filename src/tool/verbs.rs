@@ -23,6 +23,20 @@ pub(crate) fn verbs() -> &'static [&'static str] {
     LIST.get_or_init(|| load().unwrap_or_default())
 }
 
+const CHANGE_VERBS: &str = include_str!("change_verbs.txt");
+
+/// Reads `change_verbs.txt` (through [`crate::data`]): the words that say a
+/// tool changes something that runs (`kubectl_apply`, `scaleDeployment`).
+pub(crate) fn load_change() -> Result<Vec<&'static str>, String> {
+    crate::data::lines("change_verbs.txt", CHANGE_VERBS)
+}
+
+/// The change verbs, read on first use (empty when the list does not load).
+pub(crate) fn change_verbs() -> &'static [&'static str] {
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| load_change().unwrap_or_default())
+}
+
 
 /// Calls `word` with each word of a tool name, in order.
 pub fn words<'a>(name: &'a str, mut word: impl FnMut(&'a str)) {

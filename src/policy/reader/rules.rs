@@ -181,6 +181,10 @@ static TOOL_FIELDS: RuleFields<CallRule> = RuleFields::new(&[
         Value::Bool(true) => rule.destructive_name = true,
         other => r.wrong_type(p, "true (omit the field otherwise)", other),
     }),
+    Field::matcher("changing_name", |r, v, p, rule| match v {
+        Value::Bool(true) => rule.changing_name = true,
+        other => r.wrong_type(p, "true (omit the field otherwise)", other),
+    }),
 ]);
 
 static SQL_FIELDS: RuleFields<StatementRule> = RuleFields::new(&[
@@ -404,7 +408,7 @@ mod tests {
             ),
             (
                 TOOL_FIELDS.matcher_list(),
-                "tool, server, arguments, annotations, destructive_name",
+                "tool, server, arguments, annotations, destructive_name, changing_name",
             ),
             (SQL_FIELDS.matcher_list(), "kinds, object_types, objects"),
             (PATH_FIELDS.matcher_list(), "paths"),
