@@ -137,6 +137,29 @@ fn corpus() -> &'static [String] {
     BLOCKED.get_or_init(blocked)
 }
 
+/// A project root only ever exempts the project's own files: every blocked
+/// corpus line, run in a project outside the protected trees or inside one,
+/// is still blocked.
+#[test]
+fn a_project_root_never_allows_a_blocked_command() {
+    let engine = Engine::default_policy().unwrap();
+    let mut allowed = Vec::new();
+    for command in corpus() {
+        for cwd in ["/tmp/work/app", "/srv/app", "/home/dev/code/app"] {
+            let d = engine.check_command_in(command, cwd);
+            if d.effect == Effect::Allow {
+                allowed.push(format!("{command:?} in {cwd}: {}", d.reason));
+            }
+        }
+    }
+    assert!(
+        allowed.is_empty(),
+        "{} allowed:\n{}",
+        allowed.len(),
+        allowed.join("\n")
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 

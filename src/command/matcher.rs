@@ -524,16 +524,28 @@ fn views<'w>(
             continue;
         }
         let relative = !word.text.starts_with(['/', '~']) && !word.text.starts_with("$HOME");
-        if !(relative && command.project.is_some()) {
+        let joined = relative
+            .then(|| command.cwd.as_deref().map(|cwd| join(cwd, &word.text)))
+            .flatten();
+        // As written: `..` and `../other` meet the rules for leaving the
+        // working directory, URLs the rules for URLs; but a dotted relative
+        // path that stays inside the project (`../api/dist` from a package)
+        // is only the project path it names.
+        let stays_inside = word.text.starts_with('.')
+            && joined.as_deref().is_some_and(|path| {
+                command
+                    .project
+                    .as_deref()
+                    .is_some_and(|root| in_project(root, path).is_some())
+            });
+        if !stays_inside {
             out.extend(path_views(&word.text, word.glob).into_iter().map(view));
         }
-        if relative {
-            if let Some(cwd) = &command.cwd {
-                let absolute = join(cwd, &word.text);
-                out.extend(path_views(&absolute, word.glob).into_iter().map(view));
-            } else if command.cwd_unknown && word.glob {
-                wild = true;
-            }
+        // A relative word is also seen from the working directory.
+        match joined {
+            Some(absolute) => out.extend(path_views(&absolute, word.glob).into_iter().map(view)),
+            None if relative && command.cwd_unknown && word.glob => wild = true,
+            None => {}
         }
     }
     (out, wild)

@@ -68,8 +68,11 @@ impl<'t> CommandFacts<'t> {
         // With environments that name targets, the arguments must be read;
         // deployment names too when permissions or Cedar could ask about the
         // environment (a rule scoped to one has literals of its own).
+        // A known working directory can make a relative path one a rule
+        // names (`cat id_rsa` in `~/.ssh`): such lines are always read.
         let environments = &compiled.rbac.environments;
         if prefilter
+            && cwd.is_none()
             && !environments.has_targets()
             && (!environments.has_names() || !compiled.rbac.judges_beyond_rules())
             && !compiled.command_prefilter().needs_analysis(text)
