@@ -6,11 +6,13 @@
 //! in its own way. [`names`] hands the engine those values (`prod-eu`,
 //! `production`, `prod`, `prod-web-1`, the URL), read by the table
 //! `deployments.toml`; which of them are production is the policy's
-//! environments' business, not the analysis's. Cost: for every command, a
-//! look at its assignments (usually none), one byte of each argument (an
-//! assignment starts with an upper-case name) and one map lookup by program
-//! name; for the few programs listed, one pass over the arguments. No
-//! allocation but a subcommand list for `after` programs.
+//! environments' business, not the analysis's. [`argument_names`] does the
+//! same for a tool call's arguments, by key (`{"namespace": "production"}`).
+//! Cost: for every command, a look at its assignments (usually none) and one
+//! map lookup by program name; for the few programs listed, one pass over
+//! the arguments. No allocation but a subcommand list for `after` programs;
+//! a tool call's walk is bounded (4 levels, 1,024 nodes), one hash lookup
+//! per key.
 
 use std::sync::OnceLock;
 
@@ -41,6 +43,7 @@ struct Tools {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Lists {
+    assigning: Vec<String>,
     hosts: Vec<String>,
     remotes: Vec<String>,
     urls: Vec<String>,
@@ -54,6 +57,8 @@ pub(crate) fn load() -> Result<Deployments, String> {
 /// What the table says of one program.
 #[derive(Debug, Default)]
 struct Program {
+    /// Its arguments may be assignments (`export X=y`, `rake t X=y`).
+    assigning: bool,
     flags: Vec<String>,
     after: Vec<String>,
     hosts: bool,
@@ -98,6 +103,9 @@ fn index() -> &'static Index {
         for (name, after) in t.after {
             programs.entry(name).or_default().after = after;
         }
+        for name in t.lists.assigning {
+            programs.entry(name).or_default().assigning = true;
+        }
         for name in t.lists.hosts {
             programs.entry(name).or_default().hosts = true;
         }
@@ -140,16 +148,18 @@ pub fn names(command: &SimpleCommand, mut each: impl FnMut(&str)) {
             each(value);
         }
     }
-    let args = || command.argv.iter().skip(1).map(|w| w.text.as_str());
-    // Arguments that are assignments (`export X=y`, `rake t RAILS_ENV=production`).
-    for word in args() {
-        if let Some(value) = variable(&t.variables, word) {
-            each(value);
-        }
-    }
     let Some(entry) = command.program.as_deref().and_then(|p| t.programs.get(p)) else {
         return;
     };
+    let args = || command.argv.iter().skip(1).map(|w| w.text.as_str());
+    // Arguments that are assignments (`export X=y`, `rake t RAILS_ENV=production`).
+    if entry.assigning {
+        for word in args() {
+            if let Some(value) = variable(&t.variables, word) {
+                each(value);
+            }
+        }
+    }
     if !entry.flags.is_empty() {
         let mut next = false;
         for word in args() {
@@ -295,7 +305,7 @@ mod tests {
 
     #[test]
     fn everyday_commands_name_nothing() {
-        for line in ["ls -la", "cargo test", "git push origin feature", "rsync -a src/ dst/", "kubectl get pods", "FOO=1 make"] {
+        for line in ["git commit -m 'ENV=prod'", "echo RAILS_ENV=production", "ls -la", "cargo test", "git push origin feature", "rsync -a src/ dst/", "kubectl get pods", "FOO=1 make"] {
             assert!(of(line).is_empty(), "{line}: {:?}", of(line));
         }
     }
