@@ -320,3 +320,34 @@ fn same_input_same_decision() {
         }
     }
 }
+
+/// `made_by` scopes an egress rule to what made the request, and its
+/// examples (bodies included) are fetched the way that maker fetches.
+#[test]
+fn made_by_scopes_egress_rules_and_their_examples() {
+    let policy = r#"{"version": 1, "defaults": {"egress": "allow", "command_egress": "allow"}, "egress": [
+        {"id": "no-a1-from-commands", "effect": "deny", "made_by": ["command"], "hosts": ["api.example.com"],
+         "json": [{"pointer": "/a", "pattern": "^1$"}],
+         "examples": {"match": ["POST https://api.example.com/ {\"a\": 1}"], "no_match": ["POST https://api.example.com/ {\"a\": 2}"]}}]}"#;
+    let engine = Engine::from_json(policy).unwrap_or_else(|e| panic!("{e}"));
+    let d = engine.check_command(r#"curl -X POST --data-raw '{"a": 1}' https://api.example.com/"#);
+    assert_eq!(
+        (d.effect, d.rule.as_deref()),
+        (Effect::Deny, Some("no-a1-from-commands")),
+        "{d:?}"
+    );
+    let http = portcullis::HttpRequest::new("https://api.example.com/")
+        .with_method("POST")
+        .with_body(r#"{"a": 1}"#);
+    let d = engine.check_http_request(&http);
+    assert_eq!(
+        d.effect,
+        Effect::Allow,
+        "a request handed in directly is not made by a command: {d:?}"
+    );
+    let d = engine.check_tool(
+        "fetch",
+        &serde_json::json!({"url": "https://api.example.com/"}),
+    );
+    assert_eq!(d.effect, Effect::Allow, "{d:?}");
+}

@@ -10,8 +10,8 @@
 //! the file tool `write_file` with that `path`, which is how agents' file
 //! tools meet path rules). An egress rule whose `made_by` leaves out
 //! `request` has its URLs fetched the way its first maker fetches them: by
-//! `curl` for `command`, by a `fetch` tool's `url` for `tool`. Cost: one decision per example, at compile time
-//! only.
+//! `curl` (with the body as `--data-raw`) for `command`, by a `fetch` tool's
+//! `url` for `tool`. Cost: one decision per example, at compile time only.
 
 use super::Engine;
 use crate::policy::{Diagnostic, ErrorKind, FieldPath, Policy, RuleMeta};
@@ -34,8 +34,11 @@ fn http_example(engine: &Engine, made_by: &[String], example: &str) -> Decision 
         return match made_by.first().map(String::as_str) {
             Some("tool") => engine.check_tool("fetch", &serde_json::json!({ "url": url })),
             _ => {
-                let quoted = crate::command::quote::quote(url);
-                engine.check_command(&format!("curl -sS -X {method} {quoted}"))
+                let quote = crate::command::quote::quote;
+                let data = body
+                    .map(|b| format!(" --data-raw {}", quote(&b)))
+                    .unwrap_or_default();
+                engine.check_command(&format!("curl -sS -X {method} {}{data}", quote(url)))
             }
         };
     }
