@@ -54,10 +54,7 @@ fn second_round_classes_pass_completely() {
         let rel = format!("corpus/round2/{name}");
         let (cases, failures) = common::command_corpus(&engine, &rel);
         total += cases;
-        allows += common::read(&rel)
-            .lines()
-            .filter(|l| l.starts_with("allow\t"))
-            .count();
+        allows += allowed_lines(&rel);
         assert!(cases >= 10, "{name} has only {cases} cases");
         if !failures.is_empty() {
             report.push(format!(
@@ -92,14 +89,19 @@ fn real_work_cases_are_mostly_everyday_and_hold() {
         let (cases, failures) = common::command_corpus(&engine, &rel);
         assert!(failures.is_empty(), "{name}: {}", failures.join("\n"));
         total += cases;
-        allows += common::read(&rel)
-            .lines()
-            .filter(|l| l.starts_with("allow\t"))
-            .count();
+        allows += allowed_lines(&rel);
     }
     assert!(total >= 300, "only {total} issue 27 cases");
     assert!(
         allows * 2 >= total,
         "only {allows} of {total} issue 27 cases are allowed"
     );
+}
+
+/// How many cases of the corpus file `rel` must be allowed.
+fn allowed_lines(rel: &str) -> usize {
+    common::read(rel)
+        .lines()
+        .filter(|l| l.starts_with("allow\t"))
+        .count()
 }

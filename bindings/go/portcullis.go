@@ -384,21 +384,29 @@ func (e *Engine) fromStruct(d *C.portcullis_decision) Decision {
 // closed is the decision on a closed engine.
 var closed = Decision{Effect: Deny, Reason: ErrClosed.Error()}
 
-// CheckCommand decides a shell command line (fast path).
-func (e *Engine) CheckCommand(command string) Decision {
-	p, n := cstr(command)
+// fast makes one C fast-path call into a pooled decision struct, under the
+// read lock, and converts the answer; a closed engine denies.
+func (e *Engine) fast(call func(ptr *C.portcullis_engine, d *C.portcullis_decision)) Decision {
 	cd := decisions.Get().(*cDecision)
 	defer decisions.Put(cd)
-	d := cd.p
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if e.ptr == nil {
 		return closed
 	}
-	C.portcullis_check_command(e.ptr, p, n, d)
-	runtime.KeepAlive(command)
+	call(e.ptr, cd.p)
 	runtime.KeepAlive(e)
-	return e.fromStruct(d)
+	return e.fromStruct(cd.p)
+}
+
+// CheckCommand decides a shell command line (fast path).
+func (e *Engine) CheckCommand(command string) Decision {
+	p, n := cstr(command)
+	d := e.fast(func(ptr *C.portcullis_engine, d *C.portcullis_decision) {
+		C.portcullis_check_command(ptr, p, n, d)
+	})
+	runtime.KeepAlive(command)
+	return d
 }
 
 // CheckCommandIn decides a shell command line run in the working directory
@@ -407,38 +415,24 @@ func (e *Engine) CheckCommand(command string) Decision {
 func (e *Engine) CheckCommandIn(command, cwd string) Decision {
 	p, n := cstr(command)
 	wp, wn := cstr(cwd)
-	cd := decisions.Get().(*cDecision)
-	defer decisions.Put(cd)
-	d := cd.p
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.ptr == nil {
-		return closed
-	}
-	C.portcullis_check_command_in(e.ptr, p, n, wp, wn, d)
+	d := e.fast(func(ptr *C.portcullis_engine, d *C.portcullis_decision) {
+		C.portcullis_check_command_in(ptr, p, n, wp, wn, d)
+	})
 	runtime.KeepAlive(command)
 	runtime.KeepAlive(cwd)
-	runtime.KeepAlive(e)
-	return e.fromStruct(d)
+	return d
 }
 
 // CheckURL decides an HTTP request (fast path).
 func (e *Engine) CheckURL(method, url string) Decision {
 	mp, mn := cstr(method)
 	up, un := cstr(url)
-	cd := decisions.Get().(*cDecision)
-	defer decisions.Put(cd)
-	d := cd.p
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.ptr == nil {
-		return closed
-	}
-	C.portcullis_check_http(e.ptr, mp, mn, up, un, d)
+	d := e.fast(func(ptr *C.portcullis_engine, d *C.portcullis_decision) {
+		C.portcullis_check_http(ptr, mp, mn, up, un, d)
+	})
 	runtime.KeepAlive(method)
 	runtime.KeepAlive(url)
-	runtime.KeepAlive(e)
-	return e.fromStruct(d)
+	return d
 }
 
 // CheckTool decides a tool call; arguments are marshalled to JSON (fast path).
@@ -456,19 +450,12 @@ func (e *Engine) CheckTool(name string, arguments any) Decision {
 	if args == "" {
 		ap, an = nil, 0
 	}
-	cd := decisions.Get().(*cDecision)
-	defer decisions.Put(cd)
-	d := cd.p
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.ptr == nil {
-		return closed
-	}
-	C.portcullis_check_tool(e.ptr, np, nn, ap, an, d)
+	d := e.fast(func(ptr *C.portcullis_engine, d *C.portcullis_decision) {
+		C.portcullis_check_tool(ptr, np, nn, ap, an, d)
+	})
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(args)
-	runtime.KeepAlive(e)
-	return e.fromStruct(d)
+	return d
 }
 
 // Version is the library version.

@@ -10,9 +10,8 @@
 //! same for a tool call's arguments, by key (`{"namespace": "production"}`).
 //! Cost: for every command, a look at its assignments (usually none) and one
 //! map lookup by program name; for the few programs listed, one pass over
-//! the arguments. No allocation but a subcommand list for `after` programs;
-//! a tool call's walk is bounded (4 levels, 1,024 nodes), one hash lookup
-//! per key.
+//! the arguments. No allocation; a tool call's walk is bounded (4 levels,
+//! 1,024 nodes), one hash lookup per key.
 
 use std::sync::OnceLock;
 
@@ -176,15 +175,12 @@ pub fn names(command: &SimpleCommand, mut each: impl FnMut(&str)) {
             }
         }
     }
-    if !entry.after.is_empty() {
-        let words: Vec<&str> = command.subcommand().collect();
-        for sub in &entry.after {
-            let parts = if sub.is_empty() { 0 } else { sub.split(' ').count() };
-            let head = words.get(..parts).map(|w| w.join(" "));
-            if head.as_deref() == Some(sub.as_str()) {
-                if let Some(value) = words.get(parts) {
-                    each(value);
-                }
+    for sub in &entry.after {
+        // `sub`'s words lead the subcommand (`""`: none); the next one names it.
+        let mut words = command.subcommand();
+        if sub.split(' ').filter(|p| !p.is_empty()).all(|p| words.next() == Some(p)) {
+            if let Some(value) = words.next() {
+                each(value);
             }
         }
     }

@@ -47,12 +47,8 @@ pub(super) fn warnings(policy: &Policy) -> Vec<Diagnostic> {
             if let HostPattern::Subdomains(d) | HostPattern::ApexAndSubdomains(d) = host {
                 let suffix = psl::suffix(d.as_bytes());
                 if suffix.is_some_and(|s| s.is_known() && s.as_bytes() == d.as_bytes()) {
-                    let pattern = match host {
-                        HostPattern::Subdomains(_) => format!("*.{d}"),
-                        _ => format!("**.{d}"),
-                    };
                     let kind = ErrorKind::PublicSuffixWildcard {
-                        pattern,
+                        pattern: host.text(),
                         suffix: d.clone(),
                     };
                     warn(&mut out, rule, path.key("hosts").index(j), kind);

@@ -277,6 +277,15 @@ impl HostPattern {
             | HostPattern::ApexAndSubdomains(d) => d,
         }
     }
+
+    /// The pattern as a policy writes it: `name`, `*.name` or `**.name`.
+    pub fn text(&self) -> String {
+        match self {
+            HostPattern::Exact(d) => d.clone(),
+            HostPattern::Subdomains(d) => format!("*.{d}"),
+            HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
+        }
+    }
 }
 
 /// An egress rule: it matches when every field it sets matches.

@@ -62,14 +62,6 @@ fn argument(a: &ArgumentMatch) -> Value {
     json!({"pointer": a.pointer, key: value})
 }
 
-fn host_text(h: &HostPattern) -> String {
-    match h {
-        HostPattern::Exact(d) => d.clone(),
-        HostPattern::Subdomains(d) => format!("*.{d}"),
-        HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
-    }
-}
-
 fn source(out: &mut Map<String, Value>, source: &Option<String>) {
     if let Some(source) = source {
         out.insert("source".into(), json!(source));
@@ -107,7 +99,7 @@ fn rbac(policy: &Policy, out: &mut Map<String, Value>) {
         .map(|e| {
             let mut o = Map::new();
             o.insert("id".into(), json!(e.id));
-            let hosts: Vec<String> = e.hosts.iter().map(host_text).collect();
+            let hosts: Vec<String> = e.hosts.iter().map(HostPattern::text).collect();
             put(&mut o, "hosts", &hosts);
             let cidrs: Vec<String> = e.cidrs.iter().map(|c| c.to_string()).collect();
             put(&mut o, "cidrs", &cidrs);
@@ -229,7 +221,7 @@ fn access(r: &AccessRule, o: &mut Map<String, Value>) {
 fn egress(r: &EgressRule) -> Value {
     let mut o = Map::new();
     meta(&r.meta, &mut o);
-    let hosts: Vec<String> = r.hosts.iter().map(host_text).collect();
+    let hosts: Vec<String> = r.hosts.iter().map(HostPattern::text).collect();
     put(&mut o, "hosts", &hosts);
     let cidrs: Vec<String> = r.cidrs.iter().map(ToString::to_string).collect();
     put(&mut o, "cidrs", &cidrs);

@@ -109,22 +109,14 @@ impl EnvironmentSetBuilder {
 
     /// Tools named by `pattern` (exact, or a glob with `*` / `?`) belong to `env`.
     pub fn tool(&mut self, env: usize, pattern: &str, glob: bool) {
-        if glob {
-            self.tools.glob(pattern, env as u32);
-        } else {
-            self.tools.exact(pattern, env as u32);
-        }
+        add(&mut self.tools, env, pattern, glob);
         self.set.has_targets = true;
     }
 
     /// Deployments named by `pattern` (exact, or a glob with `*` / `?`)
     /// belong to `env`.
     pub fn name(&mut self, env: usize, pattern: &str, glob: bool) {
-        if glob {
-            self.names.glob(pattern, env as u32);
-        } else {
-            self.names.exact(pattern, env as u32);
-        }
+        add(&mut self.names, env, pattern, glob);
         self.set.has_names = true;
     }
 
@@ -140,6 +132,15 @@ impl EnvironmentSetBuilder {
         self.set.tools = self.tools.build_with(build)?;
         self.set.deployments = self.names.build_with(build)?;
         Ok(self.set)
+    }
+}
+
+/// Adds `pattern` (a glob, or an exact name) to `names` for environment `env`.
+fn add(names: &mut NameSetBuilder, env: usize, pattern: &str, glob: bool) {
+    if glob {
+        names.glob(pattern, env as u32);
+    } else {
+        names.exact(pattern, env as u32);
     }
 }
 

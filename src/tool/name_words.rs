@@ -60,27 +60,16 @@ fn build() -> Index {
         index.entry_masks.push(mask);
     }
     for verb in super::verbs::verbs() {
-        let bits = index
-            .words
-            .entry(verb.to_ascii_lowercase().into_bytes().into())
-            .or_default();
-        bits.destructive = true;
+        bits_of(&mut index, verb).destructive = true;
     }
     for verb in super::verbs::change_verbs() {
-        let bits = index
-            .words
-            .entry(verb.to_ascii_lowercase().into_bytes().into())
-            .or_default();
-        bits.changing = true;
+        bits_of(&mut index, verb).changing = true;
     }
     for (i, class) in super::channels::classes().iter().enumerate() {
         let bit = 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)).unwrap_or(0);
         for (list, which) in [(&class.words, 0), (&class.verbs, 1), (&class.servers, 2)] {
             for w in list {
-                let bits = index
-                    .words
-                    .entry(w.to_ascii_lowercase().into_bytes().into())
-                    .or_default();
+                let bits = bits_of(&mut index, w);
                 match which {
                     0 => bits.nouns |= bit,
                     1 => bits.verbs |= bit,
@@ -90,6 +79,14 @@ fn build() -> Index {
         }
     }
     index
+}
+
+/// The bits of `word` (lowercased) in `index`, added when new.
+fn bits_of<'i>(index: &'i mut Index, word: &str) -> &'i mut Bits {
+    index
+        .words
+        .entry(word.to_ascii_lowercase().into_bytes().into())
+        .or_default()
 }
 
 fn index() -> &'static Index {

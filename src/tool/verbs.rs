@@ -7,23 +7,17 @@
 //! (`destructive_verbs.txt`). Matching whole words keeps `dropdown_list`
 //! and `reset_password_hint`-like names honest only as far as words go: a
 //! name that *says* it resets is treated as resetting. Cost: one pass over
-//! the name, one hash lookup per word (`name_words`), no allocation.
+//! the name, one hash lookup per word (`name_words`), no allocation. The
+//! verbs of change (`change_verbs.txt`: apply, scale, deploy, exec, …) are
+//! a second list read the same way, for `changing_name`.
 
 const VERBS: &str = include_str!("destructive_verbs.txt");
+const CHANGE_VERBS: &str = include_str!("change_verbs.txt");
 
 /// Reads `destructive_verbs.txt` (through [`crate::data`]).
 pub(crate) fn load() -> Result<Vec<&'static str>, String> {
     crate::data::lines("destructive_verbs.txt", VERBS)
 }
-
-/// The verbs, read on first use; none when the list does not load (the
-/// unit test of [`crate::data`] loads it).
-pub(crate) fn verbs() -> &'static [&'static str] {
-    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| load().unwrap_or_default())
-}
-
-const CHANGE_VERBS: &str = include_str!("change_verbs.txt");
 
 /// Reads `change_verbs.txt` (through [`crate::data`]): the words that say a
 /// tool changes something that runs (`kubectl_apply`, `scaleDeployment`).
@@ -31,10 +25,25 @@ pub(crate) fn load_change() -> Result<Vec<&'static str>, String> {
     crate::data::lines("change_verbs.txt", CHANGE_VERBS)
 }
 
-/// The change verbs, read on first use (empty when the list does not load).
+/// A list read on first use into `cell`; empty when it does not load (the
+/// unit test of [`crate::data`] loads every list).
+fn cached(
+    cell: &'static std::sync::OnceLock<Vec<&'static str>>,
+    load: fn() -> Result<Vec<&'static str>, String>,
+) -> &'static [&'static str] {
+    cell.get_or_init(|| load().unwrap_or_default())
+}
+
+/// The destructive verbs.
+pub(crate) fn verbs() -> &'static [&'static str] {
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    cached(&LIST, load)
+}
+
+/// The change verbs.
 pub(crate) fn change_verbs() -> &'static [&'static str] {
     static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| load_change().unwrap_or_default())
+    cached(&LIST, load_change)
 }
 
 

@@ -77,21 +77,11 @@ fn environments(policy: &Policy) -> Vec<String> {
             let list = |what: &str, items: Vec<String>| {
                 (!items.is_empty()).then(|| format!("{what} {}", items.join(", ")))
             };
-            use portcullis::policy::{HostPattern, NamePattern};
-            let names = |v: &[NamePattern]| {
-                v.iter()
-                    .map(|n| match n {
-                        NamePattern::Exact(s) | NamePattern::Glob(s) => s.clone(),
-                    })
-                    .collect()
-            };
-            let host = |h: &HostPattern| match h {
-                HostPattern::Exact(d) => d.clone(),
-                HostPattern::Subdomains(d) => format!("*.{d}"),
-                HostPattern::ApexAndSubdomains(d) => format!("**.{d}"),
+            let names = |v: &[portcullis::policy::NamePattern]| {
+                v.iter().map(|n| n.as_str().to_owned()).collect()
             };
             parts.extend(list("names", names(&e.names)));
-            parts.extend(list("hosts", e.hosts.iter().map(host).collect()));
+            parts.extend(list("hosts", e.hosts.iter().map(|h| h.text()).collect()));
             parts.extend(list(
                 "networks",
                 e.cidrs.iter().map(|c| c.to_string()).collect(),
