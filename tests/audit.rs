@@ -47,7 +47,7 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 fn verify(path: &Path, anchor: Option<audit::Head>) -> Result<audit::Verified, VerifyError> {
-    audit::verify_files(&[path.to_path_buf()], anchor, false)
+    audit::verify_files(&[path.to_path_buf()], anchor, false, None)
 }
 
 /// The 1-based line at which verification of `text` breaks.
@@ -127,13 +127,14 @@ fn a_trail_of_10000_decisions_verifies_and_tampering_is_found_at_its_line() {
     // ... and so is a last line rewritten and sealed again.
     let mut head = None;
     for l in &original[..n - 1] {
-        chain::check(l, &mut head).unwrap();
+        chain::check(l, &mut head, None).unwrap();
     }
     let mut head = head.unwrap();
     let forged = chain::seal(
         serde_json::from_str::<serde_json::Map<String, Value>>(r#"{"v":1,"effect":"allow"}"#)
             .unwrap(),
         &mut head,
+        None,
     );
     let mut rewritten = original.clone();
     rewritten[n - 1] = forged;
@@ -206,12 +207,14 @@ fn rotation_continues_the_chain_and_a_reopened_trail_resumes_it() {
     }
     let anchor = chain::read_anchor(&path).unwrap();
     assert_eq!(
-        audit::verify_files(&files, anchor, false).unwrap().records,
+        audit::verify_files(&files, anchor, false, None)
+            .unwrap()
+            .records,
         300
     );
     // The live file alone continues an earlier chain: refused unless said so.
     assert!(verify(&path, anchor).is_err());
-    let alone = audit::verify_files(std::slice::from_ref(&path), anchor, true).unwrap();
+    let alone = audit::verify_files(std::slice::from_ref(&path), anchor, true, None).unwrap();
     assert!(alone.continues_from.is_some_and(|p| p != "0".repeat(64)));
     // Reopening resumes the chain where it stood.
     let log = open();
@@ -220,19 +223,20 @@ fn rotation_continues_the_chain_and_a_reopened_trail_resumes_it() {
     }
     log.close().unwrap();
     let files = audit::trail_files(&path).unwrap();
-    let v = audit::verify_files(&files, chain::read_anchor(&path).unwrap(), false).unwrap();
+    let v = audit::verify_files(&files, chain::read_anchor(&path).unwrap(), false, None).unwrap();
     assert_eq!(v.records, 310);
     assert_eq!(v.head.unwrap().seq, 310);
 }
 
 #[test]
-fn a_trail_that_ends_in_a_broken_record_or_before_its_anchor_is_not_resumed() {
+fn a_trail_that_ends_in_an_edited_record_or_before_its_anchor_is_not_resumed() {
     let scratch = Scratch::new("audit-resume");
     let path = scratch.join("audit.jsonl");
     let engine = Engine::default_policy().unwrap();
     write_trail(&engine, &path, 3);
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+    let edited = text.replacen("\"v\":1", "\"v\":2", 3);
+    std::fs::write(&path, &edited).unwrap();
     let err = AuditLog::to_file(&path, None).unwrap_err().to_string();
     assert!(err.contains("last record is broken"), "{err}");
     let first_two: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
@@ -253,9 +257,6 @@ impl Sink for Gated {
         let _ = self.entered.send(());
         let _ = self.gate.recv();
         self.lines.lock().unwrap().push(line.to_owned());
-        Ok(())
-    }
-    fn flush(&mut self, _: audit::Head) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -291,7 +292,7 @@ fn gated() -> Gate {
 #[test]
 fn a_full_queue_denies_under_overflow_deny_and_the_trail_counts_the_denials() {
     let engine =
-        Engine::from_json(r#"{"version": 1, "extends": ["default"], "audit_overflow": "deny"}"#)
+        Engine::from_json(r#"{"version": 1, "extends": ["default"], "audit_overflow": "deny", "audit_durability": "buffered"}"#)
             .unwrap();
     let Gate {
         sink,
@@ -328,13 +329,16 @@ fn a_full_queue_denies_under_overflow_deny_and_the_trail_counts_the_denials() {
     assert_eq!(overflow["unrecorded"], 2);
     let mut head = Some(audit::Head::GENESIS);
     for l in lines.iter() {
-        chain::check(l, &mut head).unwrap();
+        chain::check(l, &mut head, None).unwrap();
     }
 }
 
 #[test]
 fn a_full_queue_waits_under_overflow_block() {
-    let engine = Engine::default_policy().unwrap();
+    let engine = Engine::from_json(
+        r#"{"version": 1, "extends": ["default"], "audit_durability": "buffered"}"#,
+    )
+    .unwrap();
     let Gate {
         sink,
         entered,
@@ -373,16 +377,15 @@ impl Sink for Failing {
     fn write(&mut self, _: &str) -> std::io::Result<()> {
         Err(std::io::Error::other("disk full"))
     }
-    fn flush(&mut self, _: audit::Head) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]
 fn a_failed_sink_denies_every_later_decision() {
     let engine = Engine::default_policy().unwrap();
     let log = AuditLog::new(Failing, Options::default()).unwrap();
-    engine.decide_audited(&Request::command("ls"), &log);
+    // At the default level the decision whose record failed is itself denied.
+    let d = engine.decide_audited(&Request::command("ls"), &log);
+    assert_eq!(d.rule.as_deref(), Some(portcullis::AUDIT_FAILED_RULE));
     let err = log.flush().unwrap_err().to_string();
     assert!(err.contains("disk full"), "{err}");
     let d = engine.decide_audited(&Request::command("ls"), &log);

@@ -451,3 +451,76 @@ fn eval_with_audit_writes_a_trail_that_verify_accepts_and_tampering_breaks() {
     );
     assert_eq!(code(&["audit", "verify", "/nonexistent/trail.jsonl"]), 1);
 }
+
+#[test]
+fn a_keyed_trail_with_an_anchor_copy_verifies_only_with_its_key() {
+    let dir = tempdir();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (trail, key, copy) = (path("audit.jsonl"), path("audit.key"), path("anchor.copy"));
+    std::fs::write(&key, "9f2c6a0e4b7d1835c0a9e6f2b4d8170a\n").unwrap();
+    let input = "{\"id\": 1, \"command\": \"ls\"}\n{\"id\": 2, \"command\": \"rm -rf /\"}\n";
+    let out = common::portcullis_with_stdin(
+        &[
+            "eval",
+            "--audit",
+            &trail,
+            "--audit-key",
+            &key,
+            "--audit-anchor",
+            &copy,
+        ],
+        input,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let verify = |args: &[&str]| {
+        let out = portcullis(&[&["audit", "verify", &trail][..], args].concat());
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (status, said) = verify(&["--key", &key, "--anchor", &copy]);
+    assert_eq!(status, Some(0), "{said}");
+    assert!(
+        said.contains("ok: 2 records")
+            && said.contains("anchor copy matches")
+            && said.contains("sealed with key"),
+        "{said}"
+    );
+    // Without the key the seals cannot be checked: verify says so.
+    let (status, said) = verify(&[]);
+    assert_eq!(status, Some(2), "{said}");
+    assert!(said.contains("verify it with that key"), "{said}");
+    // The key may come from the environment instead.
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["audit", "verify", &trail])
+        .env("PORTCULLIS_AUDIT_KEY_FILE", &key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // A short key is refused with what to do.
+    std::fs::write(&key, "short").unwrap();
+    let (status, _) = verify(&["--key", &key]);
+    assert_eq!(status, Some(1));
+    let out = common::portcullis_with_stdin(&["eval", "--audit", &trail, "--audit-key", &key], "");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("at least 16"), "{stderr}");
+}
+
+#[test]
+fn a_hook_writes_its_record_to_a_keyed_trail() {
+    let dir = tempdir();
+    let trail = dir.join("audit.jsonl").to_str().unwrap().to_owned();
+    let key = dir.join("audit.key").to_str().unwrap().to_owned();
+    std::fs::write(&key, "a hook's key, at least sixteen bytes").unwrap();
+    let payload = r#"{"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}"#;
+    let out = common::portcullis_with_stdin(
+        &["hook", "claude", "--audit", &trail, "--audit-key", &key],
+        payload,
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("deny"),
+        "{out:?}"
+    );
+    let out = portcullis(&["audit", "verify", &trail, "--key", &key]);
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("ok: 1 records"), "{said}");
+}

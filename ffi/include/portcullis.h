@@ -66,9 +66,12 @@ typedef uint32_t portcullis_status;
 
 /*
  Called with each record: `line` points to `len` bytes of JSON followed by
- a NUL, valid only during the call. Runs on the library's audit thread,
- one record at a time, in chain order; it must not call back into the
- library with the same audit log, and must return (not unwind or jump out).
+ a NUL, valid only during the call. Runs one record at a time, in chain
+ order: on the deciding thread, before the decision returns, at the
+ `written` and `synced` levels (the record is as durable as the callback
+ makes it when it returns), on the library's audit thread at `buffered`.
+ It must not call back into the library with the same audit log, and
+ must return (not unwind or jump out).
  */
 typedef void (*portcullis_audit_callback)(void *user_data, const char *line, size_t len);
 
@@ -214,6 +217,26 @@ portcullis_status portcullis_audit_new_file(const char *path,
                                             uint64_t max_bytes,
                                             struct portcullis_audit **out,
                                             struct portcullis_error **error);
+
+/*
+ As [`portcullis_audit_new_file`], with every record sealed by an
+ HMAC-SHA-256 under the `key_len` bytes at `key` (at least 16; surrounding
+ whitespace is trimmed), so a rewrite of the trail and its anchor by
+ someone without the key is caught by `portcullis audit verify --key`.
+ A keyed trail opened without its key, or a plain one with a key, is
+ refused (`PORTCULLIS_STATUS_AUDIT`, the error says why).
+
+ # Safety
+ `path` points to `path_len` readable bytes, `key` to `key_len`; `out` is
+ writable; `error` is NULL or writable.
+ */
+portcullis_status portcullis_audit_new_file_keyed(const char *path,
+                                                  size_t path_len,
+                                                  uint64_t max_bytes,
+                                                  const char *key,
+                                                  size_t key_len,
+                                                  struct portcullis_audit **out,
+                                                  struct portcullis_error **error);
 
 /*
  A log that calls `callback(user_data, line, len)` with each sealed record

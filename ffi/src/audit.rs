@@ -2,18 +2,22 @@
 //!
 //! A [`portcullis_audit`] is a tamper-evident audit log (see the core
 //! crate's `audit` module): [`portcullis_audit_new_file`] appends to a file
-//! rotated by size, [`portcullis_audit_new_callback`] hands each sealed
-//! JSON line to a C function. Decide with
-//! [`portcullis_decide_json_audited`](crate::buffer::portcullis_decide_json_audited).
+//! rotated by size, [`portcullis_audit_new_file_keyed`] seals it with an
+//! HMAC key, [`portcullis_audit_new_callback`] hands each sealed JSON line
+//! to a C function. Decide with
+//! [`portcullis_decide_json_audited`](crate::buffer::portcullis_decide_json_audited):
+//! it returns once the record is as durable as the engine's policy asks
+//! (`audit_durability`: written to the file or handed to the callback by
+//! default).
 //! The log is shared by any number of threads and engines; it is freed —
 //! after everything queued is written and flushed — with
 //! [`portcullis_audit_free`].
 
 use std::ffi::{c_char, c_void};
 
-use portcullis_core::audit::{AuditLog, CallbackSink, Options};
+use portcullis_core::audit::{AuditLog, CallbackSink, FileOptions, Key, Options};
 
-use crate::guard::{guard, text};
+use crate::guard::{bytes, guard, text};
 use crate::status::{
     portcullis_error, portcullis_status, PORTCULLIS_STATUS_AUDIT, PORTCULLIS_STATUS_NULL_POINTER,
     PORTCULLIS_STATUS_OK,
@@ -25,9 +29,12 @@ pub struct portcullis_audit {
 }
 
 /// Called with each record: `line` points to `len` bytes of JSON followed by
-/// a NUL, valid only during the call. Runs on the library's audit thread,
-/// one record at a time, in chain order; it must not call back into the
-/// library with the same audit log, and must return (not unwind or jump out).
+/// a NUL, valid only during the call. Runs one record at a time, in chain
+/// order: on the deciding thread, before the decision returns, at the
+/// `written` and `synced` levels (the record is as durable as the callback
+/// makes it when it returns), on the library's audit thread at `buffered`.
+/// It must not call back into the library with the same audit log, and
+/// must return (not unwind or jump out).
 pub type portcullis_audit_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, line: *const c_char, len: usize)>;
 
@@ -121,6 +128,47 @@ pub unsafe extern "C" fn portcullis_audit_new_file(
                 path,
                 (max_bytes > 0).then_some(max_bytes),
             ))
+        })
+    })
+}
+
+/// As [`portcullis_audit_new_file`], with every record sealed by an
+/// HMAC-SHA-256 under the `key_len` bytes at `key` (at least 16; surrounding
+/// whitespace is trimmed), so a rewrite of the trail and its anchor by
+/// someone without the key is caught by `portcullis audit verify --key`.
+/// A keyed trail opened without its key, or a plain one with a key, is
+/// refused (`PORTCULLIS_STATUS_AUDIT`, the error says why).
+///
+/// # Safety
+/// `path` points to `path_len` readable bytes, `key` to `key_len`; `out` is
+/// writable; `error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn portcullis_audit_new_file_keyed(
+    path: *const c_char,
+    path_len: usize,
+    max_bytes: u64,
+    key: *const c_char,
+    key_len: usize,
+    out: *mut *mut portcullis_audit,
+    error: *mut *mut portcullis_error,
+) -> portcullis_status {
+    // SAFETY: the caller's promises on `out` and `error` are `construct`'s.
+    guard(|| unsafe {
+        construct(out, error, || {
+            // SAFETY: the caller promises `path` points to `path_len` readable bytes.
+            let path = text(path, path_len).map_err(|r| (r.status, r.message))?;
+            // SAFETY: the caller promises `key` points to `key_len` readable bytes.
+            let bytes = bytes(key, key_len).map_err(|r| (r.status, r.message))?;
+            let key = match Key::new(bytes, "(given)") {
+                Ok(key) => key,
+                Err(e) => return Ok(Err(std::io::Error::other(e.to_string()))),
+            };
+            let file = FileOptions {
+                max_bytes: (max_bytes > 0).then_some(max_bytes),
+                key: Some(key),
+                anchor_copy: None,
+            };
+            Ok(AuditLog::open(path, file, Options::default()))
         })
     })
 }

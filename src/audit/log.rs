@@ -1,40 +1,75 @@
-//! The audit log: a bounded queue in front of a writer thread that seals
-//! records into the chain and hands them to a sink.
+//! The audit log: records written before their decisions are handed back
+//! (or, at the `buffered` level, queued in front of a writer thread), sealed
+//! into the chain and handed to a sink.
 //!
-//! The decision path only moves an [`Entry`] into the queue; redaction,
-//! serialization, hashing and I/O happen on the writer thread, which
-//! flushes the sink every [`Options::flush_records`] records, after
-//! [`Options::flush_interval`] without one, on [`AuditLog::flush`] and when
-//! the log is closed or dropped. When the queue is full the caller chooses
-//! (the policy's `audit_overflow`): wait for room, or deny — and a denial
-//! that could not be queued is counted and written to the trail as an
-//! `overflow` record as soon as there is room, so nothing disappears
-//! without a trace. A sink that fails marks the log failed: every later
-//! record is refused with the error, and the engine denies those requests.
-//! Cost on the decision path: one channel send of a boxed entry.
+//! At the `written` and `synced` levels ([`Durability`]) the deciding thread
+//! builds its record, seals it and writes it to the operating system under
+//! the log's lock, and at `synced` waits for a group-commit `fsync`
+//! ([`super::durability`]); the decision is returned only then, so a
+//! process killed at any instant has every decision it answered in its
+//! trail. A writer thread syncs and anchors what was written every
+//! [`Options::flush_interval`]. At the `buffered` level the decision path
+//! only moves an [`Entry`] into a bounded queue; redaction, serialization,
+//! hashing and I/O happen on the writer thread, which flushes every
+//! [`Options::flush_records`] records, after [`Options::flush_interval`]
+//! without one, on [`AuditLog::flush`] and when the log is closed or
+//! dropped. When the queue is full the caller chooses (the policy's
+//! `audit_overflow`): wait for room, or deny — and a denial that could not
+//! be queued is counted and written to the trail as an `overflow` record as
+//! soon as there is room, so nothing disappears without a trace. A sink
+//! that fails marks the log failed: every later record is refused with the
+//! error, and the engine denies those requests. Cost on the decision path:
+//! `written`, one record built and sealed and one `write(2)` (measured in
+//! `cargo bench --bench audit`); `synced`, that and a share of one `fsync`;
+//! `buffered`, one channel send of a boxed entry.
 
+use std::fs::File;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
 use super::chain::{self, Head};
+use super::durability::{Commit, Durability};
+use super::key::Key;
 use super::record::{self, Entry};
-use super::sink::{CallbackSink, FileSink, Sink};
+use super::sink::{CallbackSink, FileOptions, FileSink, Sink};
 
-/// How the log queues and flushes.
-#[derive(Debug, Clone, Copy)]
+/// Called with each anchor (the head of the synced chain), on the log's
+/// writer thread: a copy kept elsewhere shows a cut tail without a key.
+pub type AnchorFn = Arc<dyn Fn(&Head) + Send + Sync>;
+
+/// How the log queues, flushes and seals.
+#[derive(Clone)]
 pub struct Options {
-    /// Records the queue holds before the overflow setting applies.
+    /// Records the queue holds before the overflow setting applies (`buffered`).
     pub capacity: usize,
-    /// Flush the sink after this many records.
+    /// Flush the sink after this many queued records (`buffered`).
     pub flush_records: usize,
-    /// Flush the sink when this long passed without a record.
+    /// Sync and anchor what was written when this long passed without a
+    /// queued record.
     pub flush_interval: Duration,
+    /// Seal records with this key (a keyed chain). [`AuditLog::open`] takes
+    /// it from its [`FileOptions`].
+    pub key: Option<Key>,
+    /// Also hand each anchor to this function.
+    pub on_anchor: Option<AnchorFn>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("capacity", &self.capacity)
+            .field("flush_records", &self.flush_records)
+            .field("flush_interval", &self.flush_interval)
+            .field("key", &self.key)
+            .field("on_anchor", &self.on_anchor.is_some())
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -43,7 +78,17 @@ impl Default for Options {
             capacity: 4096,
             flush_records: 256,
             flush_interval: Duration::from_millis(50),
+            key: None,
+            on_anchor: None,
         }
+    }
+}
+
+impl Options {
+    /// The most answered decisions a crash can take from the trail at the
+    /// `buffered` level: a full queue and an unflushed batch.
+    pub fn buffered_loss_bound(&self) -> u64 {
+        (self.capacity.max(1) + self.flush_records) as u64
     }
 }
 
@@ -61,15 +106,41 @@ pub enum AuditError {
     Closed,
 }
 
+/// What the log has done so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Records written to the sink (overflow and recovery records included).
+    pub written: u64,
+    /// Syncs run (group commits, background syncs and flushes).
+    pub syncs: u64,
+    /// Entries queued and not yet written (`buffered`).
+    pub queued: u64,
+}
+
 enum Message {
     Record(Box<Entry>),
     Flush(SyncSender<Result<(), AuditError>>),
 }
 
-#[derive(Default)]
+/// The sink and where the chain stands, under the log's lock.
+struct Writer {
+    sink: Box<dyn Sink>,
+    head: Head,
+    /// The last anchored `seq`.
+    anchored: u64,
+}
+
 struct Shared {
+    writer: Mutex<Writer>,
     failed: Mutex<Option<String>>,
     unrecorded: AtomicU64,
+    written: AtomicU64,
+    queued: AtomicU64,
+    buffering: AtomicBool,
+    commit: Commit,
+    /// The head of the synced chain (what may be anchored).
+    synced: Mutex<Head>,
+    options: Options,
 }
 
 impl Shared {
@@ -79,10 +150,118 @@ impl Shared {
             .map_or_else(|_| Some("the audit writer panicked".into()), |f| f.clone())
     }
 
-    fn fail(&self, error: &io::Error) {
+    fn fail(&self, error: &io::Error) -> AuditError {
+        let mut why = error.to_string();
         if let Ok(mut f) = self.failed.lock() {
-            f.get_or_insert_with(|| error.to_string());
+            why = f.get_or_insert(why).clone();
         }
+        AuditError::Failed(why)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Writer>, AuditError> {
+        self.writer
+            .lock()
+            .map_err(|_| AuditError::Failed("the audit writer panicked".into()))
+    }
+
+    /// Seals `body` and writes it, after the overflow record if one is due;
+    /// unless `buffered`, flushes to the operating system. Returns its `seq`.
+    fn append(&self, body: Map<String, Value>, buffered: bool) -> Result<u64, AuditError> {
+        if let Some(why) = self.failure() {
+            return Err(AuditError::Failed(why));
+        }
+        // Serialized outside the lock; only sealing and writing are inside.
+        let body = chain::serialize(body);
+        let mut w = self.lock()?;
+        let count = self.unrecorded.swap(0, Ordering::Relaxed);
+        if count > 0 {
+            self.seal_and_write(&mut w, &chain::serialize(overflow_body(count)))?;
+        }
+        let seq = self.seal_and_write(&mut w, &body)?;
+        if !buffered {
+            w.sink.flush().map_err(|e| self.fail(&e))?;
+        }
+        Ok(seq)
+    }
+
+    fn seal_and_write(&self, w: &mut Writer, body: &str) -> Result<u64, AuditError> {
+        let line = chain::seal_json(body, &mut w.head, self.options.key.as_ref());
+        w.sink.write(&line).map_err(|e| self.fail(&e))?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        Ok(w.head.seq)
+    }
+
+    /// Flushes, then syncs everything written so far outside the lock;
+    /// returns the last `seq` it covers.
+    fn sync_now(&self) -> io::Result<u64> {
+        let (head, file): (Head, Option<Arc<File>>) = {
+            let mut w = self
+                .writer
+                .lock()
+                .map_err(|_| io::Error::other("the audit writer panicked"))?;
+            w.sink.flush()?;
+            (w.head, w.sink.sync_file())
+        };
+        if let Some(file) = file {
+            file.sync_data()?;
+        }
+        if let Ok(mut synced) = self.synced.lock() {
+            if head.seq > synced.seq {
+                *synced = head;
+            }
+        }
+        Ok(head.seq)
+    }
+
+    /// Returns once every record up to `seq` is synced (group commit).
+    fn sync_to(&self, seq: u64) -> Result<(), AuditError> {
+        self.commit
+            .sync_to(seq, || self.sync_now(), || self.failure())
+            .map_err(|why| self.fail(&io::Error::other(why)))
+    }
+
+    /// Syncs everything written and anchors it; reports the first failure.
+    fn flush_all(&self) -> Result<(), AuditError> {
+        let count = self.unrecorded.swap(0, Ordering::Relaxed);
+        let seq = {
+            let mut w = self.lock()?;
+            if count > 0 {
+                self.seal_and_write(&mut w, &chain::serialize(overflow_body(count)))?;
+            }
+            w.head.seq
+        };
+        self.sync_to(seq)?;
+        let mut w = self.lock()?;
+        let synced = self.synced.lock().map(|h| *h).unwrap_or(Head::GENESIS);
+        if synced.seq > w.anchored {
+            w.sink.anchor(synced).map_err(|e| self.fail(&e))?;
+            w.anchored = synced.seq;
+            if let Some(f) = &self.options.on_anchor {
+                f(&synced);
+            }
+        }
+        match self.failure() {
+            Some(why) => Err(AuditError::Failed(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether records were written since the last anchor.
+    fn unanchored(&self) -> bool {
+        self.lock().is_ok_and(|w| w.head.seq > w.anchored)
+    }
+
+    /// Before the first queued record: tells the sink what a crash could lose.
+    fn note_buffering(&self) -> Result<(), AuditError> {
+        if self.buffering.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut w = self.lock()?;
+        w.sink
+            .buffering(self.options.buffered_loss_bound())
+            .map_err(|e| self.fail(&e))?;
+        self.buffering.store(true, Ordering::Release);
+        Ok(())
     }
 }
 
@@ -101,14 +280,32 @@ impl std::fmt::Debug for AuditLog {
 }
 
 impl AuditLog {
-    /// A log writing to `sink`, continuing the chain where the sink says it stands.
+    /// A log writing to `sink`, continuing the chain where the sink says it
+    /// stands. With a callback sink, the callback runs on the deciding
+    /// thread for `written` and `synced` records and on the log's writer
+    /// thread for `buffered` ones: one record at a time, in chain order.
     pub fn new(sink: impl Sink, options: Options) -> io::Result<AuditLog> {
         let (tx, rx) = mpsc::sync_channel::<Message>(options.capacity.max(1));
-        let shared = Arc::new(Shared::default());
+        let head = sink.head();
+        let shared = Arc::new(Shared {
+            writer: Mutex::new(Writer {
+                sink: Box::new(sink),
+                head,
+                anchored: head.seq,
+            }),
+            failed: Mutex::new(None),
+            unrecorded: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            queued: AtomicU64::new(0),
+            buffering: AtomicBool::new(false),
+            commit: Commit::default(),
+            synced: Mutex::new(head),
+            options,
+        });
         let writer_shared = Arc::clone(&shared);
         let worker = std::thread::Builder::new()
             .name("portcullis-audit".into())
-            .spawn(move || write_loop(sink, rx, &writer_shared, options))?;
+            .spawn(move || write_loop(rx, &writer_shared))?;
         Ok(AuditLog {
             tx: Some(tx),
             shared,
@@ -124,7 +321,19 @@ impl AuditLog {
         AuditLog::new(FileSink::open(path, max_bytes)?, Options::default())
     }
 
-    /// A log calling `f` with each sealed line, on the writer thread.
+    /// A log appending to the file at `path` opened with `file` (its key
+    /// replaces `options.key`, so the sink and the log seal alike).
+    pub fn open(
+        path: impl AsRef<std::path::Path>,
+        file: FileOptions,
+        mut options: Options,
+    ) -> io::Result<AuditLog> {
+        options.key = file.key.clone();
+        AuditLog::new(FileSink::open_with(path, file)?, options)
+    }
+
+    /// A log calling `f` with each sealed line (see [`AuditLog::new`] for
+    /// the thread it runs on).
     pub fn to_callback(f: impl FnMut(&str) + Send + 'static) -> io::Result<AuditLog> {
         AuditLog::new(CallbackSink::new(f), Options::default())
     }
@@ -136,20 +345,58 @@ impl AuditLog {
         self.tx.as_ref().ok_or(AuditError::Closed)
     }
 
-    /// Queues `entry`, waiting for room when the queue is full.
-    pub fn record(&self, entry: Entry) -> Result<(), AuditError> {
-        self.sender()?
-            .send(Message::Record(Box::new(entry)))
-            .map_err(|_| AuditError::Closed)
+    /// Records `entry` at `durability`: returns once it is written (and, at
+    /// `synced`, synced), or at `buffered` once it is queued, waiting for
+    /// room when the queue is full.
+    pub fn record(&self, entry: Entry, durability: Durability) -> Result<(), AuditError> {
+        match durability {
+            Durability::Buffered => {
+                self.shared.note_buffering()?;
+                let sender = self.sender()?;
+                self.shared.queued.fetch_add(1, Ordering::Relaxed);
+                sender
+                    .send(Message::Record(Box::new(entry)))
+                    .map_err(|_| AuditError::Closed)
+            }
+            level => self.write_body(record::body(&entry), level),
+        }
     }
 
-    /// Queues `entry` if there is room; [`AuditError::Full`] otherwise.
+    /// Queues `entry` at the `buffered` level if there is room;
+    /// [`AuditError::Full`] otherwise.
     pub fn try_record(&self, entry: Entry) -> Result<(), AuditError> {
-        match self.sender()?.try_send(Message::Record(Box::new(entry))) {
+        self.shared.note_buffering()?;
+        let sender = self.sender()?;
+        self.shared.queued.fetch_add(1, Ordering::Relaxed);
+        match sender.try_send(Message::Record(Box::new(entry))) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(AuditError::Full),
-            Err(TrySendError::Disconnected(_)) => Err(AuditError::Closed),
+            Err(e) => {
+                self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(match e {
+                    TrySendError::Full(_) => AuditError::Full,
+                    TrySendError::Disconnected(_) => AuditError::Closed,
+                })
+            }
         }
+    }
+
+    /// Writes a record body (without its chain fields) at `written` or
+    /// `synced` on the caller's thread.
+    pub(crate) fn write_body(
+        &self,
+        body: Map<String, Value>,
+        durability: Durability,
+    ) -> Result<(), AuditError> {
+        if self.tx.is_none() {
+            return Err(AuditError::Closed);
+        }
+        let seq = self
+            .shared
+            .append(body, durability == Durability::Buffered)?;
+        if durability == Durability::Synced {
+            self.shared.sync_to(seq)?;
+        }
+        Ok(())
     }
 
     /// Counts a decision that was denied because it could not be queued;
@@ -158,7 +405,16 @@ impl AuditLog {
         self.shared.unrecorded.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Waits until every record queued so far is written and the sink flushed.
+    /// What the log has done so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            written: self.shared.written.load(Ordering::Relaxed),
+            syncs: self.shared.commit.syncs(),
+            queued: self.shared.queued.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits until every record queued so far is written, synced and anchored.
     pub fn flush(&self) -> Result<(), AuditError> {
         let (reply, done) = mpsc::sync_channel(1);
         self.sender()?
@@ -167,8 +423,8 @@ impl AuditLog {
         done.recv().map_err(|_| AuditError::Closed)?
     }
 
-    /// Writes everything queued, flushes, stops the writer and reports the
-    /// first failure, if any.
+    /// Writes everything queued, syncs, anchors, stops the writer and
+    /// reports the first failure, if any.
     pub fn close(mut self) -> Result<(), AuditError> {
         self.shutdown()
     }
@@ -213,69 +469,37 @@ fn overflow_body(count: u64) -> Map<String, Value> {
     out
 }
 
-struct Writer<S> {
-    sink: S,
-    head: Head,
-    pending: usize,
-}
-
-impl<S: Sink> Writer<S> {
-    fn write(&mut self, body: Map<String, Value>, shared: &Shared) {
-        let line = chain::seal(body, &mut self.head);
-        if let Err(e) = self.sink.write(&line) {
-            shared.fail(&e);
-        }
-        self.pending += 1;
-    }
-
-    fn note_overflow(&mut self, shared: &Shared) {
-        let count = shared.unrecorded.swap(0, Ordering::Relaxed);
-        if count > 0 {
-            self.write(overflow_body(count), shared);
-        }
-    }
-
-    fn flush(&mut self, shared: &Shared) -> Result<(), AuditError> {
-        self.pending = 0;
-        self.sink.flush(self.head).map_err(|e| {
-            shared.fail(&e);
-            AuditError::Failed(e.to_string())
-        })?;
-        match shared.failure() {
-            Some(why) => Err(AuditError::Failed(why)),
-            None => Ok(()),
-        }
-    }
-}
-
-fn write_loop(sink: impl Sink, rx: mpsc::Receiver<Message>, shared: &Shared, options: Options) {
-    let mut w = Writer {
-        head: sink.head(),
-        sink,
-        pending: 0,
-    };
+fn write_loop(rx: mpsc::Receiver<Message>, shared: &Shared) {
+    let options = &shared.options;
+    let mut pending = 0usize;
     loop {
         match rx.recv_timeout(options.flush_interval) {
             Ok(Message::Record(entry)) => {
-                w.note_overflow(shared);
-                w.write(record::body(&entry), shared);
-                if w.pending >= options.flush_records {
-                    let _ = w.flush(shared);
+                let body = record::body(&entry);
+                drop(entry);
+                let _ = shared.append(body, true);
+                shared.queued.fetch_sub(1, Ordering::Relaxed);
+                pending += 1;
+                if pending >= options.flush_records {
+                    pending = 0;
+                    let _ = shared.flush_all();
                 }
             }
             Ok(Message::Flush(reply)) => {
-                w.note_overflow(shared);
-                let _ = reply.send(w.flush(shared));
+                pending = 0;
+                let _ = reply.send(shared.flush_all());
             }
             Err(RecvTimeoutError::Timeout) => {
-                w.note_overflow(shared);
-                if w.pending > 0 {
-                    let _ = w.flush(shared);
+                if pending > 0
+                    || shared.unrecorded.load(Ordering::Relaxed) > 0
+                    || shared.unanchored()
+                {
+                    pending = 0;
+                    let _ = shared.flush_all();
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                w.note_overflow(shared);
-                let _ = w.flush(shared);
+                let _ = shared.flush_all();
                 return;
             }
         }

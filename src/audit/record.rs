@@ -145,10 +145,21 @@ pub fn timestamp(at: SystemTime) -> String {
 
 /// The record of `entry` without its chain fields (`seq`, `prev`, `hash`).
 pub fn body(entry: &Entry) -> Map<String, Value> {
+    body_of(entry.at, &entry.engine, &entry.request, &entry.decision)
+}
+
+/// The record of `decision` on `request` by `engine` at `at`, without its
+/// chain fields (what [`body`] builds, from borrowed parts).
+pub fn body_of(
+    at: SystemTime,
+    engine: &Engine,
+    request: &Request,
+    decision: &Decision,
+) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("v".into(), Value::from(RECORD_VERSION));
-    out.insert("ts".into(), Value::String(timestamp(entry.at)));
-    if let Ok(Value::Object(decision)) = serde_json::to_value(&entry.decision) {
+    out.insert("ts".into(), Value::String(timestamp(at)));
+    if let Ok(Value::Object(decision)) = serde_json::to_value(decision) {
         for (k, mut v) in decision {
             redact_value(&mut v, false);
             out.insert(k, v);
@@ -160,20 +171,19 @@ pub fn body(entry: &Entry) -> Map<String, Value> {
             "the decision could not be serialized".into(),
         );
     }
-    let mut request = entry.request.to_value();
+    let mut request = request.to_value();
     redact_value(&mut request, false);
     out.insert("request".into(), request);
     let mut policy = Map::new();
     policy.insert(
         "name".into(),
-        entry
-            .engine
+        engine
             .name()
             .map_or(Value::Null, |n| Value::String(n.to_owned())),
     );
     policy.insert(
         "hash".into(),
-        Value::String(entry.engine.policy_hash().to_owned()),
+        Value::String(engine.policy_hash().to_owned()),
     );
     out.insert("policy".into(), Value::Object(policy));
     out.insert(

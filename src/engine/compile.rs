@@ -193,6 +193,7 @@ pub(crate) struct Compiled {
     defaults: [DefaultVerdict; 4],
     pub(crate) inspection: Inspection,
     pub(crate) audit_overflow: AuditOverflow,
+    pub(crate) audit_durability: crate::audit::Durability,
     pub(crate) hooks: crate::policy::Hooks,
     /// The `session` section, compiled.
     pub(crate) session: super::session::SessionMatcher,
@@ -611,6 +612,7 @@ fn compiled(policy: &Policy, hash: Option<String>, build: Build) -> Result<Compi
         ],
         inspection: policy.inspection,
         audit_overflow: policy.audit_overflow,
+        audit_durability: policy.audit_durability,
         hooks: policy.hooks,
         session: super::session::compile(&policy.session, build)?,
         starts,

@@ -153,6 +153,11 @@ impl Engine {
         self.inner.audit_overflow
     }
 
+    /// When an audited decision is handed back (the policy's `audit_durability`).
+    pub fn audit_durability(&self) -> crate::audit::Durability {
+        self.inner.audit_durability
+    }
+
     /// How coding-agent hooks answer this engine's decisions (the policy's
     /// `hooks`).
     pub fn hooks(&self) -> crate::policy::Hooks {

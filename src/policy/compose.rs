@@ -86,6 +86,7 @@ fn resolve_in(
         defaults: Defaults::default(),
         inspection: Inspection::default(),
         audit_overflow: Default::default(),
+        audit_durability: Default::default(),
         hooks: Default::default(),
         session: Default::default(),
         egress: Vec::new(),
@@ -309,6 +310,10 @@ fn absorb(merged: &mut Policy, layer: Policy, at: &FieldPath) -> Result<(), Poli
     if layer.explicit.audit_overflow {
         merged.audit_overflow = layer.audit_overflow;
         merged.explicit.audit_overflow = true;
+    }
+    if layer.explicit.audit_durability {
+        merged.audit_durability = layer.audit_durability;
+        merged.explicit.audit_durability = true;
     }
     let [grant, unattended_ask] = layer.explicit.hooks;
     if grant {

@@ -57,6 +57,9 @@ pub struct Policy {
     pub inspection: Inspection,
     /// What an audited decision does when the audit queue is full.
     pub audit_overflow: AuditOverflow,
+    /// When an audited decision is handed back: after its record is written,
+    /// synced, or only queued.
+    pub audit_durability: crate::audit::Durability,
     /// How coding-agent hooks answer decisions (`hooks`).
     pub hooks: Hooks,
     /// What sessions record and what their facts make stricter (`session`).
@@ -148,6 +151,8 @@ pub struct Explicit {
     pub inspection: [bool; 3],
     /// `audit_overflow`.
     pub audit_overflow: bool,
+    /// `audit_durability`.
+    pub audit_durability: bool,
     /// `hooks.grant`, `.unattended_ask`.
     pub hooks: [bool; 2],
 }

@@ -39,6 +39,7 @@ const TOP_FIELDS: &[&str] = &[
     "defaults",
     "inspection",
     "audit_overflow",
+    "audit_durability",
     "hooks",
     "session",
     "egress",
@@ -325,6 +326,10 @@ impl Reader {
             Some(value) => self.audit_overflow(value, &top.key("audit_overflow")),
             None => AuditOverflow::default(),
         };
+        let audit_durability = match map.get("audit_durability") {
+            Some(value) => self.audit_durability(value, &top.key("audit_durability")),
+            None => crate::audit::Durability::default(),
+        };
         let hooks = match map.get("hooks") {
             Some(value) => self.hooks(value, &top.key("hooks")),
             None => Hooks::default(),
@@ -370,6 +375,7 @@ impl Reader {
             inspection: INSPECTION_FIELDS
                 .map(|k| map.get("inspection").and_then(|d| d.get(k)).is_some()),
             audit_overflow: map.contains_key("audit_overflow"),
+            audit_durability: map.contains_key("audit_durability"),
             hooks: HOOKS_FIELDS.map(|k| map.get("hooks").and_then(|d| d.get(k)).is_some()),
         };
 
@@ -389,6 +395,7 @@ impl Reader {
             cedar,
             inspection,
             audit_overflow,
+            audit_durability,
             hooks,
             session,
             extends,
@@ -431,6 +438,16 @@ impl Reader {
             _ => {
                 self.wrong_type(path.clone(), "`block` or `deny`", value);
                 AuditOverflow::default()
+            }
+        }
+    }
+
+    fn audit_durability(&mut self, value: &Value, path: &FieldPath) -> crate::audit::Durability {
+        match value.as_str().and_then(crate::audit::Durability::parse) {
+            Some(level) => level,
+            None => {
+                self.wrong_type(path.clone(), "`written`, `synced` or `buffered`", value);
+                crate::audit::Durability::default()
             }
         }
     }

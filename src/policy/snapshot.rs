@@ -341,6 +341,7 @@ fn witness() -> Policy {
             strict_paths: true,
         },
         audit_overflow: AuditOverflow::Deny,
+        audit_durability: crate::audit::Durability::Synced,
         hooks: crate::hook::Hooks {
             grant: true,
             ..crate::hook::Hooks::default()
@@ -369,6 +370,7 @@ fn witness() -> Policy {
             defaults: [true, false, true, false],
             inspection: [false, true, true],
             audit_overflow: true,
+            audit_durability: true,
             ..Explicit::default()
         },
         notes: Vec::new(),

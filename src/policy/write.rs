@@ -307,6 +307,10 @@ impl Policy {
         );
         out.insert("audit_overflow".into(), json!(self.audit_overflow.as_str()));
         out.insert(
+            "audit_durability".into(),
+            json!(self.audit_durability.as_str()),
+        );
+        out.insert(
             "hooks".into(),
             json!({
                 "grant": self.hooks.grant,

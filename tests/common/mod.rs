@@ -89,7 +89,7 @@ pub fn verify_trail(
     path: &std::path::Path,
 ) -> Result<portcullis::audit::Verified, portcullis::audit::VerifyError> {
     let anchor = portcullis::audit::chain::read_anchor(path).unwrap();
-    portcullis::audit::verify_files(&[path.to_path_buf()], anchor, false)
+    portcullis::audit::verify_files(&[path.to_path_buf()], anchor, false, None)
 }
 
 /// Runs the `portcullis` binary with `args`, `stdin` written to it, and

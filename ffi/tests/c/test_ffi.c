@@ -286,7 +286,7 @@ static void test_swap_under_load(void) {
     portcullis_engine_free(e);
 }
 
-/* Collects audit records handed to the callback (on the audit thread). */
+/* Collects audit records handed to the callback (on the deciding thread at the default durability). */
 struct collected {
     pthread_mutex_t lock;
     int count;
@@ -314,6 +314,10 @@ static void test_audit(portcullis_engine *e) {
     CHECK(portcullis_decide_json_audited(e, a, req, strlen(req), &out, NULL) == PORTCULLIS_STATUS_OK);
     CHECK(strstr(out.data, "\"effect\":\"deny\"") != NULL);
     portcullis_buffer_free(&out);
+    /* At the default durability (`written`) the callback ran before the decision returned. */
+    pthread_mutex_lock(&c.lock);
+    CHECK(c.count == 1);
+    pthread_mutex_unlock(&c.lock);
     const char *ls = "{\"command\": \"ls\"}";
     CHECK(portcullis_decide_json_audited(e, a, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_OK);
     portcullis_buffer_free(&out);
@@ -337,15 +341,40 @@ static void test_audit(portcullis_engine *e) {
     CHECK(portcullis_audit_new_file(path, strlen(path), 0, &a, NULL) == PORTCULLIS_STATUS_OK);
     CHECK(portcullis_decide_json_audited(e, a, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_OK);
     portcullis_buffer_free(&out);
-    portcullis_audit_free(a);
+    /* Written to the file before the decision returned, before any flush. */
     size_t len = 0;
     char *text = read_file(path, &len);
     CHECK(len > 0 && text[len - 1] == '\n' && strstr(text, "\"seq\":1") != NULL);
     free(text);
-    remove(path);
-    char head[80];
-    snprintf(head, sizeof head, "%s.head", path);
-    remove(head);
+    portcullis_audit_free(a);
+    char side[96];
+    const char *suffixes[] = {"", ".head", ".lock"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+        remove(side);
+    }
+
+    /* A keyed trail: records name the key's id; a short key is refused. */
+    const char *key = "0123456789abcdef0123456789abcdef";
+    CHECK(portcullis_audit_new_file_keyed(path, strlen(path), 0, key, strlen(key), &a, NULL) == PORTCULLIS_STATUS_OK);
+    CHECK(portcullis_decide_json_audited(e, a, ls, strlen(ls), &out, NULL) == PORTCULLIS_STATUS_OK);
+    portcullis_buffer_free(&out);
+    portcullis_audit_free(a);
+    text = read_file(path, &len);
+    CHECK(strstr(text, "\"key\":\"") != NULL);
+    free(text);
+    /* Reopened without the key: refused, saying why. */
+    CHECK(portcullis_audit_new_file(path, strlen(path), 0, &a, &err) == PORTCULLIS_STATUS_AUDIT && a == NULL);
+    CHECK(strstr(portcullis_error_message(err, NULL), "sealed with key") != NULL);
+    portcullis_error_free(err);
+    CHECK(portcullis_audit_new_file_keyed(path, strlen(path), 0, "short", 5, &a, &err) == PORTCULLIS_STATUS_AUDIT && a == NULL);
+    CHECK(strstr(portcullis_error_message(err, NULL), "at least 16") != NULL);
+    portcullis_error_free(err);
+    CHECK(portcullis_audit_new_file_keyed(path, strlen(path), 0, NULL, 32, &a, NULL) == PORTCULLIS_STATUS_NULL_POINTER && a == NULL);
+    for (int i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+        remove(side);
+    }
     const char *bad = "/nonexistent-dir/x/audit.jsonl";
     CHECK(portcullis_audit_new_file(bad, strlen(bad), 0, &a, &err) == PORTCULLIS_STATUS_AUDIT && a == NULL);
     CHECK(strstr(portcullis_error_message(err, NULL), "No such file") != NULL);

@@ -1,56 +1,146 @@
-//! `portcullis audit verify` and the `--audit FILE` option of `eval` and `hook`.
+//! `portcullis audit verify` and the `--audit FILE` options of `eval` and `hook`.
 //!
 //! `verify` reads a trail (rotated files first) and prints either
-//! `ok: N records; head <hash>` or the first broken line as
-//! `FILE:LINE: what is wrong`; exit status 0 intact, 2 broken, 1 when a file
-//! cannot be read.
+//! `ok: N records; head <hash>` (with what it checked: the anchor, a copy
+//! of it, the key, torn lines sealed off, recoveries) or the first broken
+//! line as `FILE:LINE: what is wrong`; exit status 0 intact, 2 broken, 1
+//! when a file or the key cannot be read. A key comes from `--audit-key` /
+//! `--key FILE` or the file `$PORTCULLIS_AUDIT_KEY_FILE` names, never from
+//! the policy.
 
 use std::path::{Path, PathBuf};
 
-use portcullis::audit::{self, AuditLog, VerifyError};
+use portcullis::audit::{self, AuditLog, FileOptions, Key, Options, VerifyError};
 
 /// Exit status of a broken trail.
 const EXIT_BROKEN: u8 = 2;
 
-/// Opens the trail at `path` for appending (rotated at the default size).
-pub fn open(path: &Path) -> Result<AuditLog, String> {
-    AuditLog::to_file(path, Some(audit::DEFAULT_MAX_BYTES))
-        .map_err(|e| format!("audit trail {}: {e}", path.display()))
+/// The environment variable naming the audit key's file.
+const KEY_FILE_VARIABLE: &str = "PORTCULLIS_AUDIT_KEY_FILE";
+
+/// The audit trail options of `eval` and `hook`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TrailArgs {
+    /// Also record every decision in this tamper-evident audit trail (JSON lines, appended).
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Seal the trail with the key in FILE (HMAC-SHA-256; default: the file
+    /// $PORTCULLIS_AUDIT_KEY_FILE names).
+    #[arg(long, value_name = "FILE", requires = "audit")]
+    pub audit_key: Option<PathBuf>,
+    /// Also write the trail's anchor to FILE, kept where the trail's writer
+    /// cannot rewrite it (`audit verify --anchor FILE`).
+    #[arg(long, value_name = "FILE", requires = "audit")]
+    pub audit_anchor: Option<PathBuf>,
 }
 
-/// Verifies `files` (with `rotated`, the rotated siblings of the one file first).
-pub fn verify(files: &[PathBuf], rotated: bool, continued: bool) -> Result<u8, String> {
+impl TrailArgs {
+    /// How the trail is opened: rotated at the default size, keyed and
+    /// with a second anchor when asked.
+    pub fn file_options(&self) -> Result<FileOptions, String> {
+        Ok(FileOptions {
+            max_bytes: Some(audit::DEFAULT_MAX_BYTES),
+            key: key(self.audit_key.clone())?,
+            anchor_copy: self.audit_anchor.clone(),
+        })
+    }
+
+    /// The audit log, when `--audit` was given.
+    pub fn open(&self) -> Result<Option<AuditLog>, String> {
+        let Some(path) = &self.audit else {
+            return Ok(None);
+        };
+        AuditLog::open(path, self.file_options()?, Options::default())
+            .map(Some)
+            .map_err(|e| format!("audit trail {}: {e}", path.display()))
+    }
+}
+
+/// The key in `given`, or in the file the environment names; none without either.
+fn key(given: Option<PathBuf>) -> Result<Option<Key>, String> {
+    let path = given.or_else(|| {
+        std::env::var_os(KEY_FILE_VARIABLE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    path.map(|p| Key::from_file(&p).map_err(|e| e.to_string()))
+        .transpose()
+}
+
+/// Verifies `files` (with `rotated`, the rotated siblings of the one file
+/// first), with `key` when the trail is keyed and against `anchor_copy`
+/// besides the trail's own anchor.
+pub fn verify(
+    files: &[PathBuf],
+    rotated: bool,
+    continued: bool,
+    key_file: Option<PathBuf>,
+    anchor_copy: Option<&Path>,
+) -> Result<u8, String> {
     let files = match (rotated, files) {
         (true, [one]) => audit::trail_files(one).map_err(|e| format!("{}: {e}", one.display()))?,
         (true, _) => return Err("--rotated takes exactly one FILE".into()),
         (false, _) => files.to_vec(),
     };
+    let key = key(key_file)?;
     let anchor = match files.last() {
         Some(live) => audit::chain::read_anchor(live).map_err(|e| e.to_string())?,
         None => None,
     };
-    match audit::verify_files(&files, anchor, continued) {
-        Ok(v) => {
-            let head = v.head.map_or_else(|| "(none)".into(), |h| h.hash_hex());
-            let zeros = "0".repeat(64);
-            let from = match v.continues_from {
-                Some(prev) if prev != zeros => format!("; continues a chain from {prev}"),
-                _ => String::new(),
-            };
-            let anchored = if anchor.is_some() {
-                "; anchor matches"
-            } else {
-                ""
-            };
-            println!("ok: {} records; head {head}{from}{anchored}", v.records);
-            Ok(0)
+    let copy = match anchor_copy {
+        Some(path) => Some(
+            audit::chain::read_anchor_file(path)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{}: no such anchor", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut verified = None;
+    for anchor in [anchor, copy] {
+        if anchor.is_none() && verified.is_some() {
+            continue;
         }
-        Err(VerifyError::Broken(at)) => {
-            println!("broken: {at}");
-            Ok(EXIT_BROKEN)
+        match audit::verify_files(&files, anchor, continued, key.as_ref()) {
+            Ok(v) => verified = Some(v),
+            Err(VerifyError::Broken(at)) => {
+                println!("broken: {at}");
+                return Ok(EXIT_BROKEN);
+            }
+            Err(e @ VerifyError::Io(..)) => return Err(e.to_string()),
         }
-        Err(e @ VerifyError::Io(..)) => Err(e.to_string()),
     }
+    let Some(v) = verified else {
+        return Err("nothing to verify".into());
+    };
+    let head = v.head.map_or_else(|| "(none)".into(), |h| h.hash_hex());
+    let zeros = "0".repeat(64);
+    let mut said = format!("ok: {} records; head {head}", v.records);
+    if let Some(prev) = v.continues_from.filter(|p| *p != zeros) {
+        said.push_str(&format!("; continues a chain from {prev}"));
+    }
+    if anchor.is_some() {
+        said.push_str("; anchor matches");
+    }
+    if copy.is_some() {
+        said.push_str("; anchor copy matches");
+    }
+    if let Some(key) = &key {
+        said.push_str(&format!("; sealed with key {}", key.id()));
+    }
+    if v.torn > 0 {
+        said.push_str(&format!(
+            "; {} torn line(s) sealed off by recovery records",
+            v.torn
+        ));
+    }
+    if v.recoveries > 0 {
+        said.push_str(&format!(
+            "; {} recovery record(s) (`audit show` gives their reasons)",
+            v.recoveries
+        ));
+    }
+    println!("{said}");
+    Ok(0)
 }
 
 /// Prints the records of `files`, one line each (`seq ts effect rule:

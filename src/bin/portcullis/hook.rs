@@ -69,9 +69,8 @@ pub struct HookArgs {
     /// The agent whose hook protocol to speak.
     #[arg(value_enum)]
     agent: AgentArg,
-    /// Also record the decision in this tamper-evident audit trail.
-    #[arg(long, value_name = "FILE")]
-    audit: Option<PathBuf>,
+    #[command(flatten)]
+    trail: crate::audit::TrailArgs,
     /// Let an explicit allow rule grant the call, skipping the agent's own
     /// permission prompt (as the policy's `hooks.grant: true`). Without it an
     /// allow only passes the call through to the agent's permission flow.
@@ -174,7 +173,8 @@ fn answer(
             }
         }
     }
-    if let Some(path) = &args.audit {
+    if let Some(path) = &args.trail.audit {
+        let options = args.trail.file_options()?;
         let entries: Vec<Entry> = payload
             .requests
             .iter()
@@ -186,7 +186,7 @@ fn answer(
                 decision: decision.clone(),
             })
             .collect();
-        audit::append(path, Some(audit::DEFAULT_MAX_BYTES), &entries)
+        audit::append(path, &options, &entries)
             .map_err(|e| format!("audit trail {}: {e}", path.display()))?;
     }
     if let Some(locked) = &session {

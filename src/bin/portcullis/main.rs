@@ -57,9 +57,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Read JSON-lines requests on stdin, write one decision per line on stdout, in order.
     Eval {
-        /// Also record every decision in this tamper-evident audit trail (JSON lines, appended).
-        #[arg(long, value_name = "FILE")]
-        audit: Option<PathBuf>,
+        #[command(flatten)]
+        trail: audit::TrailArgs,
     },
     /// Answer a coding agent's pre-tool hook: its JSON on stdin, its protocol's answer on stdout.
     Hook(hook::HookArgs),
@@ -118,6 +117,13 @@ enum AuditCommand {
         /// The first record may continue an earlier chain (older files were removed).
         #[arg(long)]
         continued: bool,
+        /// The trail is keyed: check every seal with the key in FILE
+        /// (default: $PORTCULLIS_AUDIT_KEY_FILE).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Also check the trail against this copy of its anchor (kept elsewhere).
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
     },
     /// Print a trail's decisions, one per line; with --session, one agent
     /// session's steps in order, with the session facts each consulted.
@@ -185,8 +191,8 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }
-        Command::Eval { audit } => load::engine(cli.policy.as_deref(), format).and_then(|engine| {
-            let log = audit.as_deref().map(audit::open).transpose()?;
+        Command::Eval { trail } => load::engine(cli.policy.as_deref(), format).and_then(|engine| {
+            let log = trail.open()?;
             eval::run(&engine, log)
         }),
         Command::Hook(args) => hook::run(cli.policy.as_deref(), format, args),
@@ -204,8 +210,10 @@ fn main() -> ExitCode {
                     files,
                     rotated,
                     continued,
+                    key,
+                    anchor,
                 },
-        } => audit::verify(&files, rotated, continued),
+        } => audit::verify(&files, rotated, continued, key, anchor.as_deref()),
         Command::Audit {
             what: AuditCommand::Show { files, session },
         } => audit::show(&files, session.as_deref()),
