@@ -583,3 +583,46 @@ const SESSION_PROBES: &[&str] = &[
     r#"{"tool": {"name": "Write", "arguments": {"file_path": "/p/.github/workflows/a.yml", "content": "on: push"}}}"#,
     r#"{"http": {"method": "GET", "url": "https://pypi.org/simple/"}}"#,
 ];
+
+/// An audit trail file (JSON lines, as `verify` and a reopening writer
+/// read it from disk): verified or refused with a located error; opened for
+/// writing or refused. A trail that verified, or whose only break is a torn
+/// last line, still verifies after a writer opened and closed it (a torn
+/// line sealed off by its recovery record, the chain continued).
+pub fn audit_trail(data: &[u8]) {
+    use crate::audit::{self, Broken, FileSink, VerifyError};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUN: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "portcullis-fuzz-trail-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let path = dir.join("trail.jsonl");
+    if std::fs::write(&path, data).is_ok() {
+        let files = [path.clone()];
+        let before = audit::verify_files(&files, None, true, None);
+        let recoverable = match &before {
+            Ok(_) => true,
+            Err(VerifyError::Broken(at)) => {
+                matches!(at.broken, Broken::Torn(_))
+                    && at.line == data.split(|&b| b == b'\n').count() as u64
+            }
+            Err(_) => false,
+        };
+        if let Ok(sink) = FileSink::open(&path, None) {
+            drop(sink);
+            let after = audit::verify_files(&files, None, true, None);
+            if recoverable {
+                let after = after.unwrap_or_else(|e| panic!("a reopened trail broke: {e}"));
+                if let Ok(v) = before {
+                    assert!(after.records >= v.records, "records were lost on reopen");
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -144,43 +144,47 @@ fn a_trail_of_10000_decisions_verifies_and_tampering_is_found_at_its_line() {
 
 #[test]
 fn concurrent_decisions_into_one_file_lose_no_record_and_keep_the_chain() {
-    let scratch = Scratch::new("audit-threads");
-    let path = scratch.join("audit.jsonl");
-    let engine = Engine::default_policy().unwrap();
-    let options = Options {
-        capacity: 64,
-        ..Options::default()
-    };
-    let log = AuditLog::new(FileSink::open(&path, None).unwrap(), options).unwrap();
-    const THREADS: u64 = 8;
-    const EACH: u64 = 1_500;
-    std::thread::scope(|s| {
-        for t in 0..THREADS {
-            let (engine, log) = (&engine, &log);
-            s.spawn(move || {
-                for i in 0..EACH {
-                    engine.decide_audited(&request(t * 100_000 + i), log);
-                }
-            });
-        }
-    });
-    log.close().unwrap();
-    let v = verify(&path, chain::read_anchor(&path).unwrap()).unwrap();
-    assert_eq!(v.records, THREADS * EACH);
-    let mut ids: Vec<u64> = lines(&path)
-        .iter()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["id"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
-    ids.sort_unstable();
-    let mut expected: Vec<u64> = (0..THREADS)
-        .flat_map(|t| (0..EACH).map(move |i| t * 100_000 + i))
-        .collect();
-    expected.sort_unstable();
-    assert_eq!(ids, expected);
+    for (level, each) in [("written", 1_500), ("buffered", 1_500), ("synced", 100)] {
+        let scratch = Scratch::new("audit-threads");
+        let path = scratch.join("audit.jsonl");
+        let engine = Engine::from_json(&format!(
+            r#"{{"version": 1, "extends": ["default"], "audit_durability": "{level}"}}"#
+        ))
+        .unwrap();
+        let options = Options {
+            capacity: 64,
+            ..Options::default()
+        };
+        let log = AuditLog::new(FileSink::open(&path, None).unwrap(), options).unwrap();
+        const THREADS: u64 = 8;
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (engine, log) = (&engine, &log);
+                s.spawn(move || {
+                    for i in 0..each {
+                        engine.decide_audited(&request(t * 100_000 + i), log);
+                    }
+                });
+            }
+        });
+        log.close().unwrap();
+        let v = verify(&path, chain::read_anchor(&path).unwrap()).unwrap();
+        assert_eq!(v.records, THREADS * each, "{level}");
+        let mut ids: Vec<u64> = lines(&path)
+            .iter()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        ids.sort_unstable();
+        let mut expected: Vec<u64> = (0..THREADS)
+            .flat_map(|t| (0..each).map(move |i| t * 100_000 + i))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(ids, expected, "{level}");
+    }
 }
 
 #[test]

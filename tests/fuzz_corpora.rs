@@ -68,6 +68,11 @@ fn session_state_corpus() {
 }
 
 #[test]
+fn audit_trail_corpus() {
+    replay("audit_trail", fuzzing::audit_trail);
+}
+
+#[test]
 fn graphql_corpus() {
     replay("graphql", fuzzing::graphql);
 }

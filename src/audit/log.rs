@@ -43,6 +43,10 @@ use super::sink::{CallbackSink, FileOptions, FileSink, Sink};
 /// writer thread: a copy kept elsewhere shows a cut tail without a key.
 pub type AnchorFn = Arc<dyn Fn(&Head) + Send + Sync>;
 
+/// Called with each sealed line once the sink took it, in chain order,
+/// under the log's lock (an export such as [`super::otlp`]: keep it cheap).
+pub type RecordFn = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// How the log queues, flushes and seals.
 #[derive(Clone)]
 pub struct Options {
@@ -58,6 +62,8 @@ pub struct Options {
     pub key: Option<Key>,
     /// Also hand each anchor to this function.
     pub on_anchor: Option<AnchorFn>,
+    /// Also hand each sealed line to this function.
+    pub on_record: Option<RecordFn>,
 }
 
 impl std::fmt::Debug for Options {
@@ -68,6 +74,7 @@ impl std::fmt::Debug for Options {
             .field("flush_interval", &self.flush_interval)
             .field("key", &self.key)
             .field("on_anchor", &self.on_anchor.is_some())
+            .field("on_record", &self.on_record.is_some())
             .finish()
     }
 }
@@ -80,6 +87,7 @@ impl Default for Options {
             flush_interval: Duration::from_millis(50),
             key: None,
             on_anchor: None,
+            on_record: None,
         }
     }
 }
@@ -188,6 +196,9 @@ impl Shared {
         let line = chain::seal_json(body, &mut w.head, self.options.key.as_ref());
         w.sink.write(&line).map_err(|e| self.fail(&e))?;
         self.written.fetch_add(1, Ordering::Relaxed);
+        if let Some(f) = &self.options.on_record {
+            f(&line);
+        }
         Ok(w.head.seq)
     }
 

@@ -10,7 +10,8 @@
 //! operating system, synced to disk, or queued). A trail reopened after a
 //! crash has its torn line and its unclosed writer sealed off by a
 //! recovery record ([`recover`]). [`verify_files`] checks a trail and names
-//! the first broken line. The engine joins decisions to a log in
+//! the first broken line; [`otlp`] (feature `otlp`) exports records to
+//! OpenTelemetry logs. The engine joins decisions to a log in
 //! [`Engine::decide_audited`](crate::Engine::decide_audited); a process
 //! that makes one decision (a hook) writes its record with [`append()`],
 //! without the writer thread. It knows nothing of policies beyond the name
@@ -21,6 +22,10 @@ pub mod chain;
 pub mod durability;
 pub mod key;
 pub mod log;
+#[cfg(feature = "otlp")]
+pub mod otlp;
+#[cfg(feature = "otlp")]
+mod otlp_http;
 pub mod record;
 pub mod recover;
 pub mod sink;
@@ -29,6 +34,6 @@ pub use append::append;
 pub use chain::{verify_files, Broken, BrokenAt, Head, Verified, VerifyError};
 pub use durability::Durability;
 pub use key::{Key, KeyError};
-pub use log::{AnchorFn, AuditError, AuditLog, Options, Stats};
+pub use log::{AnchorFn, AuditError, AuditLog, Options, RecordFn, Stats};
 pub use record::Entry;
 pub use sink::{trail_files, CallbackSink, FileOptions, FileSink, Sink, DEFAULT_MAX_BYTES};

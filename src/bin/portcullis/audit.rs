@@ -10,7 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use portcullis::audit::{self, AuditLog, FileOptions, Key, Options, VerifyError};
+use std::sync::Arc;
+
+use portcullis::audit::otlp::OtlpExport;
+use portcullis::audit::{self, AuditLog, FileOptions, Key, Options, RecordFn, VerifyError};
 
 /// Exit status of a broken trail.
 const EXIT_BROKEN: u8 = 2;
@@ -45,15 +48,25 @@ impl TrailArgs {
         })
     }
 
-    /// The audit log, when `--audit` was given.
-    pub fn open(&self) -> Result<Option<AuditLog>, String> {
+    /// The audit log, when `--audit` was given, also handing each record
+    /// to `export`.
+    pub fn open(&self, export: Option<Arc<OtlpExport>>) -> Result<Option<AuditLog>, String> {
         let Some(path) = &self.audit else {
             return Ok(None);
         };
-        AuditLog::open(path, self.file_options()?, Options::default())
+        let options = Options {
+            on_record: export.map(|e| Arc::new(move |line: &str| e.export(line)) as RecordFn),
+            ..Options::default()
+        };
+        AuditLog::open(path, self.file_options()?, options)
             .map(Some)
             .map_err(|e| format!("audit trail {}: {e}", path.display()))
     }
+}
+
+/// An export of the trail's records to the OTLP/HTTP endpoint `url`.
+pub fn export(url: &str) -> Result<Arc<OtlpExport>, String> {
+    OtlpExport::new(url, std::time::Duration::from_secs(5)).map(Arc::new)
 }
 
 /// The key in `given`, or in the file the environment names; none without either.

@@ -59,6 +59,10 @@ enum Command {
     Eval {
         #[command(flatten)]
         trail: audit::TrailArgs,
+        /// Also export every record of the trail to OpenTelemetry logs at
+        /// this OTLP/HTTP endpoint (`http://127.0.0.1:4318`).
+        #[arg(long, value_name = "URL", requires = "audit")]
+        audit_otlp: Option<String>,
     },
     /// Answer a coding agent's pre-tool hook: its JSON on stdin, its protocol's answer on stdout.
     Hook(hook::HookArgs),
@@ -191,10 +195,19 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::engine(cli.policy.as_deref(), format).and_then(|engine| check::run(&engine, args))
         }
-        Command::Eval { trail } => load::engine(cli.policy.as_deref(), format).and_then(|engine| {
-            let log = trail.open()?;
-            eval::run(&engine, log)
-        }),
+        Command::Eval { trail, audit_otlp } => load::engine(cli.policy.as_deref(), format)
+            .and_then(|engine| {
+                let export = audit_otlp.as_deref().map(audit::export).transpose()?;
+                let log = trail.open(export.clone())?;
+                let code = eval::run(&engine, log)?;
+                match export {
+                    Some(export) => export
+                        .shutdown()
+                        .map(|()| code)
+                        .map_err(|e| format!("eval: {e}")),
+                    None => Ok(code),
+                }
+            }),
         Command::Hook(args) => hook::run(cli.policy.as_deref(), format, args),
         Command::Init(args) => init::run(cli.policy.as_deref(), args),
         Command::Doctor => doctor::run(),
