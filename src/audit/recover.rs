@@ -47,6 +47,10 @@ pub(crate) struct Tail {
     pub torn: Option<Torn>,
 }
 
+/// The most bytes [`tail`] reads from the end of a file: two records of the
+/// longest request (1 MiB) with room for their decisions, several times over.
+pub(crate) const MAX_TAIL_BYTES: usize = 16 << 20;
+
 /// Reads the end of the trail file at `path` (records sealed under `key`).
 /// A last complete record that does not check is an error that names the
 /// file: that is an edit, not a crash.
@@ -60,31 +64,41 @@ pub(crate) fn tail(path: &Path, key: Option<&Key>) -> io::Result<Tail> {
     if len == 0 {
         return Ok(Tail::default());
     }
-    // Read backwards until the line before the last complete one ends.
-    let mut bytes: Vec<u8> = Vec::new();
+    // Find the last two newlines, reading backwards a chunk at a time, but
+    // never further back than two records can reach: a hostile file of one
+    // endless line is refused, not read into memory.
+    let mut newlines: Vec<u64> = Vec::with_capacity(2);
     let mut pos = len;
-    let (last_start, last_end) = loop {
+    while newlines.len() < 2 && pos > 0 {
+        if len - pos > MAX_TAIL_BYTES as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: its last lines are longer than {MAX_TAIL_BYTES} bytes: not an audit trail",
+                    path.display()
+                ),
+            ));
+        }
         let step = pos.min(64 << 10);
         pos -= step;
         file.seek(SeekFrom::Start(pos))?;
         let mut chunk = vec![0u8; usize::try_from(step).unwrap_or(0)];
         file.read_exact(&mut chunk)?;
-        chunk.extend_from_slice(&bytes);
-        bytes = chunk;
-        // `end`: just past the newline of the last complete line.
-        let end = bytes.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
-        let start = end.and_then(|e| {
-            bytes
-                .get(..e - 1)
-                .and_then(|b| b.iter().rposition(|&b| b == b'\n'))
-                .map(|i| i + 1)
-        });
-        match (end, start) {
-            (_, Some(start)) => break (start, end.unwrap_or(start)),
-            (end, None) if pos == 0 => break (0, end.unwrap_or(0)),
-            _ => {}
+        for (i, _) in chunk.iter().enumerate().rev().filter(|(_, &b)| b == b'\n') {
+            newlines.push(pos + i as u64);
+            if newlines.len() == 2 {
+                break;
+            }
         }
-    };
+    }
+    // The last complete line is `start..end - 1` (its newline at `end - 1`);
+    // anything after `end` is torn.
+    let end = newlines.first().map_or(0, |n| n + 1);
+    let start = newlines.get(1).map_or(0, |n| n + 1);
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(start))?;
+    file.take(len - start).read_to_end(&mut bytes)?;
+    let (last_start, last_end) = (0usize, usize::try_from(end - start).unwrap_or(0));
     let broken = |why: String| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -258,6 +272,10 @@ mod tests {
         std::fs::write(&path, &text[..10]).unwrap();
         let t = tail(&path, None).unwrap();
         assert_eq!((t.head, t.torn.map(|t| t.bytes)), (None, Some(10)));
+        // One endless line is refused without being read whole.
+        std::fs::write(&path, vec![b'x'; MAX_TAIL_BYTES + (128 << 10)]).unwrap();
+        let err = tail(&path, None).unwrap_err().to_string();
+        assert!(err.contains("not an audit trail"), "{err}");
         // An edited last complete line is refused.
         std::fs::write(&path, text.replace("\"n\":2", "\"n\":9")).unwrap();
         assert!(tail(&path, None).is_err());
